@@ -1,0 +1,40 @@
+// JSON values, bounded parsing and the canonical serialization that content
+// ids and signatures cover.
+#ifndef WFSTORE_BASE_JSON_H_
+#define WFSTORE_BASE_JSON_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+
+namespace wfs {
+
+// Objects keep their keys sorted (std::map), which makes dumps deterministic.
+using Json = nlohmann::json;
+
+struct JsonLimits {
+  size_t max_bytes = 16 << 20;  // larger input is refused before parsing
+  size_t max_depth = 64;        // nesting of arrays and objects
+};
+
+// Parses untrusted text. Refuses oversized or too deeply nested input before
+// the recursive parser sees it, and invalid JSON with a message naming the
+// byte offset. Never throws.
+Result<Json> ParseJson(std::string_view text, const JsonLimits& limits = {});
+
+// Canonical form: sorted keys, no insignificant whitespace, UTF-8 kept as is.
+// Floating-point numbers are not allowed in canonical documents (callers use
+// integers or decimal strings); this is asserted by the callers' schemas, not
+// here. Never throws: strings must be valid UTF-8 (invalid bytes are replaced).
+std::string CanonicalJson(const Json& value);
+
+// Human-friendly form with two-space indentation (for --json output).
+std::string PrettyJson(const Json& value);
+
+}  // namespace wfs
+
+#endif  // WFSTORE_BASE_JSON_H_

@@ -1,0 +1,36 @@
+#include "cli/cli.h"
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/check.h"
+
+namespace wfs::cli {
+
+int Main(int argc, char** argv) {
+  CLI::App app{
+      "wfstore: a store of hardened workflows that AI agents discover and "
+      "invoke over MCP.",
+      "wfstore"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "wfstore 0.1.0");
+  CheckFlags check;
+  AddCheckCommand(app, check);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  if (app.got_subcommand("check")) return RunCheck(check);
+  return kExitUsage;
+}
+
+}  // namespace wfs::cli
