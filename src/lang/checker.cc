@@ -379,12 +379,16 @@ class Checker {
   // ---- diagnostics with de-duplication (loops are checked more than once) --
   Diagnostic* Err(const char* code, Span span, std::string msg,
                   std::string hint = "") {
-    if (!reported_.insert({code, span.offset}).second) return nullptr;
+    if (!reported_.insert({StrCat(code, msg), span.offset}).second) {
+      return nullptr;
+    }
     return &diags_.Error(code, span, std::move(msg), std::move(hint));
   }
   Diagnostic* Warn(const char* code, Span span, std::string msg,
                    std::string hint = "") {
-    if (!reported_.insert({code, span.offset}).second) return nullptr;
+    if (!reported_.insert({StrCat(code, msg), span.offset}).second) {
+      return nullptr;
+    }
     return &diags_.Warning(code, span, std::move(msg), std::move(hint));
   }
   uint32_t AddOrigin(std::string msg, Span span) {
@@ -527,6 +531,7 @@ class Checker {
       if (e.kind == ExprKind::kName) {
         int v = Lookup(e.text);
         if (v >= 0 && a_.vars[v].input >= 0) {
+          MarkScopeInput(a_.vars[v].input);
           st = a_.vars[v].type;
           TypeId base = T_.Kind(T_.Underlying(st)) == TypeKind::kList
                             ? T_.Get(T_.Underlying(st)).elem
@@ -551,6 +556,7 @@ class Checker {
           int v = ie.kind == ExprKind::kName ? Lookup(ie.text) : -1;
           if (v >= 0 && a_.vars[v].input >= 0 &&
               T_.IsStringLike(a_.vars[v].type)) {
+            MarkScopeInput(a_.vars[v].input);
             a_.expr_var[item] = v;
             a_.expr_type[item] = a_.vars[v].type;
             continue;
@@ -583,6 +589,12 @@ class Checker {
         Err("E003", l.span, StrCat("limit `", key, "` is set twice"));
       }
     }
+  }
+
+  // An input that sets a scope decides what may be touched: callers must
+  // treat it like a target.
+  void MarkScopeInput(int input) {
+    if (input >= 0 && input < 64) a_.target_inputs |= uint64_t{1} << input;
   }
 
   std::vector<std::string> ConnectorNames() const {
@@ -1884,8 +1896,22 @@ class Checker {
     return Set(id, a.returns, MakeTree(a.returns, base, &a, e.span));
   }
 
+  // Source text of the value a hint should name: the path inside a list
+  // literal such as [m.from], else the expression itself.
   std::string ExprText(NodeId id) const {
+    for (int guard = 0; guard < 16; ++guard) {
+      const Expr& x = m_.expr(id);
+      if ((x.kind == ExprKind::kList && !x.items.empty()) ||
+          (x.kind == ExprKind::kCall && x.items.size() == 1)) {
+        id = x.items[0];
+      } else {
+        break;
+      }
+    }
     const Expr& e = m_.expr(id);
+    if (e.kind != ExprKind::kName && e.kind != ExprKind::kField) {
+      return "value";
+    }
     std::string_view text(file_.text());
     if (e.span.offset + e.span.length <= text.size() && e.span.length < 60) {
       return std::string(text.substr(e.span.offset, e.span.length));
@@ -2459,7 +2485,8 @@ Result<std::shared_ptr<WorkflowSignature>> SignatureFromIr(const Json& ir,
     out.label = LabelFromJson(o.value("label", Json::object()));
     sig->outputs.push_back(std::move(out));
   }
-  for (const auto& [k, v] : ir.value("bounds", Json::object()).items()) {
+  const Json bounds = ir.value("bounds", Json::object());
+  for (const auto& [k, v] : bounds.items()) {
     if (v.is_number_unsigned()) sig->bounds[k] = v.get<uint64_t>();
   }
   for (const Json& u : ir.value("uses", Json::array())) {

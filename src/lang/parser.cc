@@ -24,9 +24,9 @@ constexpr const char* kConnectorItems =
 
 class Parser {
  public:
-  Parser(const SourceFile& file, const std::vector<Token>& toks,
-         DiagnosticSink& diags, const ParseOptions& opts)
-      : file_(file), toks_(toks), diags_(diags), opts_(opts) {}
+  Parser(const std::vector<Token>& toks, DiagnosticSink& diags,
+         const ParseOptions& opts)
+      : toks_(toks), diags_(diags), opts_(opts) {}
 
   Module Run() {
     if (At(Tok::kEof)) {
@@ -1408,7 +1408,6 @@ class Parser {
     return true;
   }
 
-  const SourceFile& file_;
   const std::vector<Token>& toks_;
   DiagnosticSink& diags_;
   ParseOptions opts_;
@@ -1422,7 +1421,8 @@ class Parser {
 
 Module Parse(const SourceFile& file, const std::vector<Token>& tokens,
              DiagnosticSink& diags, const ParseOptions& options) {
-  return Parser(file, tokens, diags, options).Run();
+  (void)file;  // positions are already in the tokens
+  return Parser(tokens, diags, options).Run();
 }
 
 }  // namespace wfs::lang
