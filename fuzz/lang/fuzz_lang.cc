@@ -35,9 +35,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)wfs::lang::DiagnosticToJson(d);
     }
     if (f.ok) {
-      auto sig = wfs::lang::SignatureFromIr(f.ir, compiler.types());
-      if (!sig.ok()) __builtin_trap();  // our own IR must read back
-      auto again = wfs::ParseJson(f.canonical_ir);
+      auto again = wfs::ParseJson(f.canonical_ir, {1u << 30, 256});
+      if (!again.ok()) __builtin_trap();  // our own IR must parse
+      auto sig = wfs::lang::SignatureFromIr(*again, compiler.types());
+      if (!sig.ok()) __builtin_trap();  // ... and read back
       if (!again.ok() || wfs::CanonicalJson(*again) != f.canonical_ir) {
         __builtin_trap();  // canonical form must be a fixed point
       }

@@ -125,10 +125,10 @@ int RunCheck(const CheckFlags& flags) {
       if (!f.is_interface && f.ok) irs.push_back(&f);
     }
     if (irs.size() == 1) {
-      std::cout << PrettyJson(irs[0]->ir) << "\n";
+      std::cout << PrettyJson(irs[0]->ir()) << "\n";
     } else {
       Json arr = Json::array();
-      for (const lang::CompiledFile* f : irs) arr.push_back(f->ir);
+      for (const lang::CompiledFile* f : irs) arr.push_back(f->ir());
       std::cout << PrettyJson(arr) << "\n";
     }
   }

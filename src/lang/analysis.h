@@ -56,9 +56,9 @@ struct Analysis {
   std::vector<std::string> deps;             // "name@version"
 };
 
-// Lowers a checked workflow to canonical IR (lower.cc).
-Json LowerWorkflow(const SourceFile& file, const Module& module,
-                   const Analysis& analysis, InterfaceSet& interfaces);
+// Lowers a checked workflow to canonical IR text (lower.cc).
+std::string LowerWorkflow(const SourceFile& file, const Module& module,
+                          const Analysis& analysis, InterfaceSet& interfaces);
 
 }  // namespace wfs::lang
 

@@ -212,8 +212,10 @@ uint64_t SatMul(uint64_t a, uint64_t b) {
 
 // ---- flow state ----------------------------------------------------------------
 
+// Control-flow state that branches copy. Variable labels are not here: they
+// live in the checker with a trail of writes, so a branch costs in proportion
+// to what it changes, not to how many variables exist.
 struct Flow {
-  std::vector<LTree> labels;  // per variable id
   Label pc;       // influence on whether the current step runs (confirm resets)
   Label cond_pc;  // join of enclosing conditions (never reset)
   Label exit;     // cond_pc at reachable return/fail statements
@@ -365,17 +367,14 @@ class Checker {
     sig->irreversible_inputs = a_.irreversible_inputs;
     sig->deps = a_.deps;
     if (out.ok) {
-      out.ir = LowerWorkflow(file_, m_, a_, ifaces_);
-      sig->content_id =
-          "sha256:" + Sha256HexOf(CanonicalJson(out.ir));
+      out.canonical_ir = LowerWorkflow(file_, m_, a_, ifaces_);
+      sig->content_id = "sha256:" + Sha256Hex(out.canonical_ir);
     }
     out.signature = std::move(sig);
     return out;
   }
 
  private:
-  static std::string Sha256HexOf(const std::string& s);
-
   // ---- diagnostics with de-duplication (loops are checked more than once) --
   Diagnostic* Err(const char* code, Span span, std::string msg,
                   std::string hint = "") {
@@ -436,7 +435,7 @@ class Checker {
     }
     // Inputs become the first variables.
     std::set<std::string> names;
-    scopes_.emplace_back();
+    PushScope();
     for (size_t i = 0; i < w_.inputs.size(); ++i) {
       const InputDecl& in = w_.inputs[i];
       TypeId t = ifaces_.ResolveType(m_, in.type, nullptr, diags_);
@@ -472,8 +471,7 @@ class Checker {
       if (i < 64) l.inputs = uint64_t{1} << i;
       int v = Declare(in.name, t, false, in.span);
       a_.vars[v].input = static_cast<int>(i);
-      entry_labels_.resize(a_.vars.size());
-      entry_labels_[v] = MakeTree(t, l, nullptr, in.span);
+      SetLabel(v, MakeTree(t, l, nullptr, in.span));
     }
     std::set<std::string> out_names;
     for (const OutputDecl& o : w_.outputs) {
@@ -626,37 +624,64 @@ class Checker {
     a_.vars.push_back(v);
     int id = static_cast<int>(a_.vars.size() - 1);
     scopes_.back().push_back(id);
+    live_[name].push_back(id);
     return id;
   }
 
   int Lookup(const std::string& name) const {
-    for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it) {
-      for (int id : *it) {
-        if (a_.vars[id].name == name) return id;
-      }
+    auto it = live_.find(name);
+    return it == live_.end() || it->second.empty() ? -1 : it->second.back();
+  }
+
+  void PushScope() { scopes_.emplace_back(); }
+  void PopScope() {
+    for (int id : scopes_.back()) {
+      auto it = live_.find(a_.vars[id].name);
+      if (it != live_.end() && !it->second.empty()) it->second.pop_back();
     }
-    return -1;
+    scopes_.pop_back();
   }
 
   std::vector<std::string> VisibleNames() const {
     std::vector<std::string> out;
-    for (const auto& s : scopes_) {
-      for (int id : s) out.push_back(a_.vars[id].name);
+    for (const auto& [name, ids] : live_) {
+      if (!ids.empty()) out.push_back(name);
     }
+    std::sort(out.begin(), out.end());
     return out;
   }
 
-  void SetLabel(Flow& f, int var, LTree t) {
+  // Variable labels with a trail: inside a branch every write records the
+  // old value, so the branch can be undone and its changes merged.
+  void SetLabel(int var, LTree t) {
     if (var < 0) return;
-    if (f.labels.size() <= static_cast<size_t>(var)) f.labels.resize(var + 1);
-    f.labels[var] = std::move(t);
+    if (labels_.size() <= static_cast<size_t>(var)) labels_.resize(var + 1);
+    if (branch_depth_ > 0) trail_.emplace_back(var, labels_[var]);
+    labels_[var] = std::move(t);
   }
-  LTree GetLabel(const Flow& f, int var) const {
-    if (var < 0 || static_cast<size_t>(var) >= f.labels.size() ||
-        !f.labels[var]) {
+  LTree GetLabel(int var) const {
+    if (var < 0 || static_cast<size_t>(var) >= labels_.size() ||
+        !labels_[var]) {
       return Bottom();
     }
-    return f.labels[var];
+    return labels_[var];
+  }
+  // The current labels of the variables written since `mark`.
+  std::vector<std::pair<int, LTree>> Capture(size_t mark) const {
+    std::vector<std::pair<int, LTree>> out;
+    std::unordered_set<int> seen;
+    for (size_t i = mark; i < trail_.size(); ++i) {
+      int var = trail_[i].first;
+      if (seen.insert(var).second) out.emplace_back(var, labels_[var]);
+    }
+    return out;
+  }
+  // Undoes the writes since `mark`.
+  void Rollback(size_t mark) {
+    while (trail_.size() > mark) {
+      labels_[trail_.back().first] = std::move(trail_.back().second);
+      trail_.pop_back();
+    }
   }
 
   // Builds the label tree of a value of type `t` produced with label `base`.
@@ -699,10 +724,9 @@ class Checker {
   // ---- body ------------------------------------------------------------------
   void CheckBody() {
     Flow f;
-    f.labels = entry_labels_;
-    scopes_.emplace_back();
+    PushScope();
     CheckBlock(w_.body, f);
-    scopes_.pop_back();
+    PopScope();
     if (w_.has_run && !a_.outputs.empty() && !f.terminated) {
       Err("E105", w_.run_span,
           "the run block can finish without returning the outputs",
@@ -769,7 +793,7 @@ class Checker {
         }
         int var = Declare(s.name, type, s.kind == StmtKind::kVar, s.name_span);
         a_.stmt_var[id] = var;
-        SetLabel(f, var, v.tree);
+        SetLabel(var, v.tree);
         break;
       }
       case StmtKind::kAssign: {
@@ -791,7 +815,7 @@ class Checker {
               StrCat("`", s.name, "` is ", T_.Name(a_.vars[var].type),
                      " but the value is ", T_.Name(v.type)));
         }
-        SetLabel(f, var, AddSelf(v.tree, f.cond_pc));
+        SetLabel(var, AddSelf(v.tree, f.cond_pc));
         break;
       }
       case StmtKind::kIf: CheckIf(s, f); break;
@@ -801,7 +825,7 @@ class Checker {
         (void)v;
         const Expr& text = m_.expr(s.expr);
         if (text.kind == ExprKind::kInterp) {
-          for (NodeId hole : text.items) Endorse(hole, kProvPerson, f);
+          for (NodeId hole : text.items) Endorse(hole, kProvPerson);
         }
         // The person decided what follows in this block.
         f.pc.prov = kProvPerson;
@@ -830,7 +854,7 @@ class Checker {
                 : Relabel(e, static_cast<uint8_t>(fl.prov | kProvPerson));
         int var = Declare(s.name, elem, false, s.name_span);
         a_.stmt_var[id] = var;
-        SetLabel(f, var, chosen);
+        SetLabel(var, chosen);
         f.pending.clear();
         break;
       }
@@ -854,7 +878,7 @@ class Checker {
           t = fd->type;
         }
         std::vector<std::string> fields(s.path.begin() + 1, s.path.end());
-        SetLabel(f, var, EndorsePath(GetLabel(f, var), fields, 0,
+        SetLabel(var, EndorsePath(GetLabel(var), fields, 0,
                                      kProvEndorsed));
         a_.endorsements.push_back({s.span, StrJoin(s.path, "."), s.text});
         break;
@@ -873,7 +897,7 @@ class Checker {
   }
 
   // Marks the value at a confirm hole's path as confirmed by the person.
-  void Endorse(NodeId hole, uint8_t prov, Flow& f) {
+  void Endorse(NodeId hole, uint8_t prov) {
     std::vector<std::string> fields;
     NodeId cur = hole;
     while (m_.expr(cur).kind == ExprKind::kField) {
@@ -884,7 +908,7 @@ class Checker {
     int var = a_.expr_var[cur];
     if (var < 0) return;
     std::reverse(fields.begin(), fields.end());
-    SetLabel(f, var, EndorsePath(GetLabel(f, var), fields, 0, prov));
+    SetLabel(var, EndorsePath(GetLabel(var), fields, 0, prov));
   }
 
   void CheckIf(const Stmt& s, Flow& f) {
@@ -899,33 +923,49 @@ class Checker {
     base.cond_pc = JoinLabels(f.cond_pc, cl);
     base.exit = Label{};
     base.may_exit = false;
+    const int outer = static_cast<int>(a_.vars.size());
+    ++branch_depth_;
+    const size_t mark = trail_.size();
     Flow t = base;
-    scopes_.emplace_back();
+    PushScope();
     CheckBlock(s.body, t);
-    scopes_.pop_back();
+    PopScope();
+    auto then_changes = Capture(mark);
+    Rollback(mark);
     Flow e = base;
     if (s.has_else) {
-      scopes_.emplace_back();
+      PushScope();
       CheckBlock(s.else_body, e);
-      scopes_.pop_back();
+      PopScope();
+    }
+    auto else_changes = Capture(mark);
+    Rollback(mark);
+    if (--branch_depth_ == 0) trail_.clear();
+    // A variable's label after the branch joins what each branch that can
+    // fall through left in it.
+    std::map<int, std::pair<LTree, LTree>> changed;
+    for (auto& [var, tree] : then_changes) {
+      if (var < outer) changed[var].first = tree;
+    }
+    for (auto& [var, tree] : else_changes) {
+      if (var < outer) changed[var].second = tree;
+    }
+    for (auto& [var, pair] : changed) {
+      LTree base_tree = GetLabel(var);
+      LTree tv = pair.first ? pair.first : base_tree;
+      LTree ev = pair.second ? pair.second : base_tree;
+      LTree joined;
+      if (!t.terminated) joined = tv;
+      if (!e.terminated) joined = joined ? JoinTrees(joined, ev) : ev;
+      if (joined && joined != base_tree) SetLabel(var, joined);
     }
     Merge(f, t, e);
   }
 
   // Joins two branch flows back into `f` (the flow before the branch).
   void Merge(Flow& f, const Flow& t, const Flow& e) {
-    size_t n = f.labels.size();
     const Flow* live[2] = {t.terminated ? nullptr : &t,
                            e.terminated ? nullptr : &e};
-    for (size_t i = 0; i < n; ++i) {
-      LTree joined;
-      for (const Flow* b : live) {
-        if (b == nullptr) continue;
-        LTree li = i < b->labels.size() ? b->labels[i] : LTree();
-        joined = joined ? JoinTrees(joined, li) : li;
-      }
-      if (joined) f.labels[i] = joined;
-    }
     std::vector<Span> pending;
     for (const Flow* b : live) {
       if (b) AddPending(pending, b->pending);
@@ -983,26 +1023,32 @@ class Checker {
     body.exit = Label{};
     body.may_exit = false;
     body.terminated = false;
-    size_t outer = f.labels.size();
+    const int outer = static_cast<int>(a_.vars.size());
     Flow end;
+    ++branch_depth_;
     for (int pass = 0; pass < 8; ++pass) {
       end = body;
-      scopes_.emplace_back();
+      const size_t mark = trail_.size();
+      PushScope();
       int var = Declare(s.name, elem, false, s.name_span);
       a_.stmt_var[id] = var;
-      SetLabel(end, var, ElemOf(list.tree));
+      SetLabel(var, ElemOf(list.tree));
       CheckBlock(s.body, end);
-      scopes_.pop_back();
-      // The next iteration starts where this one ended (or where the loop
-      // began): iterate until the labels stop changing.
+      PopScope();
+      auto changes = Capture(mark);
+      Rollback(mark);
+      // The next iteration starts where this one ended or where the loop
+      // began (their join): iterate until the labels stop changing. The
+      // joins stay in place, so after the last pass the labels are those
+      // after any number of iterations, including none.
       bool changed = false;
       if (!end.terminated) {
-        for (size_t i = 0; i < outer; ++i) {
-          LTree j = JoinTrees(body.labels[i], i < end.labels.size()
-                                                  ? end.labels[i]
-                                                  : LTree());
-          if (!TreeEq(j, body.labels[i])) {
-            body.labels[i] = j;
+        for (auto& [v, tree] : changes) {
+          if (v >= outer) continue;
+          LTree before = GetLabel(v);
+          LTree j = JoinTrees(before, tree);
+          if (!TreeEq(j, before)) {
+            SetLabel(v, j);
             changed = true;
           }
         }
@@ -1014,11 +1060,7 @@ class Checker {
       // Variables declared by this pass are dropped; the next pass declares
       // fresh ones.
     }
-    for (size_t i = 0; i < outer; ++i) {
-      if (i < end.labels.size()) {
-        f.labels[i] = JoinTrees(f.labels[i], end.labels[i]);
-      }
-    }
+    if (--branch_depth_ == 0) trail_.clear();
     AddPending(f.pending, end.pending);
     for (const auto& [k, v] : end.effects) {
       f.effects[k] = SatAdd(f.effects[k], SatMul(v, bound));
@@ -1165,7 +1207,7 @@ class Checker {
         }
         return Set(id, T_.string_type(), Leaf(l));
       }
-      case ExprKind::kName: return CheckName(id, e, f);
+      case ExprKind::kName: return CheckName(id, e);
       case ExprKind::kField: return CheckField(id, e, f);
       case ExprKind::kIndex: {
         Val base = CheckExpr(e.a, f);
@@ -1256,11 +1298,11 @@ class Checker {
     return Set(id, T_.error(), Bottom());
   }
 
-  Val CheckName(NodeId id, const Expr& e, Flow& f) {
+  Val CheckName(NodeId id, const Expr& e) {
     int var = Lookup(e.text);
     if (var >= 0) {
       a_.expr_var[id] = var;
-      return Set(id, a_.vars[var].type, GetLabel(f, var));
+      return Set(id, a_.vars[var].type, GetLabel(var));
     }
     if (test_mode_) {
       auto it = test_names_.find(e.text);
@@ -2323,7 +2365,10 @@ class Checker {
   const WorkflowDecl& w_;
   Analysis a_;
   std::vector<std::vector<int>> scopes_;
-  std::vector<LTree> entry_labels_;
+  std::vector<LTree> labels_;  // per variable id
+  std::vector<std::pair<int, LTree>> trail_;
+  int branch_depth_ = 0;
+  std::unordered_map<std::string, std::vector<int>> live_;
   std::vector<Note> notes_;
   std::set<std::pair<std::string, uint32_t>> reported_;
   std::map<std::string, Span> declared_uses_;
@@ -2336,8 +2381,6 @@ class Checker {
 };
 
 }  // namespace
-
-std::string Checker::Sha256HexOf(const std::string& s) { return Sha256Hex(s); }
 
 CheckOutput CheckWorkflow(const SourceFile& file, const Module& module,
                           InterfaceSet& interfaces,

@@ -68,7 +68,7 @@ class WorkflowResolver {
 
 struct CheckOutput {
   bool ok = false;
-  Json ir;  // canonical IR (only when ok)
+  std::string canonical_ir;  // only when ok
   std::shared_ptr<WorkflowSignature> signature;
 };
 

@@ -8,6 +8,12 @@
 
 namespace wfs::lang {
 
+Json CompiledFile::ir() const {
+  if (canonical_ir.empty()) return Json();
+  auto parsed = ParseJson(canonical_ir, JsonLimits{1u << 30, 256});
+  return parsed.ok() ? *parsed : Json();
+}
+
 int CompiledFile::error_count() const {
   int n = 0;
   for (const Diagnostic& d : diagnostics) n += d.severity == Severity::kError;
@@ -209,8 +215,7 @@ std::vector<CompiledFile> Compiler::Check(
       f.version = u.module.workflow->version;
     }
     if (f.ok) {
-      f.ir = std::move(co.ir);
-      f.canonical_ir = CanonicalJson(f.ir);
+      f.canonical_ir = std::move(co.canonical_ir);
       f.content_id = "sha256:" + Sha256Hex(f.canonical_ir);
       co.signature->content_id = f.content_id;
       f.signature = co.signature;

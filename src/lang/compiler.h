@@ -39,10 +39,12 @@ struct CompiledFile {
   // Workflows that checked clean:
   std::string name;
   std::string version;
-  Json ir;
-  std::string canonical_ir;
-  std::string content_id;  // "sha256:<hex of canonical_ir>"
+  std::string canonical_ir;  // the IR as canonical JSON (docs/ir.md)
+  std::string content_id;    // "sha256:<hex of canonical_ir>"
   std::shared_ptr<WorkflowSignature> signature;
+
+  // The IR parsed (built on each call; keep the result when used often).
+  Json ir() const;
 
   int error_count() const;
   int warning_count() const;

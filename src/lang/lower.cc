@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/json_writer.h"
 #include "base/strings.h"
 #include "lang/analysis.h"
 #include "lang/labels.h"
@@ -18,15 +19,36 @@ class Lowerer {
     next_slot_ = static_cast<int>(a.vars.size());
   }
 
-  Json Run() {
+  // Returns the canonical IR text.
+  std::string Run() {
     const WorkflowDecl& w = *m_.workflow;
-    Json ir = Json::object();
-    ir["format"] = "wfstore-ir/1";
-    ir["kind"] = "workflow";
-    ir["name"] = w.name;
-    ir["version"] = w.version;
-    ir["summary"] = w.summary;
-    ir["intents"] = w.intents;
+    // The body first: it decides which actions the IR embeds.
+    std::string code;
+    {
+      w_ = JsonWriter(&code);
+      LowerBlock(w.body);
+    }
+    Json tests = LowerTests();
+    std::string vars;
+    {
+      JsonWriter vw(&vars);
+      vw.BeginArray();
+      for (size_t i = 0; i < a_.vars.size(); ++i) {
+        vw.BeginObject();
+        vw.Key("at");
+        vw.BeginArray();
+        vw.Uint(a_.vars[i].span.line);
+        vw.Uint(a_.vars[i].span.col);
+        vw.EndArray();
+        vw.Key("name");
+        vw.String(a_.vars[i].name);
+        vw.Key("slot");
+        vw.Uint(i);
+        vw.EndObject();
+      }
+      vw.EndArray();
+    }
+
     Json inputs = Json::array();
     for (size_t i = 0; i < w.inputs.size(); ++i) {
       Json in = {{"name", w.inputs[i].name},
@@ -38,7 +60,6 @@ class Lowerer {
       }
       inputs.push_back(std::move(in));
     }
-    ir["inputs"] = std::move(inputs);
     Json outputs = Json::array();
     for (size_t i = 0; i < w.outputs.size(); ++i) {
       const OutputSig& o = a_.outputs[i];
@@ -48,12 +69,10 @@ class Lowerer {
                          {"reveal", o.reveal},
                          {"label", LabelToJson(o.label)}});
     }
-    ir["outputs"] = std::move(outputs);
     std::vector<std::string> uses;
     for (const UsesDecl& u : w.uses) uses.push_back(u.connector + "." + u.effect);
     std::sort(uses.begin(), uses.end());
     uses.erase(std::unique(uses.begin(), uses.end()), uses.end());
-    ir["uses"] = uses;
     Json scopes = Json::array();
     for (const ScopeDecl& s : w.scopes) {
       const ConnectorInfo* c = ifaces_.Find(s.connector);
@@ -80,31 +99,13 @@ class Lowerer {
       js["inputs"] = std::move(ins);
       scopes.push_back(std::move(js));
     }
-    ir["scopes"] = std::move(scopes);
     Json limits = Json::object();
     for (const LimitDecl& l : w.limits) {
       limits[l.connector.empty() ? l.effect : l.connector + "." + l.effect] =
           l.max;
     }
-    ir["limits"] = std::move(limits);
     Json bounds = Json::object();
     for (const auto& [k, v] : a_.bounds) bounds[k] = v;
-    ir["bounds"] = std::move(bounds);
-
-    // Lower the body first: it decides which actions the IR embeds.
-    Json code = LowerBlock(w.body);
-    ir["code"] = std::move(code);
-    ir["slots"] = next_slot_;
-    Json vars = Json::array();
-    for (size_t i = 0; i < a_.vars.size(); ++i) {
-      vars.push_back({{"slot", i},
-                      {"name", a_.vars[i].name},
-                      {"at", At(a_.vars[i].span)}});
-    }
-    ir["vars"] = std::move(vars);
-    ir["steps"] = next_step_;
-    ir["branches"] = next_branch_;
-    Json tests = LowerTests();
 
     Json actions = Json::object();
     std::vector<std::string> connectors;
@@ -120,56 +121,100 @@ class Lowerer {
       }
     }
     for (const auto& [name, key] : world_refs_) connectors.push_back(name);
-    ir["actions"] = std::move(actions);
-    std::sort(connectors.begin(), connectors.end());
-    connectors.erase(std::unique(connectors.begin(), connectors.end()),
-                     connectors.end());
     for (const TestDecl& t : w.tests) {
       for (const TestStmt& s : t.stmts) {
         if (s.kind == TestStmtKind::kGiven || s.kind == TestStmtKind::kFault) {
-          if (std::find(connectors.begin(), connectors.end(), s.connector) ==
-              connectors.end()) {
-            connectors.push_back(s.connector);
-          }
+          connectors.push_back(s.connector);
         }
       }
     }
     std::sort(connectors.begin(), connectors.end());
+    connectors.erase(std::unique(connectors.begin(), connectors.end()),
+                     connectors.end());
     Json ifs = Json::array();
     for (const std::string& name : connectors) {
       const ConnectorInfo* c = ifaces_.Find(name);
       if (c == nullptr) continue;
       Json scopes_j = Json::array();
-      for (const ScopeInfo& s : c->scopes) {
-        scopes_j.push_back({{"name", s.name},
-                            {"kind", ScopeKindName(s.kind)},
-                            {"optional", s.optional}});
+      for (const ScopeInfo& sc : c->scopes) {
+        scopes_j.push_back({{"name", sc.name},
+                            {"kind", ScopeKindName(sc.kind)},
+                            {"optional", sc.optional}});
       }
       ifs.push_back({{"name", c->name},
                      {"version", c->version},
                      {"digest", c->digest},
                      {"scopes", std::move(scopes_j)}});
     }
-    ir["interfaces"] = std::move(ifs);
     Json deps = Json::array();
     for (const auto& [ref, sig] : deps_) {
       deps.push_back({{"name", sig->name},
                       {"version", sig->version},
                       {"content_id", sig->content_id}});
     }
-    ir["deps"] = std::move(deps);
     Json ends = Json::array();
     for (const EndorsementInfo& e : a_.endorsements) {
-      ends.push_back({{"at", At(e.span)}, {"value", e.path},
+      ends.push_back({{"at", Json::array({e.span.line, e.span.col})},
+                      {"value", e.path},
                       {"reason", e.reason}});
     }
-    ir["endorsements"] = std::move(ends);
     Json flow = Json::object();
     flow["target_inputs"] = Mask(a_.target_inputs);
     flow["irreversible_inputs"] = Mask(a_.irreversible_inputs);
-    ir["flow"] = std::move(flow);
-    ir["tests"] = std::move(tests);
-    return ir;
+
+    // Top level, keys in sorted order.
+    std::string out;
+    out.reserve(code.size() + vars.size() + 4096);
+    JsonWriter tw(&out);
+    tw.BeginObject();
+    tw.Key("actions");
+    tw.Raw(CanonicalJson(actions));
+    tw.Key("bounds");
+    tw.Raw(CanonicalJson(bounds));
+    tw.Key("branches");
+    tw.Int(next_branch_);
+    tw.Key("code");
+    tw.Raw(code);
+    tw.Key("deps");
+    tw.Raw(CanonicalJson(deps));
+    tw.Key("endorsements");
+    tw.Raw(CanonicalJson(ends));
+    tw.Key("flow");
+    tw.Raw(CanonicalJson(flow));
+    tw.Key("format");
+    tw.String("wfstore-ir/1");
+    tw.Key("inputs");
+    tw.Raw(CanonicalJson(inputs));
+    tw.Key("intents");
+    tw.Raw(CanonicalJson(Json(w.intents)));
+    tw.Key("interfaces");
+    tw.Raw(CanonicalJson(ifs));
+    tw.Key("kind");
+    tw.String("workflow");
+    tw.Key("limits");
+    tw.Raw(CanonicalJson(limits));
+    tw.Key("name");
+    tw.String(w.name);
+    tw.Key("outputs");
+    tw.Raw(CanonicalJson(outputs));
+    tw.Key("scopes");
+    tw.Raw(CanonicalJson(scopes));
+    tw.Key("slots");
+    tw.Int(next_slot_);
+    tw.Key("steps");
+    tw.Int(next_step_);
+    tw.Key("summary");
+    tw.String(w.summary);
+    tw.Key("tests");
+    tw.Raw(CanonicalJson(tests));
+    tw.Key("uses");
+    tw.Raw(CanonicalJson(Json(uses)));
+    tw.Key("vars");
+    tw.Raw(vars);
+    tw.Key("version");
+    tw.String(w.version);
+    tw.EndObject();
+    return out;
   }
 
  private:
@@ -181,75 +226,122 @@ class Lowerer {
     return out;
   }
 
-  static Json At(Span s) { return Json::array({s.line, s.col}); }
+  static Json AtJson(Span s) { return Json::array({s.line, s.col}); }
 
   int Temp() { return next_slot_++; }
 
-  Json LowerBlock(const std::vector<NodeId>& stmts) {
-    Json code = Json::array();
-    for (NodeId id : stmts) LowerStmt(id, code);
-    return code;
+  // ---- code: streamed as canonical JSON, keys in sorted order ------------
+  void At(Span s) {
+    w_.Key("at");
+    w_.BeginArray();
+    w_.Uint(s.line);
+    w_.Uint(s.col);
+    w_.EndArray();
+  }
+  void KeyInt(const char* k, int64_t v) {
+    w_.Key(k);
+    w_.Int(v);
+  }
+  void KeyStr(const char* k, std::string_view v) {
+    w_.Key(k);
+    w_.String(v);
+  }
+  void SlotMap(const char* k, const std::map<std::string, int>& m) {
+    w_.Key(k);
+    w_.BeginObject();
+    for (const auto& [name, slot] : m) {
+      w_.Key(name);
+      w_.Int(slot);
+    }
+    w_.EndObject();
+  }
+  void SlotList(const char* k, const std::vector<int>& v) {
+    w_.Key(k);
+    w_.BeginArray();
+    for (int slot : v) w_.Int(slot);
+    w_.EndArray();
+  }
+  void StrList(const char* k, const std::vector<std::string>& v) {
+    w_.Key(k);
+    w_.BeginArray();
+    for (const std::string& x : v) w_.String(x);
+    w_.EndArray();
   }
 
-  void Emit(Json& code, Json op, Span span) {
-    op["at"] = At(span);
-    code.push_back(std::move(op));
+  void LowerBlock(const std::vector<NodeId>& stmts) {
+    w_.BeginArray();
+    for (NodeId id : stmts) LowerStmt(id);
+    w_.EndArray();
   }
 
-  void LowerStmt(NodeId id, Json& code) {
+  // {at, dst, op, src} for copy and assign.
+  void Move(const char* op, int dst, int src, Span span) {
+    w_.BeginObject();
+    At(span);
+    KeyInt("dst", dst);
+    KeyStr("op", op);
+    KeyInt("src", src);
+    w_.EndObject();
+  }
+
+  void LowerStmt(NodeId id) {
     const Stmt& s = m_.stmt(id);
     switch (s.kind) {
       case StmtKind::kLet:
       case StmtKind::kVar: {
-        int v = LowerExpr(s.expr, code);
-        Emit(code, {{"op", "copy"}, {"dst", a_.stmt_var[id]}, {"src", v}},
-             s.span);
+        int v = LowerExpr(s.expr);
+        Move("copy", a_.stmt_var[id], v, s.span);
         break;
       }
       case StmtKind::kAssign: {
-        int v = LowerExpr(s.expr, code);
-        Emit(code, {{"op", "assign"}, {"dst", a_.stmt_var[id]}, {"src", v}},
-             s.span);
+        int v = LowerExpr(s.expr);
+        Move("assign", a_.stmt_var[id], v, s.span);
         break;
       }
       case StmtKind::kIf: {
-        int c = LowerExpr(s.expr, code);
+        int c = LowerExpr(s.expr);
         int branch = next_branch_++;
-        Json then_code = LowerBlock(s.body);
-        Json else_code = LowerBlock(s.else_body);
-        Emit(code,
-             {{"op", "if"},
-              {"cond", c},
-              {"then", std::move(then_code)},
-              {"else", std::move(else_code)},
-              {"branch", branch}},
-             s.span);
+        w_.BeginObject();
+        At(s.span);
+        KeyInt("branch", branch);
+        KeyInt("cond", c);
+        w_.Key("else");
+        LowerBlock(s.else_body);
+        KeyStr("op", "if");
+        w_.Key("then");
+        LowerBlock(s.body);
+        w_.EndObject();
         break;
       }
       case StmtKind::kFor: {
-        int list = LowerExpr(s.expr, code);
+        int list = LowerExpr(s.expr);
         int branch = next_branch_++;
         const Expr& le = m_.expr(s.expr);
         int64_t limit = s.limit >= 0 ? s.limit
                                      : static_cast<int64_t>(le.items.size());
-        Json body = LowerBlock(s.body);
-        Emit(code,
-             {{"op", "for"},
-              {"var", a_.stmt_var[id]},
-              {"list", list},
-              {"limit", limit},
-              {"body", std::move(body)},
-              {"branch", branch}},
-             s.span);
+        w_.BeginObject();
+        At(s.span);
+        w_.Key("body");
+        LowerBlock(s.body);
+        KeyInt("branch", branch);
+        KeyInt("limit", limit);
+        KeyInt("list", list);
+        KeyStr("op", "for");
+        KeyInt("var", a_.stmt_var[id]);
+        w_.EndObject();
         break;
       }
       case StmtKind::kConfirm: {
-        int text = LowerExpr(s.expr, code);
-        Json endorse = Json::array();
+        int text = LowerExpr(s.expr);
+        int branch = next_branch_++;
+        w_.BeginObject();
+        At(s.span);
+        KeyInt("branch", branch);
+        w_.Key("endorse");
+        w_.BeginArray();
         const Expr& t = m_.expr(s.expr);
         if (t.kind == ExprKind::kInterp) {
           for (NodeId hole : t.items) {
-            Json path = Json::array();
             NodeId cur = hole;
             std::vector<std::string> fields;
             while (m_.expr(cur).kind == ExprKind::kField) {
@@ -258,58 +350,68 @@ class Lowerer {
             }
             std::reverse(fields.begin(), fields.end());
             if (a_.expr_var[cur] < 0) continue;
-            endorse.push_back({{"slot", a_.expr_var[cur]}, {"path", fields}});
+            w_.BeginObject();
+            StrList("path", fields);
+            KeyInt("slot", a_.expr_var[cur]);
+            w_.EndObject();
           }
         }
-        int branch = next_branch_++;
-        Emit(code,
-             {{"op", "confirm"},
-              {"text", text},
-              {"endorse", std::move(endorse)},
-              {"branch", branch}},
-             s.span);
+        w_.EndArray();
+        KeyStr("op", "confirm");
+        KeyInt("text", text);
+        w_.EndObject();
         break;
       }
       case StmtKind::kChoose: {
-        int from = LowerExpr(s.expr, code);
-        int q = LowerExpr(s.expr2, code);
+        int from = LowerExpr(s.expr);
+        int q = LowerExpr(s.expr2);
         int branch = next_branch_++;
-        Emit(code,
-             {{"op", "choose"},
-              {"dst", a_.stmt_var[id]},
-              {"from", from},
-              {"question", q},
-              {"branch", branch}},
-             s.span);
+        w_.BeginObject();
+        At(s.span);
+        KeyInt("branch", branch);
+        KeyInt("dst", a_.stmt_var[id]);
+        KeyInt("from", from);
+        KeyStr("op", "choose");
+        KeyInt("question", q);
+        w_.EndObject();
         break;
       }
       case StmtKind::kEndorse: {
         std::vector<std::string> fields(s.path.begin() + 1, s.path.end());
-        Emit(code,
-             {{"op", "endorse"},
-              {"slot", a_.stmt_var[id]},
-              {"path", fields},
-              {"reason", s.text}},
-             s.span);
+        w_.BeginObject();
+        At(s.span);
+        KeyStr("op", "endorse");
+        StrList("path", fields);
+        KeyStr("reason", s.text);
+        KeyInt("slot", a_.stmt_var[id]);
+        w_.EndObject();
         break;
       }
       case StmtKind::kReturn: {
-        Json fields = Json::object();
+        std::map<std::string, int> fields;
         if (s.expr != kNoNode) {
           const Expr& rec = m_.expr(s.expr);
           for (size_t i = 0; i < rec.items.size(); ++i) {
-            fields[rec.names[i]] = LowerExpr(rec.items[i], code);
+            fields[rec.names[i]] = LowerExpr(rec.items[i]);
           }
         }
-        Emit(code, {{"op", "return"}, {"fields", std::move(fields)}}, s.span);
+        w_.BeginObject();
+        At(s.span);
+        SlotMap("fields", fields);
+        KeyStr("op", "return");
+        w_.EndObject();
         break;
       }
       case StmtKind::kFail: {
-        int msg = LowerExpr(s.expr, code);
-        Emit(code, {{"op", "fail"}, {"message", msg}}, s.span);
+        int msg = LowerExpr(s.expr);
+        w_.BeginObject();
+        At(s.span);
+        KeyInt("message", msg);
+        KeyStr("op", "fail");
+        w_.EndObject();
         break;
       }
-      case StmtKind::kExpr: LowerExpr(s.expr, code, /*discard=*/true); break;
+      case StmtKind::kExpr: LowerExpr(s.expr); break;
     }
   }
 
@@ -327,9 +429,9 @@ class Lowerer {
     }
   }
 
-  // Returns the slot holding the expression's value (-1 for void calls when
-  // `discard`).
-  int LowerExpr(NodeId id, Json& code, bool discard = false) {
+  // Emits the ops computing the expression and returns the slot holding its
+  // value (-1 for actions without a result).
+  int LowerExpr(NodeId id) {
     const Expr& e = m_.expr(id);
     switch (e.kind) {
       case ExprKind::kInt:
@@ -341,79 +443,120 @@ class Lowerer {
         std::string type;
         Json v = ConstValue(e, &type);
         int d = Temp();
-        // A literal used where a nominal or enum is expected keeps its
-        // declared type.
-        Json jt = type;
+        w_.BeginObject();
+        At(e.span);
+        KeyInt("dst", d);
+        KeyStr("op", "const");
+        // A literal used where a nominal is expected keeps its declared type.
+        w_.Key("type");
         TypeId t = a_.expr_type[id];
-        if (T_.Kind(t) == TypeKind::kNominal) jt = T_.ToJson(t);
-        Emit(code, {{"op", "const"}, {"dst", d}, {"value", v}, {"type", jt}},
-             e.span);
+        if (T_.Kind(t) == TypeKind::kNominal) {
+          w_.Raw(CanonicalJson(T_.ToJson(t)));
+        } else {
+          w_.String(type);
+        }
+        w_.Key("value");
+        switch (e.kind) {
+          case ExprKind::kInt: w_.Int(e.int_value); break;
+          case ExprKind::kBool: w_.Bool(e.int_value != 0); break;
+          case ExprKind::kNone: w_.Null(); break;
+          case ExprKind::kDuration:
+            w_.Int(e.duration_ms ? e.int_value : e.int_value * 1000);
+            break;
+          default: w_.String(e.text); break;
+        }
+        w_.EndObject();
         return d;
       }
       case ExprKind::kInterp: {
-        Json args = Json::array();
-        for (NodeId hole : e.items) args.push_back(LowerExpr(hole, code));
+        std::vector<int> args;
+        for (NodeId hole : e.items) args.push_back(LowerExpr(hole));
         int d = Temp();
-        Emit(code,
-             {{"op", "format"}, {"dst", d}, {"pieces", e.names},
-              {"args", std::move(args)}},
-             e.span);
+        w_.BeginObject();
+        SlotList("args", args);
+        At(e.span);
+        KeyInt("dst", d);
+        KeyStr("op", "format");
+        StrList("pieces", e.names);
+        w_.EndObject();
         return d;
       }
       case ExprKind::kName: return a_.expr_var[id];
       case ExprKind::kField: {
-        int src = LowerExpr(e.a, code);
+        int src = LowerExpr(e.a);
         int d = Temp();
-        Emit(code, {{"op", "field"}, {"dst", d}, {"src", src},
-                    {"name", e.text}},
-             e.span);
+        w_.BeginObject();
+        At(e.span);
+        KeyInt("dst", d);
+        KeyStr("name", e.text);
+        KeyStr("op", "field");
+        KeyInt("src", src);
+        w_.EndObject();
         return d;
       }
       case ExprKind::kIndex: {
-        int src = LowerExpr(e.a, code);
-        int idx = LowerExpr(e.b, code);
+        int src = LowerExpr(e.a);
+        int idx = LowerExpr(e.b);
         int d = Temp();
-        Emit(code, {{"op", "index"}, {"dst", d}, {"src", src},
-                    {"index", idx}},
-             e.span);
+        w_.BeginObject();
+        At(e.span);
+        KeyInt("dst", d);
+        KeyInt("index", idx);
+        KeyStr("op", "index");
+        KeyInt("src", src);
+        w_.EndObject();
         return d;
       }
       case ExprKind::kList: {
-        Json items = Json::array();
-        for (NodeId item : e.items) items.push_back(LowerExpr(item, code));
+        std::vector<int> items;
+        for (NodeId item : e.items) items.push_back(LowerExpr(item));
         int d = Temp();
-        Emit(code, {{"op", "list"}, {"dst", d}, {"items", std::move(items)}},
-             e.span);
+        w_.BeginObject();
+        At(e.span);
+        KeyInt("dst", d);
+        SlotList("items", items);
+        KeyStr("op", "list");
+        w_.EndObject();
         return d;
       }
       case ExprKind::kRecord: {
-        Json fields = Json::object();
+        std::map<std::string, int> fields;
         for (size_t i = 0; i < e.items.size(); ++i) {
-          fields[e.names[i]] = LowerExpr(e.items[i], code);
+          fields[e.names[i]] = LowerExpr(e.items[i]);
         }
         int d = Temp();
-        Emit(code,
-             {{"op", "record"}, {"dst", d}, {"fields", std::move(fields)}},
-             e.span);
+        w_.BeginObject();
+        At(e.span);
+        KeyInt("dst", d);
+        SlotMap("fields", fields);
+        KeyStr("op", "record");
+        w_.EndObject();
         return d;
       }
       case ExprKind::kUnary: {
-        int src = LowerExpr(e.a, code);
+        int src = LowerExpr(e.a);
         int d = Temp();
-        Emit(code,
-             {{"op", "unary"}, {"dst", d},
-              {"fn", e.text == "not" ? "not" : "neg"}, {"src", src}},
-             e.span);
+        w_.BeginObject();
+        At(e.span);
+        KeyInt("dst", d);
+        KeyStr("fn", e.text == "not" ? "not" : "neg");
+        KeyStr("op", "unary");
+        KeyInt("src", src);
+        w_.EndObject();
         return d;
       }
       case ExprKind::kBinary: {
-        int l = LowerExpr(e.a, code);
-        int r = LowerExpr(e.b, code);
+        int l = LowerExpr(e.a);
+        int r = LowerExpr(e.b);
         int d = Temp();
-        Emit(code,
-             {{"op", "binary"}, {"dst", d}, {"fn", e.text}, {"lhs", l},
-              {"rhs", r}},
-             e.span);
+        w_.BeginObject();
+        At(e.span);
+        KeyInt("dst", d);
+        KeyStr("fn", e.text);
+        KeyInt("lhs", l);
+        KeyStr("op", "binary");
+        KeyInt("rhs", r);
+        w_.EndObject();
         return d;
       }
       case ExprKind::kCall: {
@@ -421,31 +564,38 @@ class Lowerer {
         if (it == a_.calls.end()) return -1;
         const CallInfo& ci = it->second;
         if (ci.kind == CallInfo::kBuiltin) {
-          Json args = Json::array();
-          for (NodeId arg : e.items) args.push_back(LowerExpr(arg, code));
+          std::vector<int> args;
+          for (NodeId arg : e.items) args.push_back(LowerExpr(arg));
           int d = Temp();
-          Emit(code,
-               {{"op", "call"}, {"dst", d}, {"fn", ci.name},
-                {"args", std::move(args)}},
-               e.span);
+          w_.BeginObject();
+          SlotList("args", args);
+          At(e.span);
+          KeyInt("dst", d);
+          KeyStr("fn", ci.name);
+          KeyStr("op", "call");
+          w_.EndObject();
           return d;
         }
         if (ci.kind == CallInfo::kConvert) {
-          int src = LowerExpr(e.items[0], code);
+          int src = LowerExpr(e.items[0]);
           int d = Temp();
-          Emit(code,
-               {{"op", "convert"}, {"dst", d}, {"src", src},
-                {"type", T_.ToJson(ci.convert)}},
-               e.span);
+          w_.BeginObject();
+          At(e.span);
+          KeyInt("dst", d);
+          KeyStr("op", "convert");
+          KeyInt("src", src);
+          w_.Key("type");
+          w_.Raw(CanonicalJson(T_.ToJson(ci.convert)));
+          w_.EndObject();
           return d;
         }
         // Connector action.
         const ActionInfo& a = *ci.action;
         std::vector<int> arg_slots(e.items.size());
         for (size_t i = 0; i < e.items.size(); ++i) {
-          arg_slots[i] = LowerExpr(e.items[i], code);
+          arg_slots[i] = LowerExpr(e.items[i]);
         }
-        Json args = Json::object();
+        std::map<std::string, int> args;
         for (size_t p = 0; p < a.params.size(); ++p) {
           if (ci.arg_for_param[p] >= 0) {
             args[a.params[p].name] = arg_slots[ci.arg_for_param[p]];
@@ -453,13 +603,19 @@ class Lowerer {
         }
         used_actions_[a.qualified()] = &a;
         int d = a.returns == T_.void_type() ? -1 : Temp();
-        Json op = {{"op", "action"},
-                   {"action", a.qualified()},
-                   {"args", std::move(args)},
-                   {"step", next_step_++}};
-        op["dst"] = d >= 0 ? Json(d) : Json(nullptr);
-        Emit(code, std::move(op), e.span);
-        (void)discard;
+        w_.BeginObject();
+        KeyStr("action", a.qualified());
+        SlotMap("args", args);
+        At(e.span);
+        w_.Key("dst");
+        if (d >= 0) {
+          w_.Int(d);
+        } else {
+          w_.Null();
+        }
+        KeyStr("op", "action");
+        KeyInt("step", next_step_++);
+        w_.EndObject();
         return d;
       }
       case ExprKind::kWorkflow: {
@@ -468,9 +624,9 @@ class Lowerer {
         const CallInfo& ci = it->second;
         std::vector<int> arg_slots(e.items.size());
         for (size_t i = 0; i < e.items.size(); ++i) {
-          arg_slots[i] = LowerExpr(e.items[i], code);
+          arg_slots[i] = LowerExpr(e.items[i]);
         }
-        Json args = Json::object();
+        std::map<std::string, int> args;
         for (size_t p = 0; p < ci.sub->inputs.size(); ++p) {
           if (ci.arg_for_param[p] >= 0) {
             args[ci.sub->inputs[p].first] = arg_slots[ci.arg_for_param[p]];
@@ -478,15 +634,16 @@ class Lowerer {
         }
         deps_[e.text + "@" + e.aux] = ci.sub;
         int d = Temp();
-        Emit(code,
-             {{"op", "workflow"},
-              {"dst", d},
-              {"name", e.text},
-              {"version", e.aux},
-              {"content_id", ci.sub->content_id},
-              {"args", std::move(args)},
-              {"step", next_step_++}},
-             e.span);
+        w_.BeginObject();
+        SlotMap("args", args);
+        At(e.span);
+        KeyStr("content_id", ci.sub->content_id);
+        KeyInt("dst", d);
+        KeyStr("name", e.text);
+        KeyStr("op", "workflow");
+        KeyInt("step", next_step_++);
+        KeyStr("version", e.aux);
+        w_.EndObject();
         return d;
       }
     }
@@ -601,7 +758,7 @@ class Lowerer {
       const TestDecl& t = w.tests[ti];
       Json jt = {{"name", t.name},
                  {"property", t.property},
-                 {"at", At(t.span)}};
+                 {"at", AtJson(t.span)}};
       Json given = Json::array();
       Json forall = Json::array();
       Json answers = Json::array();
@@ -651,7 +808,7 @@ class Lowerer {
           case TestStmtKind::kExpect:
             expect.push_back({{"expr", ExprTree(s.expr)},
                               {"text", SourceText(m_.expr(s.expr).span)},
-                              {"at", At(s.span)}});
+                              {"at", AtJson(s.span)}});
             break;
         }
       }
@@ -678,12 +835,15 @@ class Lowerer {
   std::map<std::string, const ActionInfo*> used_actions_;
   std::map<std::string, const WorkflowSignature*> deps_;
   std::multimap<std::string, std::string> world_refs_;
+  std::string scratch_;
+  JsonWriter w_{&scratch_};
 };
 
 }  // namespace
 
-Json LowerWorkflow(const SourceFile& file, const Module& module,
-                   const Analysis& analysis, InterfaceSet& interfaces) {
+std::string LowerWorkflow(const SourceFile& file, const Module& module,
+                          const Analysis& analysis,
+                          InterfaceSet& interfaces) {
   return Lowerer(file, module, analysis, interfaces).Run();
 }
 

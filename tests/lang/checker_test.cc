@@ -192,7 +192,7 @@ TEST(CheckerTest, EffectBoundsMultiplyLoopsAndTakeTheWorseBranch) {
       }
     })"));
   EXPECT_TRUE(f.ok) << Dump(f);
-  EXPECT_EQ(f.ir["bounds"]["mail.update"], 15);
+  EXPECT_EQ(f.ir()["bounds"]["mail.update"], 15);
   CompiledFile g = CheckOne(Workflow(R"(
   input id: mail.MessageId "m"
   input mailbox: mail.Mailbox "b"
@@ -265,8 +265,8 @@ TEST(CheckerTest, SubWorkflowsResolveInTheBatchAndPassTheirContracts) {
   ASSERT_TRUE(out[1].ok) << Dump(out[1]);
   // m.subject is untrusted and lands in the callee's target `id`.
   EXPECT_TRUE(HasCode(out[0], "E401")) << Dump(out[0]);
-  EXPECT_EQ(out[1].ir["flow"]["target_inputs"], Json::array({0, 1}));
-  auto sig = SignatureFromIr(out[1].ir, compiler->types());
+  EXPECT_EQ(out[1].ir()["flow"]["target_inputs"], Json::array({0, 1}));
+  auto sig = SignatureFromIr(out[1].ir(), compiler->types());
   ASSERT_TRUE(sig.ok());
   EXPECT_EQ((*sig)->bounds.at("mail.update"), 1u);
   EXPECT_EQ((*sig)->content_id, out[1].content_id);

@@ -1,0 +1,118 @@
+#include <gtest/gtest.h>
+
+#include "base/json.h"
+#include "base/json_writer.h"
+#include "base/random.h"
+#include "base/result.h"
+#include "base/sha256.h"
+#include "base/strings.h"
+
+namespace wfs {
+namespace {
+
+TEST(JsonTest, RefusesDeepAndLargeInput) {
+  std::string deep(100, '[');
+  deep += std::string(100, ']');
+  auto r = ParseJson(deep);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("nesting"), std::string::npos);
+  EXPECT_FALSE(ParseJson("{\"a\":1}", JsonLimits{3, 8}).ok());
+  // Brackets inside strings do not count.
+  EXPECT_TRUE(ParseJson("\"" + std::string(500, '[') + "\"").ok());
+}
+
+TEST(JsonTest, ErrorsAreValuesNotExceptions) {
+  for (const char* bad : {"", "{", "[1,]", "{\"a\" 1}", "nul", "\"\\x\""}) {
+    auto r = ParseJson(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  }
+}
+
+TEST(JsonTest, CanonicalSortsKeysAndKeepsUtf8) {
+  Json j = ParseJson(R"({"b":1,"a":{"d":[1,"é"],"c":null}})").value();
+  EXPECT_EQ(CanonicalJson(j), R"({"a":{"c":null,"d":[1,"é"]},"b":1})");
+}
+
+TEST(JsonWriterTest, MatchesCanonicalJson) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("a");
+  w.BeginArray();
+  w.Int(-3);
+  w.Uint(7);
+  w.Bool(true);
+  w.Null();
+  w.String("tab\t quote\" back\\ nl\n ctl\x01 é \xe2\x82\xac");
+  w.EndArray();
+  w.Key("b");
+  w.BeginObject();
+  w.EndObject();
+  w.Key("c");
+  w.Raw("[1,2]");
+  w.EndObject();
+  Json parsed = ParseJson(out).value();
+  EXPECT_EQ(out, CanonicalJson(parsed));
+}
+
+TEST(JsonWriterTest, InvalidUtf8BecomesReplacementCharacter) {
+  std::string out;
+  JsonWriter::AppendQuoted(&out, "a\xff" "b");
+  EXPECT_EQ(out, "\"a\xEF\xBF\xBD" "b\"");
+}
+
+TEST(JsonWriterDeathTest, KeysOutOfOrderAbort) {
+  EXPECT_DEATH(
+      {
+        std::string out;
+        JsonWriter w(&out);
+        w.BeginObject();
+        w.Key("b");
+        w.Int(1);
+        w.Key("a");
+      },
+      "");
+}
+
+TEST(ResultTest, ValueOrStatus) {
+  Result<int> ok = 3;
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*ok, 3);
+  Result<int> bad = NotFound("nothing here");
+  EXPECT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().ToString(), "not_found: nothing here");
+  Result<int> from_ok_status = Status::Ok();  // a bug in the caller
+  EXPECT_FALSE(from_ok_status.ok());
+  EXPECT_EQ(from_ok_status.status().code(), Code::kInternal);
+}
+
+TEST(StringsTest, Utf8Validation) {
+  EXPECT_TRUE(IsValidUtf8("plain é € 😀"));
+  EXPECT_EQ(FindInvalidUtf8("ok\xc0\xaf"), 2u);      // overlong
+  EXPECT_EQ(FindInvalidUtf8("\xed\xa0\x80"), 0u);    // surrogate
+  EXPECT_EQ(FindInvalidUtf8("ab\xe2\x82"), 2u);      // truncated
+}
+
+TEST(StringsTest, QuoteEscapesAndShortens) {
+  EXPECT_EQ(Quote("a\nb\x01"), "`a\\nb\\x01`");
+  EXPECT_EQ(Quote(std::string(100, 'x'), 5), "`xxxxx...`");
+}
+
+TEST(Sha256Test, KnownVector) {
+  EXPECT_EQ(Sha256Hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(RngTest, SeededAndUniform) {
+  Rng a(42), b(42);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(a.Next(), b.Next());
+  Rng c(7);
+  int counts[3] = {0, 0, 0};
+  for (int i = 0; i < 3000; ++i) ++counts[c.Uniform(3)];
+  for (int n : counts) EXPECT_GT(n, 800);
+  EXPECT_EQ(SecureRandomHex(16).size(), 32u);
+}
+
+}  // namespace
+}  // namespace wfs
