@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "base/random.h"
 #include "base/strings.h"
 
 namespace wfs {
@@ -61,8 +62,11 @@ Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
 
 Status WriteFileAtomic(const std::string& path, const std::string& data,
                        int mode) {
-  std::string tmp = StrCat(path, ".tmp.", getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  // A fresh name per write: O_EXCL guarantees the file is new (so `mode`
+  // applies and nothing else holds it), O_NOFOLLOW refuses a planted symlink.
+  std::string tmp = StrCat(path, ".tmp.", getpid(), ".", SecureRandomHex(6));
+  int fd = open(tmp.c_str(),
+                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) return ErrnoStatus("create", tmp);
   size_t done = 0;
   while (done < data.size()) {
