@@ -26,6 +26,13 @@ struct JsonLimits {
 // byte offset. Never throws.
 Result<Json> ParseJson(std::string_view text, const JsonLimits& limits = {});
 
+// Members by reference, never a temporary, so `for (auto& [k, v] :
+// JsonMember(j, "x").items())` is safe (`j.value("x", ...).items()` would
+// iterate a destroyed temporary). Returns the member when it has the asked
+// kind, else a shared empty object or array.
+const Json& JsonObjectMember(const Json& j, const char* key);
+const Json& JsonArrayMember(const Json& j, const char* key);
+
 // Canonical form: sorted keys, no insignificant whitespace, UTF-8 kept as is.
 // Floating-point numbers are not allowed in canonical documents (callers use
 // integers or decimal strings); this is asserted by the callers' schemas, not

@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/check.h"
+#include "cli/run_cmd.h"
+#include "cli/test_cmd.h"
 
 namespace wfs::cli {
 
@@ -17,6 +19,10 @@ int Main(int argc, char** argv) {
   app.set_version_flag("--version", "wfstore 0.1.0");
   CheckFlags check;
   AddCheckCommand(app, check);
+  RunFlags run;
+  AddRunCommand(app, run);
+  TestFlags test;
+  AddTestCommand(app, test);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -30,6 +36,8 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
   if (app.got_subcommand("check")) return RunCheck(check);
+  if (app.got_subcommand("run")) return RunRunCommand(run);
+  if (app.got_subcommand("test")) return RunTestCommand(test);
   return kExitUsage;
 }
 

@@ -1688,6 +1688,10 @@ class Checker {
     LTree leaf = Leaf(joined);
     if (name == "len") {
       if (n != 1 || !(list(0) || str(0))) return bad();
+      // A list's length depends on its membership, not on its elements.
+      if (kind(0) == TypeKind::kList && args[0].tree) {
+        return Set(id, T_.int_type(), Leaf(args[0].tree->self));
+      }
       return Set(id, T_.int_type(), leaf);
     }
     if (name == "contains") {
