@@ -39,11 +39,12 @@ class [[nodiscard]] Result {
 
   T& value() & { Check(); return std::get<T>(v_); }
   const T& value() const& { Check(); return std::get<T>(v_); }
-  T&& value() && { Check(); return std::get<T>(std::move(v_)); }
+  // By value, so `for (auto& x : F().value())` does not dangle.
+  T value() && { Check(); return std::get<T>(std::move(v_)); }
 
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
-  T&& operator*() && { return std::move(*this).value(); }
+  T operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 

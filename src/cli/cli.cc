@@ -6,6 +6,7 @@
 
 #include "cli/check.h"
 #include "cli/run_cmd.h"
+#include "cli/runs_cmd.h"
 #include "cli/test_cmd.h"
 
 namespace wfs::cli {
@@ -23,6 +24,8 @@ int Main(int argc, char** argv) {
   AddRunCommand(app, run);
   TestFlags test;
   AddTestCommand(app, test);
+  RunsFlags runs;
+  AddRunsCommands(app, runs);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -38,6 +41,10 @@ int Main(int argc, char** argv) {
   if (app.got_subcommand("check")) return RunCheck(check);
   if (app.got_subcommand("run")) return RunRunCommand(run);
   if (app.got_subcommand("test")) return RunTestCommand(test);
+  if (app.got_subcommand("runs") || app.got_subcommand("approve") ||
+      app.got_subcommand("deny")) {
+    return RunRunsCommand(app, runs);
+  }
   return kExitUsage;
 }
 

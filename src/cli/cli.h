@@ -10,6 +10,7 @@ namespace wfs::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // the command ran and found problems
 inline constexpr int kExitUsage = 2;    // bad flags, missing files
+inline constexpr int kExitWaiting = 3;  // a run waits for the person
 
 int Main(int argc, char** argv);
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -13,7 +14,9 @@
 #include "base/strings.h"
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "cli/store_dir.h"
 #include "cli/workflows.h"
+#include "journal/runner.h"
 #include "connectors/sim/simulators.h"
 #include "runtime/agent_view.h"
 #include "runtime/interpreter.h"
@@ -157,13 +160,18 @@ void AddRunCommand(CLI::App& app, RunFlags& flags) {
   cmd->add_flag("--json", flags.json, "Print the result as JSON");
   cmd->add_flag("--audit", flags.audit,
                 "Include the structured audit record (with --json)");
+  cmd->add_option("--store", flags.store,
+                  "Store directory holding the run journal (default "
+                  "$WFSTORE_HOME or ~/.wfstore)");
   cmd->footer(
       "Without --approve or --deny, confirmations are asked on the terminal; "
-      "with no terminal they go unanswered and the run stops.\n"
+      "with no terminal the run waits: answer later with `wfstore approve "
+      "RUN` or `wfstore deny RUN` (it survives restarts).\n"
+      "Every run except a dry run is journaled: `wfstore runs` lists them.\n"
       "Untrusted or private outputs are shown as handles unless the workflow "
       "marks them `reveal`.\n"
-      "Exit status: 0 when the run completed, 1 otherwise, 2 for usage "
-      "errors.\n"
+      "Exit status: 0 when the run completed, 3 when it waits for an "
+      "answer, 1 otherwise, 2 for usage errors.\n"
       "Example: wfstore run catalog/mail/delete_message.wf --arg id=b "
       "--arg mailbox=INBOX --world world.json --approve");
 }
@@ -205,39 +213,61 @@ int RunRunCommand(const RunFlags& flags) {
     PrintError(flags.world + ": " + world.status().message());
     return kExitUsage;
   }
-  auto sims = connectors::sim::MakeSimulators(&*world);
-  connectors::ConnectorSet set;
-  for (auto& s : sims) set.Add(s.get());
   TerminalApprover terminal;
   runtime::FixedApprover approve(runtime::Answer::Approve());
   runtime::FixedApprover deny(runtime::Answer::Deny());
-  runtime::ExecContext ctx;
-  ctx.connectors = &set;
-  ctx.approver = flags.approve ? static_cast<runtime::Approver*>(&approve)
-                 : flags.deny  ? static_cast<runtime::Approver*>(&deny)
-                               : &terminal;
-  ctx.resolver = &loaded->programs;
-  ctx.run_id = "run-" + SecureRandomHex(8);
-  ctx.caller = "cli";
-  auto result = runtime::Execute(program, *args, ctx);
+  runtime::FixedApprover defer(runtime::Answer::Defer());
+  runtime::Approver* approver =
+      flags.approve      ? static_cast<runtime::Approver*>(&approve)
+      : flags.deny       ? static_cast<runtime::Approver*>(&deny)
+      : isatty(STDIN_FILENO) ? static_cast<runtime::Approver*>(&terminal)
+                             : static_cast<runtime::Approver*>(&defer);
+  Result<runtime::RunResult> result = runtime::RunResult{};
+  std::string run_id;
+  if (flags.dry_run) {
+    // A copy of the world, nothing journaled, nothing saved.
+    auto sims = connectors::sim::MakeSimulators(&*world);
+    connectors::ConnectorSet set;
+    for (auto& s : sims) set.Add(s.get());
+    runtime::ExecContext ctx;
+    ctx.connectors = &set;
+    ctx.approver = approver == &defer ? static_cast<runtime::Approver*>(&approve)
+                                      : approver;
+    ctx.resolver = &loaded->programs;
+    ctx.run_id = "dry-" + SecureRandomHex(6);
+    ctx.caller = "cli";
+    result = runtime::Execute(program, *args, ctx);
+  } else {
+    auto dir = StoreDir(flags.store);
+    if (!dir.ok()) {
+      PrintError(dir.status().message());
+      return kExitUsage;
+    }
+    auto journal = OpenJournal(*dir);
+    if (!journal.ok()) {
+      PrintError(journal.status().message());
+      return kExitFailure;
+    }
+    Json config = {{"kind", "sim-memory"}};
+    if (!flags.world.empty()) {
+      config = {{"kind", "sim"},
+                {"world", std::filesystem::absolute(flags.world).string()}};
+    }
+    CliConnectors provider(loaded->schema);
+    journal::Runner runner(journal->get(), &provider, &loaded->programs);
+    run_id = "r-" + SecureRandomHex(6);
+    result = runner.Start(program, *args, config, approver, "cli", run_id);
+  }
   if (!result.ok()) {
     PrintError(result.status().message());
-    return kExitUsage;
+    return result.status().code() == Code::kInvalidArgument ? kExitUsage
+                                                             : kExitFailure;
   }
   const runtime::RunResult& r = *result;
   runtime::HandleTable handles;
   Json outputs = r.outcome == runtime::Outcome::kCompleted
                      ? runtime::AgentView(program, r.outputs, &handles, "h")
                      : Json(nullptr);
-  bool saved = false;
-  if (!flags.world.empty() && !flags.dry_run) {
-    Status s = WriteFileAtomic(flags.world, PrettyJson(world->ToJson()) + "\n");
-    if (!s.ok()) {
-      PrintError("could not save the world: " + s.message());
-      return kExitFailure;
-    }
-    saved = true;
-  }
   if (flags.json) {
     Json j = {{"workflow", program.name + "@" + program.version},
               {"content_id", program.content_id},
@@ -253,6 +283,7 @@ int RunRunCommand(const RunFlags& flags) {
     j["decisions"] = audit["decisions"];
     if (flags.audit) j["audit"] = audit;
     if (flags.dry_run) j["world_after"] = world->ToJson();
+    if (!run_id.empty()) j["run_id"] = run_id;
     std::cout << PrettyJson(j) << "\n";
   } else {
     std::cout << "workflow  " << program.name << "@" << program.version
@@ -290,10 +321,22 @@ int RunRunCommand(const RunFlags& flags) {
     }
     if (flags.dry_run) {
       std::cout << "dry run: nothing was changed\n";
-    } else if (saved) {
-      std::cout << "world saved to " << flags.world << "\n";
+    } else {
+      std::cout << "run       " << run_id << " (wfstore runs show " << run_id
+                << ")\n";
+    }
+    if (r.outcome == runtime::Outcome::kWaiting) {
+      const runtime::Prompt& p = r.asked.back();
+      std::cout << "waiting   for the person to answer: " << p.text << "\n";
+      for (size_t i = 0; i < p.options.size(); ++i) {
+        std::cout << "          " << i + 1 << ") " << p.options[i] << "\n";
+      }
+      std::cout << "          answer with `wfstore approve " << run_id
+                << "`" << (p.options.empty() ? "" : " --choose N")
+                << " or `wfstore deny " << run_id << "`\n";
     }
   }
+  if (r.outcome == runtime::Outcome::kWaiting) return kExitWaiting;
   return r.outcome == runtime::Outcome::kCompleted ? kExitOk : kExitFailure;
 }
 

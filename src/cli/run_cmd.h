@@ -21,6 +21,7 @@ struct RunFlags {
   bool deny = false;
   bool json = false;
   bool audit = false;
+  std::string store;  // --store DIR (journal)
 };
 
 void AddRunCommand(CLI::App& app, RunFlags& flags);

@@ -44,6 +44,7 @@ std::optional<Answer> ExecHooks::BeforePrompt(const Prompt&) {
   return std::nullopt;
 }
 void ExecHooks::AfterPrompt(const Prompt&, const Answer&) {}
+bool ExecHooks::UndoneBefore(const UndoEvent&) { return false; }
 void ExecHooks::AfterUndo(const UndoEvent&, const Status&) {}
 
 Json LabelJson(const Label& l) {
@@ -924,6 +925,22 @@ class Interpreter {
       req.scopes = &f.conn_scopes[a.connector];
       resp = conn->Invoke(req);
       rec.decision = "allowed";
+      if (!resp.ok() && !read &&
+          (resp.status().code() == Code::kUnavailable ||
+           resp.status().code() == Code::kDeadlineExceeded)) {
+        // No answer: the effect may or may not have happened. Ask the
+        // connector by idempotency key before deciding.
+        auto found = conn->Lookup(ev.idempotency_key);
+        if (found.ok() && found->has_value()) {
+          resp = std::move(**found);
+          rec.decision = "reconciled";
+        } else if (!found.ok()) {
+          resp = Status(resp.status().code(),
+                        StrCat(resp.status().message(),
+                               "; whether the effect happened is unknown (",
+                               found.status().message(), ")"));
+        }
+      }
       if (ctx_.hooks) ctx_.hooks->AfterEffect(ev, resp);
     }
     if (!resp.ok()) {
@@ -1012,6 +1029,19 @@ class Interpreter {
       std::string action = it->undo.value("action", "");
       rec.action = it->connector + "." + action;
       rec.args = it->undo.value("args", Json::object());
+      UndoEvent ev;
+      ev.seq = it->seq;
+      ev.connector = it->connector;
+      ev.undo = it->undo;
+      ev.idempotency_key = it->key + "/undo";
+      if (ctx_.hooks && ctx_.hooks->UndoneBefore(ev)) {
+        rec.ok = true;
+        for (CallRecord& c : r_.calls) {
+          if (c.seq == it->seq) c.undone = true;
+        }
+        r_.undo.push_back(std::move(rec));
+        continue;
+      }
       connectors::Connector* conn = ctx_.connectors->Find(it->connector);
       Status s = Status::Ok();
       if (conn == nullptr || action.empty()) {
@@ -1029,14 +1059,7 @@ class Interpreter {
       }
       rec.ok = s.ok();
       rec.error = s.ok() ? "" : s.ToString();
-      if (ctx_.hooks) {
-        UndoEvent ev;
-        ev.seq = it->seq;
-        ev.connector = it->connector;
-        ev.undo = it->undo;
-        ev.idempotency_key = it->key + "/undo";
-        ctx_.hooks->AfterUndo(ev, s);
-      }
+      if (ctx_.hooks) ctx_.hooks->AfterUndo(ev, s);
       if (rec.ok) {
         for (CallRecord& c : r_.calls) {
           if (c.seq == it->seq) c.undone = true;
@@ -1077,8 +1100,10 @@ std::vector<const CallRecord*> RunResult::Effects() const {
   return out;
 }
 
-Result<RunResult> Execute(const Program& program, const Json& inputs,
-                          ExecContext& ctx) {
+namespace {
+
+Result<std::vector<Value>> ConvertInputs(const Program& program,
+                                         const Json& inputs) {
   if (!inputs.is_object()) {
     return InvalidArgument("arguments must be a JSON object");
   }
@@ -1107,6 +1132,19 @@ Result<RunResult> Execute(const Program& program, const Json& inputs,
                                            "input `" + in.name + "`"));
     values.push_back(std::move(v));
   }
+  return values;
+}
+
+}  // namespace
+
+Status CheckInputs(const Program& program, const Json& inputs) {
+  return ConvertInputs(program, inputs).status();
+}
+
+Result<RunResult> Execute(const Program& program, const Json& inputs,
+                          ExecContext& ctx) {
+  WFS_ASSIGN_OR_RETURN(std::vector<Value> values,
+                       ConvertInputs(program, inputs));
   connectors::ConnectorSet empty;
   if (ctx.connectors == nullptr) ctx.connectors = &empty;
   RunResult r;

@@ -131,6 +131,9 @@ class ExecHooks {
   // Before asking the person: a recorded answer replays it.
   virtual std::optional<Answer> BeforePrompt(const Prompt& p);
   virtual void AfterPrompt(const Prompt& p, const Answer& a);
+  // Compensation: true when this undo step already ran (before a crash);
+  // the interpreter then skips it.
+  virtual bool UndoneBefore(const UndoEvent& u);
   virtual void AfterUndo(const UndoEvent& u, const Status& s);
 };
 
@@ -214,6 +217,10 @@ struct RunResult {
   // Effects that changed something (non-read calls that were allowed).
   std::vector<const CallRecord*> Effects() const;
 };
+
+// Checks `inputs` (a JSON object) against the program's input types:
+// InvalidArgument naming the first bad, missing or unknown input.
+Status CheckInputs(const Program& program, const Json& inputs);
 
 // Runs `program` with `inputs` (a JSON object; validated against the input
 // types: a bad argument is InvalidArgument before anything runs).

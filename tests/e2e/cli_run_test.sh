@@ -3,6 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 src=${WFS_SOURCE_DIR:?}
 cd "$src"
+export WFSTORE_HOME="$tmp/store"
 
 expect_rc "catalog tests pass" 0 "$WFSTORE" test catalog/
 expect_grep "closing line" "^39 passed, 0 failed$" "$tmp/out"
@@ -62,8 +63,32 @@ expect_grep "denied outcome" "outcome   denied" "$tmp/out"
 expect_rc "scope violation" 1 "$WFSTORE" run catalog/mail/delete_message.wf --arg id=a --arg mailbox=Archive --world "$tmp/world.json" --approve
 expect_grep "rule named" "violation (rule: scope)" "$tmp/out"
 
-expect_rc "no terminal: unanswered" 1 "$WFSTORE" run catalog/mail/delete_message.wf --arg id=a --arg mailbox=INBOX --world "$tmp/world.json" </dev/null
-expect_grep "unanswered" "outcome   unanswered" "$tmp/out"
+expect_rc "no terminal: the run waits" 3 "$WFSTORE" run catalog/mail/delete_message.wf --arg id=a --arg mailbox=INBOX --world "$tmp/world.json" </dev/null
+expect_grep "waiting" "outcome   waiting" "$tmp/out"
+expect_grep "how to answer" "answer with .wfstore approve r-" "$tmp/out"
+run_id=$(sed -n 's/^run       \(r-[0-9a-f]*\) .*/\1/p' "$tmp/out")
+expect_rc "runs lists it as waiting" 0 "$WFSTORE" runs --state waiting
+expect_grep "waiting run listed" "$run_id .* waiting  mail.delete_message@1.0.0" "$tmp/out"
+expect_rc "deny it later" 1 "$WFSTORE" deny "$run_id"
+expect_grep "denied" "run $run_id: denied" "$tmp/out"
+python3 - "$tmp/world.json" <<'PY' && pass "denied: a stays" || fail "denied: a stays"
+import json, sys
+w = json.load(open(sys.argv[1]))
+assert {m["id"]: m["mailbox"] for m in w["mail"]["messages"]}["a"] == "INBOX"
+PY
+expect_rc "a finished run cannot be answered" 1 "$WFSTORE" approve "$run_id"
+expect_grep "says why" "not waiting for an answer" "$tmp/err"
+expect_rc "runs show" 0 "$WFSTORE" runs show --json "$run_id"
+python3 - "$tmp/out" <<'PY' && pass "journal of the run" || fail "journal of the run"
+import json, sys
+r = json.load(open(sys.argv[1]))
+kinds = [e["kind"] for e in r["events"]]
+assert r["state"] == "denied", r["state"]
+assert kinds == ["result", "prompt", "answer", "outcome"], kinds
+PY
+expect_rc "unknown run" 2 "$WFSTORE" runs show r-nope
+expect_rc "recover with nothing to do" 0 "$WFSTORE" runs recover
+expect_grep "nothing interrupted" "no interrupted runs" "$tmp/out"
 
 expect_rc "unknown input" 2 "$WFSTORE" run catalog/mail/delete_message.wf --arg nope=1
 expect_grep "names the inputs" "inputs: id, mailbox" "$tmp/err"

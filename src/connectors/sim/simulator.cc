@@ -129,6 +129,8 @@ Result<ActionResponse> Simulator::Invoke(const ActionRequest& request) {
   std::string digest;
   if (!spec->read && !request.idempotency_key.empty()) {
     digest = Digest(request.args);
+  }
+  if (!digest.empty() && world_->honor_idempotency_keys()) {
     // A retried effect (same key, action and arguments) is not done twice:
     // the recorded response comes back, as from a server that honours
     // idempotency keys.
@@ -170,14 +172,24 @@ void Simulator::Record(const ActionSpec& spec, const ActionRequest& r,
   rec["result"] = response.result;
   rec["undo"] = response.undo;
   effects[r.idempotency_key] = std::move(rec);
-  while (effects.size() > kMaxRecordedEffects) {
-    auto oldest = effects.begin();
+  // Evict in batches (amortized): once 10% over the cap, drop the oldest
+  // records down to the cap in one pass.
+  if (effects.size() > kMaxRecordedEffects + kMaxRecordedEffects / 10) {
+    std::vector<int64_t> seqs;
+    seqs.reserve(effects.size());
     for (auto it = effects.begin(); it != effects.end(); ++it) {
-      if (IntField(it.value(), "seq") < IntField(oldest.value(), "seq")) {
-        oldest = it;
+      seqs.push_back(IntField(it.value(), "seq"));
+    }
+    size_t drop = effects.size() - kMaxRecordedEffects;
+    std::nth_element(seqs.begin(), seqs.begin() + (drop - 1), seqs.end());
+    int64_t cutoff = seqs[drop - 1];
+    for (auto it = effects.begin(); it != effects.end();) {
+      if (IntField(it.value(), "seq") <= cutoff) {
+        it = effects.erase(it);
+      } else {
+        ++it;
       }
     }
-    effects.erase(oldest);
   }
 }
 

@@ -383,6 +383,7 @@ World::World(const World& other) {
   std::lock_guard<std::mutex> lock(other.mu_);
   schema_ = other.schema_;
   doc_ = other.doc_;
+  honor_keys_ = other.honor_keys_;
 }
 
 World& World::operator=(const World& other) {
@@ -390,6 +391,7 @@ World& World::operator=(const World& other) {
   std::scoped_lock lock(mu_, other.mu_);
   schema_ = other.schema_;
   doc_ = other.doc_;
+  honor_keys_ = other.honor_keys_;
   return *this;
 }
 
@@ -397,6 +399,7 @@ World::World(World&& other) noexcept {
   std::lock_guard<std::mutex> lock(other.mu_);
   schema_ = std::move(other.schema_);
   doc_ = std::move(other.doc_);
+  honor_keys_ = other.honor_keys_;
   other.doc_ = Json::object();
 }
 
@@ -405,6 +408,7 @@ World& World::operator=(World&& other) noexcept {
   std::scoped_lock lock(mu_, other.mu_);
   schema_ = std::move(other.schema_);
   doc_ = std::move(other.doc_);
+  honor_keys_ = other.honor_keys_;
   other.doc_ = Json::object();
   return *this;
 }

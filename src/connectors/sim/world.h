@@ -66,6 +66,14 @@ class World {
 
   const WorldSchema& schema() const { return schema_; }
 
+  // Whether simulators answer a retried effect (same idempotency key, action
+  // and arguments) with the recorded response instead of doing it again, as
+  // a server honouring idempotency keys would. On by default; the crash tests
+  // turn it off so that only the journal stands between a crash and a
+  // duplicate. Responses are recorded for Lookup either way.
+  void set_honor_idempotency_keys(bool on) { honor_keys_ = on; }
+  bool honor_idempotency_keys() const { return honor_keys_; }
+
   World(const World& other);
   World& operator=(const World& other);
   World(World&& other) noexcept;
@@ -74,6 +82,7 @@ class World {
  private:
   WorldSchema schema_;
   Json doc_ = Json::object();
+  bool honor_keys_ = true;
   mutable std::mutex mu_;
 };
 

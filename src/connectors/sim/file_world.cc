@@ -1,0 +1,82 @@
+#include "connectors/sim/file_world.h"
+
+#include <sys/stat.h>
+
+#include "base/file.h"
+#include "base/strings.h"
+#include "connectors/sim/simulators.h"
+
+namespace wfs::connectors::sim {
+
+class FileBackedSimulators::Saving : public Connector {
+ public:
+  Saving(FileBackedSimulators* owner, Connector* inner)
+      : owner_(owner), inner_(inner) {}
+  const std::string& name() const override { return inner_->name(); }
+  Result<ActionResponse> Invoke(const ActionRequest& request) override {
+    std::lock_guard<std::mutex> l(owner_->io_mu_);
+    auto r = inner_->Invoke(request);
+    Status s = owner_->SaveIfChanged();
+    if (!s.ok()) return s.WithContext("the simulated server could not save");
+    return r;
+  }
+  Result<std::string> ScopeKey(const std::string& action,
+                               const std::string& param, const Json& value,
+                               const ScopeMap& scopes) override {
+    return inner_->ScopeKey(action, param, value, scopes);
+  }
+  Result<std::optional<ActionResponse>> Lookup(
+      const std::string& key) override {
+    return inner_->Lookup(key);
+  }
+
+ private:
+  FileBackedSimulators* owner_;
+  Connector* inner_;
+};
+
+Result<std::unique_ptr<FileBackedSimulators>> FileBackedSimulators::Open(
+    const std::string& path, const WorldSchema& schema,
+    const Options& options) {
+  std::unique_ptr<FileBackedSimulators> f(new FileBackedSimulators());
+  f->path_ = path;
+  Json doc = Json::object();
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0) {
+    WFS_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+    WFS_ASSIGN_OR_RETURN(doc, ParseJson(text, JsonLimits{64u << 20, 64}));
+  }
+  WFS_ASSIGN_OR_RETURN(f->world_, World::FromJson(doc, schema));
+  f->world_.set_honor_idempotency_keys(options.honor_idempotency_keys);
+  f->saved_ = CanonicalJson(f->world_.ToJson());
+  f->sims_ = MakeSimulators(&f->world_);
+  for (auto& s : f->sims_) {
+    f->wrappers_.push_back(std::make_unique<Saving>(f.get(), s.get()));
+    f->set_.Add(f->wrappers_.back().get());
+  }
+  return f;
+}
+
+FileBackedSimulators::~FileBackedSimulators() = default;
+
+Status FileBackedSimulators::SaveIfChanged() {
+  std::string now = CanonicalJson(world_.ToJson());
+  if (now == saved_) return Status::Ok();
+  Status s = WriteFileAtomic(path_, now, 0600);
+  if (!s.ok()) {
+    auto old = ParseJson(saved_, JsonLimits{64u << 20, 64});
+    if (old.ok()) {
+      auto w = World::FromJson(*old, world_.schema());
+      if (w.ok()) {
+        bool honor = world_.honor_idempotency_keys();
+        world_ = std::move(*w);
+        world_.set_honor_idempotency_keys(honor);
+      }
+    }
+    return s;
+  }
+  saved_ = std::move(now);
+  return Status::Ok();
+}
+
+}  // namespace wfs::connectors::sim

@@ -1,0 +1,51 @@
+// Simulators whose world lives in a file, like a server's state: every call
+// that changes the world saves it (atomically, with fsync) before returning,
+// so effects survive a crash of the process that made them. Used by
+// `wfstore run --world FILE` and by the journal's crash tests.
+#ifndef WFSTORE_CONNECTORS_SIM_FILE_WORLD_H_
+#define WFSTORE_CONNECTORS_SIM_FILE_WORLD_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "connectors/connector.h"
+#include "connectors/sim/world.h"
+
+namespace wfs::connectors::sim {
+
+class FileBackedSimulators {
+ public:
+  struct Options {
+    bool honor_idempotency_keys = true;
+  };
+  // Loads the world from `path` (an absent file is an empty world).
+  static Result<std::unique_ptr<FileBackedSimulators>> Open(
+      const std::string& path, const WorldSchema& schema,
+      const Options& options);
+  ~FileBackedSimulators();
+
+  const ConnectorSet& set() const { return set_; }
+  World& world() { return world_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  class Saving;
+  FileBackedSimulators() = default;
+  // Saves the world when it changed; on failure reloads the file (the change
+  // is lost, as on a server whose disk failed) and returns the error.
+  Status SaveIfChanged();
+
+  std::string path_;
+  World world_;
+  std::vector<std::unique_ptr<Connector>> sims_;
+  std::vector<std::unique_ptr<Connector>> wrappers_;
+  ConnectorSet set_;
+  std::mutex io_mu_;  // one call at a time: invoke, then save
+  std::string saved_;
+};
+
+}  // namespace wfs::connectors::sim
+
+#endif  // WFSTORE_CONNECTORS_SIM_FILE_WORLD_H_

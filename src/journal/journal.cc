@@ -1,0 +1,406 @@
+#include "journal/journal.h"
+
+#include <map>
+
+#include "base/strings.h"
+
+namespace wfs::journal {
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS programs (
+  content_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  ir TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS programs_by_name ON programs(name, version);
+CREATE TABLE IF NOT EXISTS runs (
+  run_id TEXT PRIMARY KEY,
+  workflow TEXT NOT NULL,
+  content_id TEXT NOT NULL,
+  caller TEXT NOT NULL,
+  inputs TEXT NOT NULL,
+  connectors TEXT NOT NULL,
+  state TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  created_us INTEGER NOT NULL,
+  updated_us INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_by_state ON runs(state, created_us);
+CREATE TABLE IF NOT EXISTS events (
+  run_id TEXT NOT NULL REFERENCES runs(run_id),
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  effect INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  data TEXT NOT NULL,
+  at_us INTEGER NOT NULL,
+  PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+PRAGMA user_version = 1;
+)sql";
+
+Result<RunRecord> ReadRun(sql::Stmt& s) {
+  RunRecord r;
+  r.run_id = s.Text(0);
+  r.workflow = s.Text(1);
+  r.content_id = s.Text(2);
+  r.caller = s.Text(3);
+  WFS_ASSIGN_OR_RETURN(r.inputs, ParseJson(s.Text(4)));
+  WFS_ASSIGN_OR_RETURN(r.connectors, ParseJson(s.Text(5)));
+  r.state = s.Text(6);
+  WFS_ASSIGN_OR_RETURN(r.outcome, ParseJson(s.Text(7)));
+  r.created_us = s.Int(8);
+  r.updated_us = s.Int(9);
+  return r;
+}
+
+constexpr const char* kRunColumns =
+    "run_id, workflow, content_id, caller, inputs, connectors, state, "
+    "outcome, created_us, updated_us";
+
+}  // namespace
+
+Result<std::unique_ptr<Journal>> Journal::Open(const JournalOptions& options) {
+  sql::Db::Options wopts;
+  wopts.sync_full = options.sync;
+  WFS_ASSIGN_OR_RETURN(std::unique_ptr<sql::Db> w,
+                       sql::Db::Open(options.path, wopts));
+  WFS_RETURN_IF_ERROR(w->Exec(kSchema));
+  if (options.max_pages > 0) {
+    WFS_RETURN_IF_ERROR(
+        w->Exec(StrCat("PRAGMA max_page_count = ", options.max_pages)));
+  }
+  sql::Db::Options ropts;
+  ropts.wal = false;  // the writer set it; readers share the file's mode
+  WFS_ASSIGN_OR_RETURN(std::unique_ptr<sql::Db> r,
+                       sql::Db::Open(options.path, ropts));
+  return std::unique_ptr<Journal>(
+      new Journal(options, std::move(w), std::move(r)));
+}
+
+Journal::Journal(JournalOptions options, std::unique_ptr<sql::Db> writer,
+                 std::unique_ptr<sql::Db> reader)
+    : options_(std::move(options)),
+      clock_(options_.clock ? options_.clock : &system_clock_),
+      writer_db_(std::move(writer)),
+      reader_db_(std::move(reader)) {
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+Journal::~Journal() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  writer_.join();
+}
+
+Journal::Stats Journal::stats() {
+  std::lock_guard<std::mutex> l(mu_);
+  return stats_;
+}
+
+Status Journal::health() {
+  std::lock_guard<std::mutex> l(mu_);
+  return failed_;
+}
+
+Status Journal::Enqueue(std::function<Status(sql::Db&)> write, bool wait) {
+  std::shared_ptr<Waiter> waiter = wait ? std::make_shared<Waiter>() : nullptr;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!failed_.ok()) return failed_;
+    if (stopping_) return Unavailable("the journal is closing");
+    queue_.push_back(Item{std::move(write), waiter});
+  }
+  cv_.notify_one();
+  if (!waiter) return Status::Ok();
+  std::unique_lock<std::mutex> l(waiter->mu);
+  waiter->cv.wait(l, [&] { return waiter->done; });
+  return waiter->status;
+}
+
+void Journal::WriterLoop() {
+  std::vector<Item> batch;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> l(mu_);
+      cv_.wait(l, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      while (!queue_.empty() &&
+             batch.size() < static_cast<size_t>(options_.max_batch)) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    Status s = CommitBatch(batch);
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      ++stats_.commits;
+      stats_.records += static_cast<int64_t>(batch.size());
+    }
+    Status sticky = s;
+    if (s.ok()) {
+      // A record nobody waits for that could not be written is a gap in a
+      // run's log: stop writing rather than go on without it.
+      for (const Item& it : batch) {
+        if (!it.waiter && !it.status.ok()) sticky = it.status;
+      }
+    }
+    if (!sticky.ok()) {
+      std::lock_guard<std::mutex> l(mu_);
+      if (failed_.ok()) failed_ = sticky;
+      // Everything still queued fails too: order matters.
+      for (Item& it : queue_) {
+        it.status = sticky;
+        batch.push_back(std::move(it));
+      }
+      queue_.clear();
+    }
+    for (Item& it : batch) {
+      if (!it.waiter) continue;
+      std::lock_guard<std::mutex> l(it.waiter->mu);
+      it.waiter->done = true;
+      it.waiter->status = s.ok() ? it.status : s;
+      it.waiter->cv.notify_all();
+    }
+    batch.clear();
+  }
+}
+
+namespace {
+// Errors of the storage itself (as opposed to one record's content).
+bool StorageError(const Status& s) {
+  return s.code() == Code::kResourceExhausted || s.code() == Code::kDataLoss ||
+         s.code() == Code::kUnavailable || s.code() == Code::kInternal;
+}
+}  // namespace
+
+Status Journal::CommitBatch(std::vector<Item>& batch) {
+  sql::Db& db = *writer_db_;
+  Status s = db.ExecCached("BEGIN IMMEDIATE");
+  if (!s.ok()) return s;
+  for (Item& it : batch) {
+    // Each record in its own savepoint: one record's mistake (a duplicate
+    // run id) fails that record only, not the others in the batch.
+    s = db.ExecCached("SAVEPOINT item");
+    if (s.ok()) {
+      it.status = it.write(db);
+      if (it.status.ok()) {
+        s = db.ExecCached("RELEASE item");
+      } else if (StorageError(it.status)) {
+        s = it.status;
+      } else {
+        s = db.ExecCached("ROLLBACK TO item");
+        if (s.ok()) s = db.ExecCached("RELEASE item");
+      }
+    }
+    if (!s.ok()) break;
+  }
+  if (s.ok()) s = db.ExecCached("COMMIT");
+  if (!s.ok()) db.Exec("ROLLBACK").IgnoreError();
+  return s;
+}
+
+Status Journal::Flush() {
+  return Enqueue([](sql::Db&) { return Status::Ok(); }, true);
+}
+
+Status Journal::PutProgram(const std::string& content_id,
+                           const std::string& name, const std::string& version,
+                           const std::string& ir) {
+  return Enqueue(
+      [=](sql::Db& db) -> Status {
+        WFS_ASSIGN_OR_RETURN(
+            sql::Stmt st,
+            db.Prepare("INSERT OR IGNORE INTO programs VALUES (?, ?, ?, ?)"));
+        return st.Bind(1, content_id).Bind(2, name).Bind(3, version)
+            .Bind(4, ir)
+            .Run();
+      },
+      true);
+}
+
+Result<std::string> Journal::GetProgram(const std::string& content_id) {
+  std::lock_guard<std::mutex> l(reader_mu_);
+  WFS_ASSIGN_OR_RETURN(
+      sql::Stmt st,
+      reader_db_->Prepare("SELECT ir FROM programs WHERE content_id = ?"));
+  st.Bind(1, content_id);
+  WFS_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return NotFound("no program " + content_id + " in the journal");
+  return st.Text(0);
+}
+
+Result<std::pair<std::string, std::string>> Journal::FindProgram(
+    const std::string& name, const std::string& version) {
+  std::lock_guard<std::mutex> l(reader_mu_);
+  WFS_ASSIGN_OR_RETURN(sql::Stmt st,
+                       reader_db_->Prepare("SELECT content_id, ir FROM "
+                                           "programs WHERE name = ? AND "
+                                           "version = ?"));
+  st.Bind(1, name).Bind(2, version);
+  WFS_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return NotFound("no program " + name + "@" + version);
+  return std::make_pair(st.Text(0), st.Text(1));
+}
+
+Status Journal::CreateRun(const RunRecord& run) {
+  RunRecord r = run;
+  int64_t now = clock_->NowMicros();
+  if (r.created_us == 0) r.created_us = now;
+  r.updated_us = now;
+  return Enqueue(
+      [r](sql::Db& db) -> Status {
+        WFS_ASSIGN_OR_RETURN(
+            sql::Stmt * st,
+            db.Cached("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        return st->Bind(1, r.run_id)
+            .Bind(2, r.workflow)
+            .Bind(3, r.content_id)
+            .Bind(4, r.caller)
+            .Bind(5, CanonicalJson(r.inputs))
+            .Bind(6, CanonicalJson(r.connectors))
+            .Bind(7, r.state)
+            .Bind(8, CanonicalJson(r.outcome))
+            .Bind(9, r.created_us)
+            .Bind(10, r.updated_us)
+            .Run();
+      },
+      true);
+}
+
+Status Journal::Append(const std::string& run_id, const EventRecord& event,
+                       bool wait) {
+  EventRecord e = event;
+  if (e.at_us == 0) e.at_us = clock_->NowMicros();
+  std::string data = CanonicalJson(e.data);
+  return Enqueue(
+      [run_id, e, data](sql::Db& db) -> Status {
+        WFS_ASSIGN_OR_RETURN(
+            sql::Stmt * st,
+            db.Cached("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)"));
+        return st->Bind(1, run_id)
+            .Bind(2, e.seq)
+            .Bind(3, e.kind)
+            .Bind(4, e.effect)
+            .Bind(5, e.key)
+            .Bind(6, data)
+            .Bind(7, e.at_us)
+            .Run();
+      },
+      wait);
+}
+
+Status Journal::SetState(const std::string& run_id, const std::string& state,
+                         const Json& outcome, bool wait) {
+  std::string o = CanonicalJson(outcome);
+  int64_t now = clock_->NowMicros();
+  return Enqueue(
+      [run_id, state, o, now](sql::Db& db) -> Status {
+        WFS_ASSIGN_OR_RETURN(sql::Stmt * st,
+                             db.Cached("UPDATE runs SET state = ?, outcome = "
+                                       "?, updated_us = ? WHERE run_id = ?"));
+        WFS_RETURN_IF_ERROR(
+            st->Bind(1, state).Bind(2, o).Bind(3, now).Bind(4, run_id).Run());
+        if (db.Changes() != 1) return NotFound("no run " + run_id);
+        return Status::Ok();
+      },
+      wait);
+}
+
+Result<RunRecord> Journal::GetRun(const std::string& run_id) {
+  std::lock_guard<std::mutex> l(reader_mu_);
+  WFS_ASSIGN_OR_RETURN(
+      sql::Stmt st, reader_db_->Prepare(StrCat("SELECT ", kRunColumns,
+                                               " FROM runs WHERE run_id = ?")));
+  st.Bind(1, run_id);
+  WFS_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return NotFound(StrCat("no run ", Quote(run_id)));
+  return ReadRun(st);
+}
+
+Result<std::vector<RunRecord>> Journal::ListRuns(const std::string& state,
+                                                 int limit) {
+  std::lock_guard<std::mutex> l(reader_mu_);
+  std::string q = StrCat("SELECT ", kRunColumns, " FROM runs",
+                         state.empty() ? "" : " WHERE state = ?",
+                         " ORDER BY created_us DESC, run_id LIMIT ?");
+  WFS_ASSIGN_OR_RETURN(sql::Stmt st, reader_db_->Prepare(q));
+  int i = 1;
+  if (!state.empty()) st.Bind(i++, state);
+  st.Bind(i, static_cast<int64_t>(limit));
+  std::vector<RunRecord> out;
+  while (true) {
+    WFS_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    WFS_ASSIGN_OR_RETURN(RunRecord r, ReadRun(st));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<std::vector<EventRecord>> Journal::Events(const std::string& run_id) {
+  std::lock_guard<std::mutex> l(reader_mu_);
+  WFS_ASSIGN_OR_RETURN(sql::Stmt st,
+                       reader_db_->Prepare("SELECT seq, kind, effect, key, "
+                                           "data, at_us FROM events WHERE "
+                                           "run_id = ? ORDER BY seq"));
+  st.Bind(1, run_id);
+  std::vector<EventRecord> out;
+  while (true) {
+    WFS_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    EventRecord e;
+    e.seq = st.Int(0);
+    e.kind = st.Text(1);
+    e.effect = st.Int(2);
+    e.key = st.Text(3);
+    WFS_ASSIGN_OR_RETURN(e.data, ParseJson(st.Text(4)));
+    e.at_us = st.Int(5);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> Journal::Verify() {
+  std::vector<std::string> problems;
+  WFS_ASSIGN_OR_RETURN(std::vector<RunRecord> runs, ListRuns("", 1 << 30));
+  for (const RunRecord& r : runs) {
+    WFS_ASSIGN_OR_RETURN(std::vector<EventRecord> events, Events(r.run_id));
+    std::map<int64_t, std::string> last;  // effect -> last kind
+    bool outcome = false;
+    for (size_t i = 0; i < events.size(); ++i) {
+      const EventRecord& e = events[i];
+      if (e.seq != static_cast<int64_t>(i) + 1) {
+        problems.push_back(StrCat(r.run_id, ": event ", i + 1,
+                                  " has sequence number ", e.seq));
+      }
+      if (e.kind == "intent" || e.kind == "result" || e.kind == "error" ||
+          e.kind == "reconciled" || e.kind == "uncertain") {
+        last[e.effect] = e.kind;
+      }
+      if (e.kind == "outcome") outcome = true;
+    }
+    bool finished = r.state != "running" && r.state != "waiting";
+    for (const auto& [effect, kind] : last) {
+      if (kind == "intent" && finished) {
+        problems.push_back(StrCat(r.run_id, ": effect ", effect,
+                                  " has an intent but no result, and the run "
+                                  "is ",
+                                  r.state));
+      }
+    }
+    if (finished && !outcome) {
+      problems.push_back(StrCat(r.run_id, ": ", r.state,
+                                " but no outcome event"));
+    }
+  }
+  return problems;
+}
+
+}  // namespace wfs::journal

@@ -1,0 +1,155 @@
+// The durable run journal (docs/journal.md).
+//
+// An SQLite database in WAL mode with three tables: programs (the IR each run
+// executes, by content id), runs (one row per run: workflow, inputs,
+// connector configuration, state, outcome) and events (per run, in order:
+// effect intents and results, prompts and answers, undo steps, the outcome).
+//
+// Writes go through one writer thread that commits whatever is queued in one
+// transaction (group commit): a caller that must be durable (an effect's
+// intent, before the connector is called) waits for its commit; other records
+// ride along with the next commit, in order. A failed write (a full disk, an
+// I/O error) is sticky: every later write fails with the same error, so no
+// effect can run without its intent on disk.
+#ifndef WFSTORE_JOURNAL_JOURNAL_H_
+#define WFSTORE_JOURNAL_JOURNAL_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/json.h"
+#include "base/result.h"
+#include "sql/sqlite.h"
+
+namespace wfs::journal {
+
+struct JournalOptions {
+  std::string path;  // the database file; created when absent
+  // Commit with fsync (SQLite synchronous=FULL). Off only for benchmarks of
+  // the non-durable case.
+  bool sync = true;
+  // Most records in one transaction.
+  int max_batch = 4096;
+  // Largest database in pages of 4 KiB (0: unlimited). Tests use it to
+  // simulate a full disk.
+  int64_t max_pages = 0;
+  const Clock* clock = nullptr;  // null: the system clock
+};
+
+struct RunRecord {
+  std::string run_id;
+  std::string workflow;    // name@version
+  std::string content_id;
+  std::string caller;
+  Json inputs = Json::object();
+  Json connectors = Json::object();  // how to rebuild the run's connectors
+  // running, waiting, completed, failed, denied, unanswered, violation, limit
+  std::string state = "running";
+  Json outcome = Json::object();     // error, rule, outputs, undo summary
+  int64_t created_us = 0;
+  int64_t updated_us = 0;
+};
+
+// Event kinds: intent, result, error, reconciled, uncertain, prompt, answer,
+// undo, outcome.
+struct EventRecord {
+  int64_t seq = 0;        // per run, from 1, assigned by the caller
+  std::string kind;
+  int64_t effect = -1;    // the effect's call number (intent/result/undo)
+  std::string key;        // idempotency key
+  Json data = Json::object();
+  int64_t at_us = 0;
+};
+
+class Journal {
+ public:
+  static Result<std::unique_ptr<Journal>> Open(const JournalOptions& options);
+  ~Journal();  // commits what is queued, stops the writer
+
+  // Records a program's IR once (durable before returning).
+  Status PutProgram(const std::string& content_id, const std::string& name,
+                    const std::string& version, const std::string& ir);
+  Result<std::string> GetProgram(const std::string& content_id);
+  // Finds the IR of name@version among recorded programs (NotFound if none).
+  Result<std::pair<std::string, std::string>> FindProgram(
+      const std::string& name, const std::string& version);
+
+  // Creates a run (durable before returning). AlreadyExists for a used id.
+  Status CreateRun(const RunRecord& run);
+  // Appends an event; with `wait`, returns after it is durable.
+  Status Append(const std::string& run_id, const EventRecord& event,
+                bool wait);
+  // Sets a run's state and outcome.
+  Status SetState(const std::string& run_id, const std::string& state,
+                  const Json& outcome, bool wait);
+  // Waits until everything queued so far is durable.
+  Status Flush();
+
+  Result<RunRecord> GetRun(const std::string& run_id);
+  // Newest first; `state` empty for all.
+  Result<std::vector<RunRecord>> ListRuns(const std::string& state, int limit);
+  Result<std::vector<EventRecord>> Events(const std::string& run_id);
+
+  // Consistency of every run's events: sequence numbers contiguous from 1,
+  // every intent followed by a result, error, reconciliation or uncertainty
+  // (unless the run is still running), finished runs with an outcome event.
+  // Returns the problems found (empty when consistent).
+  Result<std::vector<std::string>> Verify();
+
+  // The first write error, once writes have failed (sticky).
+  Status health();
+
+  struct Stats {
+    int64_t commits = 0;
+    int64_t records = 0;  // records written (several per commit)
+  };
+  Stats stats();
+
+  int64_t NowMicros() const { return clock_->NowMicros(); }
+
+ private:
+  struct Waiter {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    Status status;
+  };
+  struct Item {
+    std::function<Status(sql::Db&)> write;
+    std::shared_ptr<Waiter> waiter;  // null: do not wait
+    Status status;                   // this item's own outcome
+  };
+
+  Journal(JournalOptions options, std::unique_ptr<sql::Db> writer,
+          std::unique_ptr<sql::Db> reader);
+  Status Enqueue(std::function<Status(sql::Db&)> write, bool wait);
+  void WriterLoop();
+  Status CommitBatch(std::vector<Item>& batch);
+
+  JournalOptions options_;
+  SystemClock system_clock_;
+  const Clock* clock_;
+  std::unique_ptr<sql::Db> writer_db_;
+  std::unique_ptr<sql::Db> reader_db_;
+  std::mutex reader_mu_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;
+  bool stopping_ = false;
+  Status failed_;  // sticky write error
+  Stats stats_;
+  std::thread writer_;
+};
+
+}  // namespace wfs::journal
+
+#endif  // WFSTORE_JOURNAL_JOURNAL_H_

@@ -1,0 +1,139 @@
+// Durable runs: starting, resuming after a crash or an answer, and recovery,
+// on top of the journal and the interpreter.
+//
+// A run is recorded (program, inputs, connector configuration) before it
+// starts. Every effect's intent is durable before the connector is called;
+// its result, prompts, answers and undo steps follow in order. Resuming is
+// deterministic replay: recorded results are used instead of calling
+// connectors again, recorded answers instead of asking again; an effect whose
+// intent was recorded without a result is reconciled through the connector
+// (Lookup by idempotency key): done (its result is used), not done (it runs
+// now), or unknown (the run fails, compensates and reports it as uncertain).
+#ifndef WFSTORE_JOURNAL_RUNNER_H_
+#define WFSTORE_JOURNAL_RUNNER_H_
+
+#include <map>
+#include <mutex>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "connectors/connector.h"
+#include "journal/journal.h"
+#include "runtime/interpreter.h"
+#include "runtime/program.h"
+
+namespace wfs::journal {
+
+// The connectors one run uses, rebuilt from the run's recorded
+// configuration (e.g. {"kind": "sim", "world": "/path/world.json"}).
+class ConnectorLease {
+ public:
+  virtual ~ConnectorLease() = default;
+  virtual const connectors::ConnectorSet& set() const = 0;
+};
+
+class ConnectorProvider {
+ public:
+  virtual ~ConnectorProvider() = default;
+  virtual Result<std::unique_ptr<ConnectorLease>> Open(const Json& config) = 0;
+};
+
+// The journal's view of one run, as interpreter hooks.
+class RunLog : public runtime::ExecHooks {
+ public:
+  RunLog(Journal* journal, std::string run_id,
+         const std::vector<EventRecord>& past,
+         const connectors::ConnectorSet* connectors);
+
+  std::optional<Result<connectors::ActionResponse>> Replay(
+      const runtime::EffectEvent& e) override;
+  Status BeforeEffect(const runtime::EffectEvent& e) override;
+  void AfterEffect(const runtime::EffectEvent& e,
+                   const Result<connectors::ActionResponse>& r) override;
+  std::optional<runtime::Answer> BeforePrompt(
+      const runtime::Prompt& p) override;
+  void AfterPrompt(const runtime::Prompt& p,
+                   const runtime::Answer& a) override;
+  bool UndoneBefore(const runtime::UndoEvent& u) override;
+  void AfterUndo(const runtime::UndoEvent& u, const Status& s) override;
+
+  // Records the outcome and the run's final (or waiting) state.
+  Status Finish(const runtime::RunResult& r, const runtime::Program& p);
+
+  int reconciled() const { return reconciled_; }
+  int uncertain() const { return uncertain_; }
+  // The first journal write error (the run must not go on without its log).
+  Status error() const { return error_; }
+
+ private:
+  Status Add(EventRecord e, bool wait);
+
+  Journal* j_;
+  std::string run_id_;
+  const connectors::ConnectorSet* connectors_;
+  int64_t next_seq_ = 1;
+  std::map<int64_t, Result<connectors::ActionResponse>> results_;
+  std::map<int64_t, std::string> pending_;  // intent without a result: key
+  std::map<int, runtime::Answer> answers_;
+  std::set<int64_t> undone_;
+  int reconciled_ = 0;
+  int uncertain_ = 0;
+  Status error_;
+};
+
+struct RunnerOptions {
+  runtime::ExecOptions exec;
+  const Clock* clock = nullptr;
+};
+
+class Runner {
+ public:
+  Runner(Journal* journal, ConnectorProvider* provider,
+         const runtime::ProgramResolver* resolver, RunnerOptions options = {});
+
+  // Records a new run and executes it. `run_id` empty: a fresh one.
+  Result<runtime::RunResult> Start(const runtime::Program& program,
+                                   const Json& inputs,
+                                   const Json& connector_config,
+                                   runtime::Approver* approver,
+                                   const std::string& caller,
+                                   std::string run_id = "");
+  // Continues a run that is running (after a crash) or waiting.
+  Result<runtime::RunResult> Resume(const std::string& run_id,
+                                    runtime::Approver* approver);
+  // Records the person's answer to the question a waiting run waits on,
+  // then resumes it. FailedPrecondition when the run is not waiting.
+  Result<runtime::RunResult> Answer(const std::string& run_id,
+                                    const runtime::Answer& answer,
+                                    runtime::Approver* approver);
+  // Resumes every run left running (a crash). Waiting runs keep waiting.
+  Result<std::vector<std::pair<std::string, runtime::RunResult>>> Recover(
+      runtime::Approver* approver);
+
+  // The program a run executes (from the journal).
+  Result<runtime::ProgramPtr> LoadProgram(const std::string& content_id);
+
+ private:
+  // `fresh`: a run just created, with no events to replay.
+  Result<runtime::RunResult> Execute(const runtime::Program& program,
+                                     const RunRecord& run,
+                                     runtime::Approver* approver, bool fresh);
+  Status RecordPrograms(const runtime::Program& program, int depth);
+
+  Journal* journal_;
+  std::mutex recorded_mu_;
+  std::set<std::string> recorded_;  // content ids known to be in the journal
+  ConnectorProvider* provider_;
+  const runtime::ProgramResolver* resolver_;
+  RunnerOptions options_;
+};
+
+// Status codes by name ("unavailable") for recorded errors.
+Code CodeFromName(const std::string& name);
+
+}  // namespace wfs::journal
+
+#endif  // WFSTORE_JOURNAL_RUNNER_H_

@@ -1,0 +1,377 @@
+#include "journal/journal.h"
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "base/random.h"
+#include "base/strings.h"
+#include "connectors/sim/simulators.h"
+#include "journal/runner.h"
+#include "lang/compiler.h"
+#include "tests/journal/crash_workload.h"
+
+namespace wfs::journal {
+namespace {
+
+namespace conn = wfs::connectors;
+
+class TempDir {
+ public:
+  TempDir()
+      : path_((std::filesystem::temp_directory_path() /
+               ("wfs-journal-" + SecureRandomHex(4)))
+                  .string()) {
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::unique_ptr<Journal> OpenJournal(const std::string& path,
+                                     int64_t max_pages = 0) {
+  JournalOptions o;
+  o.path = path;
+  o.max_pages = max_pages;
+  auto j = Journal::Open(o);
+  EXPECT_TRUE(j.ok()) << j.status().ToString();
+  return std::move(*j);
+}
+
+// Simulators over an in-memory world, optionally wrapped.
+class SimProvider : public ConnectorProvider {
+ public:
+  explicit SimProvider(connectors::sim::World* world) {
+    sims_ = connectors::sim::MakeSimulators(world);
+    for (auto& s : sims_) set_.Add(s.get());
+  }
+  void Wrap(conn::Connector* replacement) { set_.Add(replacement); }
+  conn::Connector* Find(const std::string& name) {
+    for (auto& s : sims_) {
+      if (s->name() == name) return s.get();
+    }
+    return nullptr;
+  }
+  Result<std::unique_ptr<ConnectorLease>> Open(const Json&) override {
+    class L : public ConnectorLease {
+     public:
+      explicit L(const conn::ConnectorSet* s) : s_(s) {}
+      const conn::ConnectorSet& set() const override { return *s_; }
+
+     private:
+      const conn::ConnectorSet* s_;
+    };
+    return std::unique_ptr<ConnectorLease>(new L(&set_));
+  }
+
+ private:
+  std::vector<std::unique_ptr<conn::Connector>> sims_;
+  conn::ConnectorSet set_;
+};
+
+struct Env {
+  std::unique_ptr<lang::Compiler> compiler =
+      lang::Compiler::Create(lang::CompilerOptions{});
+  connectors::sim::WorldSchema schema =
+      connectors::sim::SchemaFromInterfaces(compiler->interfaces());
+  runtime::ProgramPtr Program(const std::string& src) {
+    auto out = compiler->Check({{"t.wf", src}});
+    EXPECT_TRUE(out[0].ok);
+    return runtime::Program::FromIr(out[0].ir(), out[0].content_id).value();
+  }
+  connectors::sim::World World(const Json& doc) {
+    return connectors::sim::World::FromJson(doc, schema).value();
+  }
+};
+
+int Payments(connectors::sim::World& w) {
+  Json doc = w.ToJson();
+  return static_cast<int>(doc["payments"]["payments"].size());
+}
+
+TEST(JournalTest, RecordsRunsAndEventsInOrder) {
+  TempDir dir;
+  auto j = OpenJournal(dir.File("j.db"));
+  RunRecord r;
+  r.run_id = "a";
+  r.workflow = "w@1.0.0";
+  r.content_id = "sha256:x";
+  r.inputs = {{"k", 1}};
+  ASSERT_TRUE(j->CreateRun(r).ok());
+  EXPECT_EQ(j->CreateRun(r).code(), Code::kAlreadyExists);
+  for (int i = 1; i <= 3; ++i) {
+    EventRecord e;
+    e.seq = i;
+    e.kind = i == 3 ? "outcome" : "intent";
+    e.effect = 0;
+    e.data = {{"i", i}};
+    ASSERT_TRUE(j->Append("a", e, i == 3).ok());
+  }
+  ASSERT_TRUE(j->SetState("a", "completed", {{"outcome", "completed"}}, true)
+                  .ok());
+  auto events = j->Events("a").value();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[1].data["i"], 2);
+  auto run = j->GetRun("a").value();
+  EXPECT_EQ(run.state, "completed");
+  EXPECT_EQ(run.inputs["k"], 1);
+  // An intent without a result in a finished run is inconsistent.
+  auto problems = j->Verify().value();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("intent but no result"), std::string::npos);
+  EXPECT_EQ(j->GetRun("nope").status().code(), Code::kNotFound);
+}
+
+TEST(JournalTest, GroupCommitKeepsEveryWaiter) {
+  TempDir dir;
+  auto j = OpenJournal(dir.File("j.db"));
+  const int kThreads = 64, kEach = 20;
+  for (int t = 0; t < kThreads; ++t) {
+    RunRecord r;
+    r.run_id = StrCat("r", t);
+    r.workflow = "w@1";
+    r.content_id = "c";
+    ASSERT_TRUE(j->CreateRun(r).ok());
+  }
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 1; i <= kEach; ++i) {
+        EventRecord e;
+        e.seq = i;
+        e.kind = "answer";
+        if (!j->Append(StrCat("r", t), e, true).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  j.reset();  // reopen: everything acknowledged is there
+  auto again = OpenJournal(dir.File("j.db"));
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(again->Events(StrCat("r", t)).value().size(),
+              static_cast<size_t>(kEach));
+  }
+}
+
+const char* kPay = R"(workflow t.pay 1.0.0 {
+  summary "s"
+  intent "i"
+  input memo: string "m"
+  uses payments.spend
+  scope payments.account = "acct"
+  limit payments.spend <= 1
+  run {
+    confirm "Pay 1.00 for {memo}?"
+    let id = payments.pay("acct", "DE00", 1.00, memo)
+  }
+})";
+
+Json Bank() {
+  return Json::parse(R"({"payments": {"accounts": [
+    {"id": "acct", "name": "a", "balance": "100.00"}]}})");
+}
+
+TEST(RunnerTest, AWaitingRunIsAnsweredLater) {
+  TempDir dir;
+  Env env;
+  auto world = env.World(Bank());
+  SimProvider provider(&world);
+  auto j = OpenJournal(dir.File("j.db"));
+  Runner runner(j.get(), &provider, nullptr);
+  auto p = env.Program(kPay);
+  runtime::FixedApprover later(runtime::Answer::Defer());
+  auto r = runner.Start(*p, {{"memo", "invoice 7"}}, Json::object(), &later,
+                        "test", "w1");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->outcome, runtime::Outcome::kWaiting);
+  EXPECT_EQ(j->GetRun("w1")->state, "waiting");
+  EXPECT_EQ(Payments(world), 0);
+  // A new process (a new runner and journal handle) answers.
+  j.reset();
+  auto j2 = OpenJournal(dir.File("j.db"));
+  Runner runner2(j2.get(), &provider, nullptr);
+  auto done = runner2.Answer("w1", runtime::Answer::Approve(), &later);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->outcome, runtime::Outcome::kCompleted);
+  EXPECT_EQ(Payments(world), 1);
+  EXPECT_EQ(j2->GetRun("w1")->state, "completed");
+  EXPECT_EQ(runner2.Answer("w1", runtime::Answer::Approve(), &later)
+                .status()
+                .code(),
+            Code::kFailedPrecondition);
+  EXPECT_TRUE(j2->Verify()->empty());
+}
+
+TEST(RunnerTest, AnIntentWithoutAResultIsReconciledNotRepeated) {
+  TempDir dir;
+  Env env;
+  auto world = env.World(Bank());
+  world.set_honor_idempotency_keys(false);
+  SimProvider provider(&world);
+  auto j = OpenJournal(dir.File("j.db"));
+  Runner runner(j.get(), &provider, nullptr);
+  auto p = env.Program(kPay);
+  runtime::FixedApprover approve(runtime::Answer::Approve());
+  ASSERT_TRUE(runner.Start(*p, {{"memo", "m"}}, {}, &approve, "t", "x").ok());
+  ASSERT_EQ(Payments(world), 1);
+  // Cut the journal back to just after the payment's intent, as if the
+  // process had died between the payment and its result.
+  auto events = j->Events("x").value();
+  j.reset();
+  {
+    auto db = sql::Db::Open(dir.File("j.db"), {}).value();
+    int64_t intent = 0;
+    for (const EventRecord& e : events) {
+      if (e.kind == "intent") intent = e.seq;
+    }
+    ASSERT_GT(intent, 0);
+    ASSERT_TRUE(db->Exec(StrCat("DELETE FROM events WHERE run_id = 'x' AND "
+                                "seq > ", intent)).ok());
+    ASSERT_TRUE(db->Exec("UPDATE runs SET state = 'running'").ok());
+  }
+  auto j2 = OpenJournal(dir.File("j.db"));
+  Runner runner2(j2.get(), &provider, nullptr);
+  auto rec = runner2.Recover(&approve);
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  ASSERT_EQ(rec->size(), 1u);
+  EXPECT_EQ((*rec)[0].second.outcome, runtime::Outcome::kCompleted);
+  EXPECT_EQ(Payments(world), 1) << "the payment must not be made twice";
+  EXPECT_EQ(j2->GetRun("x")->outcome["reconciled"], 1);
+  EXPECT_TRUE(j2->Verify()->empty());
+}
+
+// Does the effect, then reports a timeout (the answer was lost), or reports a
+// timeout without doing anything.
+class Flaky : public conn::Connector {
+ public:
+  Flaky(conn::Connector* inner, bool effect_happens)
+      : inner_(inner), happens_(effect_happens) {}
+  const std::string& name() const override { return inner_->name(); }
+  Result<conn::ActionResponse> Invoke(const conn::ActionRequest& r) override {
+    if (r.action != "pay") return inner_->Invoke(r);
+    if (happens_) {
+      auto done = inner_->Invoke(r);
+      if (!done.ok()) return done;
+    }
+    return DeadlineExceeded("no answer from the bank within 30 s");
+  }
+  Result<std::optional<conn::ActionResponse>> Lookup(
+      const std::string& key) override {
+    return inner_->Lookup(key);
+  }
+
+ private:
+  conn::Connector* inner_;
+  bool happens_;
+};
+
+TEST(RunnerTest, ConnectorTimeoutsAreReconciledThroughTheConnector) {
+  Env env;
+  auto p = env.Program(kPay);
+  runtime::FixedApprover approve(runtime::Answer::Approve());
+  for (bool happens : {true, false}) {
+    TempDir dir;
+    auto world = env.World(Bank());
+    SimProvider provider(&world);
+    Flaky flaky(provider.Find("payments"), happens);
+    provider.Wrap(&flaky);
+    auto j = OpenJournal(dir.File("j.db"));
+    Runner runner(j.get(), &provider, nullptr);
+    auto r = runner.Start(*p, {{"memo", "m"}}, {}, &approve, "t", "x");
+    ASSERT_TRUE(r.ok());
+    if (happens) {
+      EXPECT_EQ(r->outcome, runtime::Outcome::kCompleted) << r->error;
+      EXPECT_EQ(r->calls.back().decision, "reconciled");
+    } else {
+      EXPECT_EQ(r->outcome, runtime::Outcome::kFailed);
+      EXPECT_NE(r->error.find("no answer"), std::string::npos);
+    }
+    EXPECT_EQ(Payments(world), happens ? 1 : 0);
+    EXPECT_TRUE(j->Verify()->empty());
+  }
+}
+
+TEST(RunnerTest, AFullDiskStopsRunsBeforeTheirEffects) {
+  TempDir dir;
+  Env env;
+  auto world = env.World(Bank());
+  SimProvider provider(&world);
+  auto j = OpenJournal(dir.File("j.db"), /*max_pages=*/12);
+  Runner runner(j.get(), &provider, nullptr);
+  auto p = env.Program(kPay);
+  runtime::FixedApprover approve(runtime::Answer::Approve());
+  int started = 0;
+  Status failure;
+  for (int i = 0; i < 500 && failure.ok(); ++i) {
+    auto r = runner.Start(*p, {{"memo", StrCat("m", i)}}, {}, &approve, "t",
+                          StrCat("r", i));
+    if (!r.ok()) {
+      failure = r.status();
+    } else {
+      ++started;
+      if (r->outcome != runtime::Outcome::kCompleted) {
+        failure = Internal(r->error);
+      }
+    }
+  }
+  ASSERT_FALSE(failure.ok()) << "the journal never filled up";
+  EXPECT_EQ(j->health().code(), Code::kResourceExhausted)
+      << j->health().ToString();
+  // Every payment in the world has its intent in the journal.
+  int intents = 0;
+  for (const RunRecord& r : j->ListRuns("", 10000).value()) {
+    for (const EventRecord& e : j->Events(r.run_id).value()) {
+      intents += e.kind == "intent";
+    }
+  }
+  EXPECT_LE(Payments(world), intents);
+  EXPECT_GT(started, 0);
+  // Writes stay refused: no effect may start without its intent on disk.
+  EventRecord e;
+  e.seq = 999;
+  e.kind = "answer";
+  EXPECT_EQ(j->Append("r0", e, true).code(), Code::kResourceExhausted);
+}
+
+TEST(RunnerTest, SixtyFourConcurrentRuns) {
+  TempDir dir;
+  Env env;
+  auto world = env.World(crash::InitialWorld(64));
+  SimProvider provider(&world);
+  auto j = OpenJournal(dir.File("j.db"));
+  Runner runner(j.get(), &provider, nullptr);
+  auto p = env.Program(crash::kWorkflow);
+  runtime::FixedApprover approve(runtime::Answer::Approve());
+  std::vector<std::thread> threads;
+  std::atomic<int> completed{0}, failed{0}, errors{0};
+  for (int n = 0; n < 64; ++n) {
+    threads.emplace_back([&, n] {
+      auto r = runner.Start(*p, crash::Inputs(n), {}, &approve, "t",
+                            crash::RunId(n));
+      if (!r.ok()) {
+        ++errors;
+      } else if (r->outcome == runtime::Outcome::kCompleted) {
+        ++completed;
+      } else {
+        ++failed;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(completed.load(), 64 - 13);  // n % 5 == 0 fail on purpose
+  EXPECT_EQ(failed.load(), 13);
+  EXPECT_EQ(Payments(world), 64);
+  EXPECT_TRUE(j->Verify()->empty());
+  EXPECT_EQ(j->ListRuns("completed", 1000)->size(), 51u);
+}
+
+}  // namespace
+}  // namespace wfs::journal
