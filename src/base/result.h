@@ -42,6 +42,12 @@ class [[nodiscard]] Result {
   // By value, so `for (auto& x : F().value())` does not dangle.
   T value() && { Check(); return std::get<T>(std::move(v_)); }
 
+  // The value, or `fallback` when there is none.
+  T value_or(T fallback) const& { return ok() ? std::get<T>(v_) : fallback; }
+  T value_or(T fallback) && {
+    return ok() ? std::get<T>(std::move(v_)) : std::move(fallback);
+  }
+
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T operator*() && { return std::move(*this).value(); }

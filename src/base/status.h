@@ -7,6 +7,7 @@
 #ifndef WFSTORE_BASE_STATUS_H_
 #define WFSTORE_BASE_STATUS_H_
 
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -60,6 +61,11 @@ class [[nodiscard]] Status {
   Code code_ = Code::kOk;
   std::string message_;
 };
+
+// ToString(), for logs and test failure messages.
+inline std::ostream& operator<<(std::ostream& os, const Status& s) {
+  return os << s.ToString();
+}
 
 inline Status InvalidArgument(std::string m) {
   return Status(Code::kInvalidArgument, std::move(m));

@@ -7,6 +7,7 @@
 #include "cli/check.h"
 #include "cli/run_cmd.h"
 #include "cli/runs_cmd.h"
+#include "cli/store_cmd.h"
 #include "cli/test_cmd.h"
 
 namespace wfs::cli {
@@ -26,6 +27,8 @@ int Main(int argc, char** argv) {
   AddTestCommand(app, test);
   RunsFlags runs;
   AddRunsCommands(app, runs);
+  StoreFlags store;
+  AddStoreCommands(app, store);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -45,6 +48,7 @@ int Main(int argc, char** argv) {
       app.got_subcommand("deny")) {
     return RunRunsCommand(app, runs);
   }
+  if (int rc = RunStoreCommand(store); rc >= 0) return rc;
   return kExitUsage;
 }
 

@@ -498,4 +498,9 @@ Status WriteSecretKeyFile(const std::string& path, std::string_view contents,
   return Status::Ok();
 }
 
+bool VerifyDetached(const PublicKey& key, std::string_view message,
+                    std::string_view signature) {
+  return internal::VerifyEd25519(key, message, signature);
+}
+
 }  // namespace wfs::crypto

@@ -88,6 +88,12 @@ class SecretKey {
   std::array<uint8_t, kSecretKeyBytes> sk_;
 };
 
+// Pure Ed25519 verification of a detached signature made by
+// SecretKey::SignDetached (libsodium's strict checks). False for a signature
+// of the wrong length.
+bool VerifyDetached(const PublicKey& key, std::string_view message,
+                    std::string_view signature);
+
 struct KeyPair {
   PublicKey public_key;
   SecretKey secret_key;

@@ -48,6 +48,20 @@ class Stmt {
   sqlite3_stmt* s_;
 };
 
+// Resets a statement when the scope ends. A cached statement left on a row
+// keeps the connection's read snapshot open, so later reads would miss
+// other connections' commits; reset it as soon as its rows are read.
+class ScopedReset {
+ public:
+  explicit ScopedReset(Stmt* s) : s_(s) {}
+  ScopedReset(const ScopedReset&) = delete;
+  ScopedReset& operator=(const ScopedReset&) = delete;
+  ~ScopedReset() { s_->Reset(); }
+
+ private:
+  Stmt* s_;
+};
+
 class Db {
  public:
   struct Options {

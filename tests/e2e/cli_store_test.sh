@@ -1,0 +1,96 @@
+#!/bin/sh
+# The catalog end to end: keygen, publish, promote, review, report, export
+# (checked with the real minisign tool), tamper detection.
+. "$(dirname "$0")/lib.sh"
+src=${WFS_SOURCE_DIR:?}
+cd "$tmp"
+export WFSTORE_HOME="$tmp/store"
+unset WFSTORE_PASSPHRASE
+
+expect_rc "keygen" 0 "$WFSTORE" keygen --out alice
+[ "$(stat -c %a alice.key)" = 600 ] && pass "secret key is 0600" || fail "secret key is 0600"
+expect_rc "keygen refuses to overwrite" 1 "$WFSTORE" keygen --out alice
+expect_grep "says how to overwrite" "\-\-force" "$tmp/err"
+expect_rc "keygen bob" 0 "$WFSTORE" keygen --out bob
+expect_rc "keygen carol" 0 "$WFSTORE" keygen --out carol
+
+expect_rc "publish catalog" 0 "$WFSTORE" publish "$src/catalog" --key alice.key
+expect_grep "published all" "^published 11 of 11 workflow(s)" "$tmp/out"
+expect_rc "republish is a no-op" 0 "$WFSTORE" publish "$src/catalog" --key alice.key
+expect_grep "nothing new" "^published 0 of 11" "$tmp/out"
+
+# A changed workflow under a published version is refused, nothing stored.
+sed 's/Delete exactly one email message/Delete one email/' \
+  "$src/catalog/mail/delete_message.wf" > changed.wf
+expect_rc "same version, other content" 1 "$WFSTORE" publish changed.wf --key alice.key
+expect_grep "immutable" "immutable" "$tmp/err"
+# Another key may not publish in alice's namespace.
+sed 's/1\.0\.0/1.1.0/' changed.wf > v11.wf
+expect_rc "foreign namespace" 1 "$WFSTORE" publish v11.wf --key bob.key
+expect_grep "names the fix" "namespace allow" "$tmp/err"
+expect_rc "owner allows bob" 0 "$WFSTORE" namespace allow mail bob.pub --key alice.key
+expect_rc "bob publishes 1.1.0" 0 "$WFSTORE" publish v11.wf --key bob.key
+
+# Stages: no skipping; tested runs the tests.
+expect_rc "skip refused" 1 "$WFSTORE" promote mail.delete_message@1.0.0 reviewed --key alice.key
+expect_grep "names the next stage" "the next stage is tested" "$tmp/err"
+expect_rc "tested" 0 "$WFSTORE" promote mail.delete_message@1.0.0 tested --key alice.key
+expect_grep "tests ran" "tests and .* passed" "$tmp/out"
+expect_rc "hardened needs evidence" 1 "$WFSTORE" promote mail.delete_message@1.0.0 hardened --key alice.key
+expect_grep "says what evidence" "adversarial evaluation" "$tmp/err"
+expect_rc "author cannot review" 1 "$WFSTORE" review mail.delete_message@1.0.0 --key alice.key
+expect_rc "bob reviews" 0 "$WFSTORE" review mail.delete_message@1.0.0 --key bob.key --comment "read it"
+expect_rc "carol reviews" 0 "$WFSTORE" review mail.delete_message@1.0.0 --key carol.key --comment "ok"
+
+expect_rc "report" 0 "$WFSTORE" report mail.delete_message@1.0.0
+expect_grep "grade line" "^C — mail.delete_message@1.0.0 tested" "$tmp/out"
+expect_grep "budget in words" "may delete in mail at most once per run" "$tmp/out"
+expect_rc "report json" 0 "$WFSTORE" report mail.delete_message --json
+python3 - "$tmp/out" <<'PY' && pass "report json fields" || fail "report json fields"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["version"] == "1.1.0", r["version"]   # latest
+assert r["stage"] == "draft" and r["grade"] == "D" and r["verified"], r
+assert [s["stage"] for s in r["stages"]] == ["draft", "tested", "hardened", "reviewed", "canary", "stable"]
+assert r["effects"]["budgets"][0]["capability"] == "mail.delete"
+PY
+expect_rc "report json of 1.0.0" 0 "$WFSTORE" report mail.delete_message@1.0.0 --json
+python3 - "$tmp/out" <<'PY' && pass "reviews and evidence in report" || fail "reviews and evidence in report"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert len(r["reviews"]) == 2 and all(v["verified"] for v in r["reviews"]), r["reviews"]
+t = r["stages"][1]
+assert t["reached"] and t["evidence"]["failed"] == 0 and t["evidence"]["tests"] >= 1, t
+PY
+
+# Export and check with minisign itself.
+expect_rc "export" 0 "$WFSTORE" export mail.delete_message@1.0.0 --out exp
+expect_rc "minisign verifies the package" 0 \
+  minisign -Vm "exp/mail.delete_message@1.0.0.json" -p "exp/mail.delete_message@1.0.0.pub"
+sed 's/Trash/Trasj/' "exp/mail.delete_message@1.0.0.json" > "exp/forged.json"
+cp "exp/mail.delete_message@1.0.0.json.minisig" "exp/forged.json.minisig"
+expect_rc "minisign rejects a changed package" 1 \
+  minisign -Vm "exp/forged.json" -p "exp/mail.delete_message@1.0.0.pub"
+
+# Tampering with the store is detected.
+expect_rc "verify all" 0 "$WFSTORE" verify
+sqlite3 "$WFSTORE_HOME/catalog.db" \
+  "UPDATE packages SET bytes = replace(bytes, 'Trash', 'Trasj') WHERE name = 'mail.delete_message' AND version = '1.0.0'"
+expect_rc "verify finds the change" 1 "$WFSTORE" verify
+expect_grep "names the package" "FAIL mail.delete_message@1.0.0" "$tmp/out"
+expect_rc "report of a tampered package" 1 "$WFSTORE" report mail.delete_message@1.0.0
+expect_grep "F grade" "^F — " "$tmp/out"
+
+# Encrypted keys: the passphrase is needed and checked.
+printf 'correct horse\n' > pass.txt
+printf 'wrong\n' > wrong.txt
+expect_rc "encrypted keygen" 0 "$WFSTORE" keygen --out dave --passphrase-file pass.txt
+expect_grep "says encrypted" "encrypted" "$tmp/out"
+expect_rc "wrong passphrase" 1 "$WFSTORE" review mail.find_messages@1.0.0 --key dave.key --passphrase-file wrong.txt
+expect_grep "wrong passphrase named" "wrong passphrase" "$tmp/err"
+expect_rc "no passphrase without a terminal" 1 "$WFSTORE" review mail.find_messages@1.0.0 --key dave.key </dev/null
+expect_grep "says how to give it" "WFSTORE_PASSPHRASE" "$tmp/err"
+WFSTORE_PASSPHRASE='correct horse' expect_rc "right passphrase" 0 \
+  "$WFSTORE" review mail.find_messages@1.0.0 --key dave.key
+
+finish

@@ -1,0 +1,572 @@
+#include "store/store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "base/random.h"
+#include "base/strings.h"
+#include "crypto/dsse.h"
+#include "crypto/intoto.h"
+#include "crypto/minisig.h"
+
+namespace wfs::store {
+namespace {
+
+crypto::KeyPair Key(uint8_t n) {
+  std::array<uint8_t, crypto::kSeedBytes> seed{};
+  seed.fill(n);
+  crypto::KeyId id{};
+  id.fill(static_cast<uint8_t>(n + 100));
+  return crypto::KeyPairFromSeed(seed, id);
+}
+
+std::string TempDir() {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("wfs-store-" + SecureRandomHex(6));
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+constexpr char kLib[] = R"wf(workflow lib.move_one 1.0.0 {
+  summary "Move one message to the archive."
+  intent "archive a message"
+  input id: mail.MessageId "The message."
+  input mailbox: mail.Mailbox "Where it is."
+  output moved: mail.MessageId "The message moved."
+  uses mail.update
+  limit mail.update <= 1
+  scope mail.mailbox = [mailbox, "Archive"]
+  run {
+    mail.move(id, "Archive")
+    return { moved: id }
+  }
+  test "moves it" {
+    given mail.messages = [{id: "a", mailbox: "INBOX", from: "x@example.com", subject: "s", body: "b"}]
+    call { id: "a", mailbox: "INBOX" }
+    expect len(effects) == 1
+  }
+}
+)wf";
+
+constexpr char kApp[] = R"wf(workflow app.archive_two 1.0.0 {
+  summary "Archive two messages."
+  intent "archive two messages"
+  input mailbox: mail.Mailbox "Where they are."
+  output first: mail.MessageId "First."
+  uses mail.update
+  limit mail.update <= 2
+  scope mail.mailbox = [mailbox, "Archive"]
+  run {
+    let x = workflow lib.move_one@1.0.0(id: "a", mailbox: mailbox)
+    let y = workflow lib.move_one@1.0.0(id: "b", mailbox: mailbox)
+    return { first: x.moved }
+  }
+  test "moves both" {
+    given mail.messages = [
+      {id: "a", mailbox: "INBOX", from: "x@example.com", subject: "s", body: "b"},
+      {id: "b", mailbox: "INBOX", from: "x@example.com", subject: "s", body: "b"}]
+    call { mailbox: "INBOX" }
+    expect len(effects) == 2
+  }
+}
+)wf";
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = TempDir();
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen(std::vector<lang::SourceText> interfaces = {}) {
+    store_.reset();
+    StoreOptions o;
+    o.dir = dir_;
+    o.clock = &clock_;
+    o.property_cases = 20;
+    o.interfaces = std::move(interfaces);
+    auto s = Store::Open(o);
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = *std::move(s);
+  }
+  // Runs SQL on the store's database behind its back.
+  void Tamper(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ + "/catalog.db").c_str(), &db), SQLITE_OK);
+    char* err = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK)
+        << (err ? err : "");
+    ASSERT_GT(sqlite3_changes(db), 0) << sql;
+    sqlite3_close(db);
+  }
+  const lang::SourceText& Catalog(const std::string& suffix) {
+    for (const lang::SourceText& f : BuiltinCatalog()) {
+      if (EndsWith(f.path, suffix)) return f;
+    }
+    ADD_FAILURE() << "no " << suffix;
+    return BuiltinCatalog().front();
+  }
+  std::string Evidence(const std::string& name, const std::string& version,
+                       const crypto::SecretKey& key, const std::string& type,
+                       bool passed) {
+    auto info = store_->Get(name, version);
+    EXPECT_TRUE(info.ok());
+    crypto::Statement st;
+    st.subjects.push_back(
+        {name + "@" + version, info->package_id.substr(7)});
+    st.predicate_type = type;
+    st.predicate = {{"passed", passed}, {"payloads", 120}};
+    auto env = crypto::SignStatement(st, key);
+    EXPECT_TRUE(env.ok());
+    return crypto::FormatDsseEnvelope(*env);
+  }
+
+  FakeClock clock_;
+  std::string dir_;
+  std::unique_ptr<Store> store_;
+  crypto::KeyPair alice_ = Key(1), bob_ = Key(2), carol_ = Key(3),
+                  dave_ = Key(4);
+};
+
+constexpr char kHardening[] = "https://wfstore.dev/attestations/hardening/v1";
+constexpr char kRollout[] = "https://wfstore.dev/attestations/rollout/v1";
+
+TEST_F(StoreTest, PublishesTheStarterCatalogSignedAsDrafts) {
+  auto r = store_->Publish(BuiltinCatalog(), alice_.secret_key);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->size(), BuiltinCatalog().size());
+  auto list = store_->List();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), BuiltinCatalog().size());
+  for (const PackageInfo& p : *list) {
+    EXPECT_EQ(p.stage, "draft");
+    EXPECT_EQ(p.signer, crypto::KeyIdHex(alice_.public_key.key_id));
+    ASSERT_TRUE(store_->Verify(p.name, p.version).ok()) << p.name;
+    // The signature is minisign's and covers exactly the package bytes.
+    auto bytes = store_->Bytes(p.name, p.version);
+    auto sig = store_->Signature(p.name, p.version);
+    ASSERT_TRUE(bytes.ok() && sig.ok());
+    EXPECT_TRUE(crypto::Verify(alice_.public_key, *bytes, *sig).ok());
+    EXPECT_EQ(Package::IdOf(*bytes), p.package_id);
+  }
+}
+
+TEST_F(StoreTest, RepublishingIdenticalIsANoOpAndVersionsAreImmutable) {
+  const lang::SourceText& f = Catalog("mail/delete_message.wf");
+  ASSERT_TRUE(store_->Publish({f}, alice_.secret_key).ok());
+  auto again = store_->Publish({f}, alice_.secret_key);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->front().already);
+
+  lang::SourceText changed = f;
+  changed.text.replace(changed.text.find("summary \""), 9,
+                       "summary \"Changed. ");
+  auto r = store_->Publish({changed}, alice_.secret_key);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kAlreadyExists);
+  EXPECT_NE(r.status().message().find("immutable"), std::string::npos);
+}
+
+TEST_F(StoreTest, ABatchWithOneBadFileStoresNothing) {
+  lang::SourceText bad{"bad.wf", "workflow bad.x 1.0.0 { run { nope( } }"};
+  auto r = store_->Publish({Catalog("contacts/lookup.wf"), bad},
+                           alice_.secret_key);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("bad.wf:1:"), std::string::npos)
+      << r.status();
+  EXPECT_TRUE(store_->List()->empty());
+}
+
+TEST_F(StoreTest, OnlyAllowedKeysPublishInANamespace) {
+  ASSERT_TRUE(
+      store_->Publish({Catalog("contacts/lookup.wf")}, alice_.secret_key).ok());
+  lang::SourceText v2 = Catalog("contacts/lookup.wf");
+  v2.text.replace(v2.text.find("1.0.0"), 5, "1.1.0");
+  auto r = store_->Publish({v2}, bob_.secret_key);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kPermissionDenied);
+  EXPECT_NE(r.status().message().find("namespace allow"), std::string::npos);
+
+  // Only the owner may allow a key.
+  Status s = store_->AllowInNamespace("contacts", bob_.public_key,
+                                      carol_.secret_key);
+  EXPECT_EQ(s.code(), Code::kPermissionDenied);
+  ASSERT_TRUE(store_->AllowInNamespace("contacts", bob_.public_key,
+                                       alice_.secret_key)
+                  .ok());
+  auto ok = store_->Publish({v2}, bob_.secret_key);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_TRUE(store_->Verify("contacts.lookup", "1.1.0").ok());
+}
+
+TEST_F(StoreTest, TamperingWithAStoredPackageIsDetected) {
+  ASSERT_TRUE(
+      store_->Publish({Catalog("mail/delete_message.wf")}, alice_.secret_key)
+          .ok());
+  ASSERT_TRUE(store_->Verify("mail.delete_message", "1.0.0").ok());
+  // The bytes change: the digest no longer matches.
+  Tamper(
+      "UPDATE packages SET bytes = replace(bytes, 'Trash', 'Trasj') WHERE "
+      "name = 'mail.delete_message'");
+  Status s = store_->Verify("mail.delete_message", "1.0.0");
+  EXPECT_EQ(s.code(), Code::kDataLoss);
+  EXPECT_NE(s.message().find("digest"), std::string::npos) << s;
+  EXPECT_FALSE(store_->LoadProgram("mail.delete_message", "1.0.0").ok());
+  auto report = store_->Report("mail.delete_message", "1.0.0");
+  ASSERT_TRUE(report.ok());
+  EXPECT_FALSE((*report)["verified"].get<bool>());
+  EXPECT_EQ((*report)["grade"], "F");
+}
+
+TEST_F(StoreTest, ChangingBytesAndDigestTogetherFailsTheSignature) {
+  ASSERT_TRUE(
+      store_->Publish({Catalog("mail/delete_message.wf")}, alice_.secret_key)
+          .ok());
+  auto bytes = store_->Bytes("mail.delete_message", "1.0.0");
+  ASSERT_TRUE(bytes.ok());
+  std::string forged = *bytes;
+  forged.replace(forged.find("Trash"), 5, "Trasj");
+  Tamper(StrCat("UPDATE packages SET bytes = '", forged,
+                "', package_id = '", Package::IdOf(forged),
+                "' WHERE name = 'mail.delete_message'"));
+  Status s = store_->Verify("mail.delete_message", "1.0.0");
+  EXPECT_EQ(s.code(), Code::kDataLoss);
+  EXPECT_NE(s.message().find("signature"), std::string::npos) << s;
+}
+
+TEST_F(StoreTest, ASignerOutsideTheNamespaceIsRefusedOnLoad) {
+  ASSERT_TRUE(
+      store_->Publish({Catalog("mail/delete_message.wf")}, alice_.secret_key)
+          .ok());
+  ASSERT_TRUE(store_->AddKey(bob_.public_key, "someone").ok());
+  // Re-sign with bob's key and point the row at bob: bob may not publish
+  // in `mail`, so the package is refused although its signature is good.
+  auto bytes = store_->Bytes("mail.delete_message", "1.0.0");
+  auto sig = crypto::Sign(bob_.secret_key, *bytes, "x");
+  ASSERT_TRUE(sig.ok());
+  Tamper(StrCat("UPDATE packages SET signature = '", *sig, "', signer = '",
+                crypto::KeyIdHex(bob_.public_key.key_id),
+                "' WHERE name = 'mail.delete_message'"));
+  Status s = store_->Verify("mail.delete_message", "1.0.0");
+  EXPECT_EQ(s.code(), Code::kDataLoss);
+  EXPECT_NE(s.message().find("may not publish"), std::string::npos) << s;
+  // A forged grant row does not help: the owner never signed it.
+  Tamper(StrCat(
+      "INSERT INTO namespace_keys(ns, key_id, grant_sig, granted_us) VALUES "
+      "('mail', '",
+      crypto::KeyIdHex(bob_.public_key.key_id), "', '", std::string(128, 'a'),
+      "', 0)"));
+  s = store_->Verify("mail.delete_message", "1.0.0");
+  EXPECT_EQ(s.code(), Code::kDataLoss);
+  EXPECT_NE(s.message().find("grant"), std::string::npos) << s;
+}
+
+TEST_F(StoreTest, StagesMoveOneGateAtATime) {
+  const std::string n = "mail.delete_message", v = "1.0.0";
+  ASSERT_TRUE(store_->Publish({Catalog("mail/delete_message.wf")},
+                              alice_.secret_key)
+                  .ok());
+  // No skipping.
+  auto skip = store_->Promote(n, v, "hardened", alice_.secret_key);
+  ASSERT_FALSE(skip.ok());
+  EXPECT_EQ(skip.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(skip.status().message().find("tested first"), std::string::npos)
+      << skip.status();
+  // Only keys of the namespace promote.
+  EXPECT_EQ(store_->Promote(n, v, "tested", bob_.secret_key).status().code(),
+            Code::kPermissionDenied);
+
+  // tested: the store runs the tests.
+  auto tested = store_->Promote(n, v, "tested", alice_.secret_key);
+  ASSERT_TRUE(tested.ok()) << tested.status();
+  const Json& gate = tested->predicate["gate"];
+  EXPECT_GT(gate["tests"].get<int>(), 0);
+  EXPECT_EQ(gate["failed"].get<int>(), 0);
+  EXPECT_TRUE(tested->verified);
+
+  // hardened: evidence must be about this package, pass, and come from a
+  // key the store knows.
+  auto none = store_->Promote(n, v, "hardened", alice_.secret_key);
+  EXPECT_EQ(none.status().code(), Code::kFailedPrecondition);
+  std::string stranger =
+      Evidence(n, v, dave_.secret_key, kHardening, /*passed=*/true);
+  EXPECT_EQ(store_->Promote(n, v, "hardened", alice_.secret_key, stranger)
+                .status()
+                .code(),
+            Code::kPermissionDenied);
+  ASSERT_TRUE(store_->AddKey(carol_.public_key, "hardening lab").ok());
+  std::string failed = Evidence(n, v, carol_.secret_key, kHardening, false);
+  EXPECT_EQ(store_->Promote(n, v, "hardened", alice_.secret_key, failed)
+                .status()
+                .code(),
+            Code::kFailedPrecondition);
+  std::string wrong_type = Evidence(n, v, carol_.secret_key, kRollout, true);
+  EXPECT_EQ(store_->Promote(n, v, "hardened", alice_.secret_key, wrong_type)
+                .status()
+                .code(),
+            Code::kFailedPrecondition);
+  std::string good = Evidence(n, v, carol_.secret_key, kHardening, true);
+  auto hardened = store_->Promote(n, v, "hardened", alice_.secret_key, good);
+  ASSERT_TRUE(hardened.ok()) << hardened.status();
+
+  // reviewed: two reviews by keys other than the publisher's.
+  EXPECT_EQ(store_->Review(n, v, alice_.secret_key, "mine").status().code(),
+            Code::kPermissionDenied);
+  ASSERT_TRUE(store_->Review(n, v, bob_.secret_key, "looks right").ok());
+  EXPECT_EQ(store_->Review(n, v, bob_.secret_key, "again").status().code(),
+            Code::kAlreadyExists);
+  auto one = store_->Promote(n, v, "reviewed", alice_.secret_key);
+  ASSERT_FALSE(one.ok());
+  EXPECT_NE(one.status().message().find("1 of the 2"), std::string::npos)
+      << one.status();
+  ASSERT_TRUE(store_->Review(n, v, dave_.secret_key, "ok").ok());
+  ASSERT_TRUE(store_->Promote(n, v, "reviewed", alice_.secret_key).ok());
+  ASSERT_TRUE(store_->Promote(n, v, "canary", alice_.secret_key).ok());
+
+  // stable: needs a clean rollout.
+  auto stable = store_->Promote(n, v, "stable", alice_.secret_key);
+  EXPECT_EQ(stable.status().code(), Code::kFailedPrecondition);
+  ASSERT_TRUE(store_
+                  ->Promote(n, v, "stable", alice_.secret_key,
+                            Evidence(n, v, carol_.secret_key, kRollout, true))
+                  .ok());
+  EXPECT_EQ(store_->Get(n, v)->stage, "stable");
+
+  // Every promotion left a verified attestation.
+  auto atts = store_->Attestations(n, v);
+  ASSERT_TRUE(atts.ok());
+  int promotions = 0;
+  for (const Attestation& a : *atts) {
+    EXPECT_TRUE(a.verified) << a.kind << " " << a.stage;
+    if (a.kind == "promotion") ++promotions;
+  }
+  EXPECT_EQ(promotions, 5);
+
+  auto report = store_->Report(n, "");
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ((*report)["grade"], "A+");
+  EXPECT_EQ((*report)["reviews"].size(), 2u);
+  for (const Json& s : (*report)["stages"]) {
+    EXPECT_TRUE(s["reached"].get<bool>()) << s;
+  }
+}
+
+TEST_F(StoreTest, AForgedAttestationRowDoesNotCount) {
+  const std::string n = "mail.delete_message", v = "1.0.0";
+  ASSERT_TRUE(store_->Publish({Catalog("mail/delete_message.wf")},
+                              alice_.secret_key)
+                  .ok());
+  ASSERT_TRUE(store_->Promote(n, v, "tested", alice_.secret_key).ok());
+  ASSERT_TRUE(store_->AddKey(carol_.public_key, "lab").ok());
+  ASSERT_TRUE(store_->AddEvidence(
+                        n, v, Evidence(n, v, carol_.secret_key, kHardening, true))
+                  .ok());
+  ASSERT_TRUE(store_->Promote(n, v, "hardened", alice_.secret_key).ok());
+  ASSERT_TRUE(store_->Review(n, v, bob_.secret_key, "fine").ok());
+  // A second review row copied under another signer's name does not verify.
+  ASSERT_TRUE(store_->AddKey(dave_.public_key, "x").ok());
+  Tamper(StrCat(
+      "INSERT INTO attestations(name, version, kind, stage, predicate_type, "
+      "signer, created_us, envelope) SELECT name, version, kind, stage, "
+      "predicate_type, '",
+      crypto::KeyIdHex(dave_.public_key.key_id),
+      "', created_us, envelope FROM attestations WHERE kind = 'review'"));
+  auto r = store_->Promote(n, v, "reviewed", alice_.secret_key);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("1 of the 2"), std::string::npos)
+      << r.status();
+}
+
+TEST_F(StoreTest, FailingTestsKeepAWorkflowFromBeingTested) {
+  lang::SourceText f = Catalog("contacts/lookup.wf");
+  f.text.replace(f.text.find("[\"dana@example.com\"]"), 20,
+                 "[\"ben@example.com\"]");
+  ASSERT_TRUE(store_->Publish({f}, alice_.secret_key).ok());
+  auto r = store_->Promote("contacts.lookup", "1.0.0", "tested",
+                           alice_.secret_key);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(r.status().message().find("finds by part of the name"),
+            std::string::npos)
+      << r.status();
+  EXPECT_EQ(store_->Get("contacts.lookup", "1.0.0")->stage, "draft");
+  EXPECT_TRUE(store_->Attestations("contacts.lookup", "1.0.0")->empty());
+}
+
+TEST_F(StoreTest, DependenciesArePinnedAndYankingFlagsDependents) {
+  ASSERT_TRUE(store_->AddKey(alice_.public_key, "alice").ok());
+  auto r = store_->Publish({{"app.wf", kApp}, {"lib.wf", kLib}},
+                           alice_.secret_key);
+  ASSERT_TRUE(r.ok()) << r.status();
+  auto app = store_->Get("app.archive_two", "1.0.0");
+  ASSERT_TRUE(app.ok());
+  ASSERT_EQ(app->deps.size(), 1u);
+  EXPECT_EQ(app->deps[0].name, "lib.move_one");
+  EXPECT_EQ(app->deps[0].package,
+            store_->Get("lib.move_one", "1.0.0")->package_id);
+  auto dependents = store_->Dependents("lib.move_one", "1.0.0");
+  ASSERT_TRUE(dependents.ok());
+  ASSERT_EQ(dependents->size(), 1u);
+  EXPECT_EQ((*dependents)[0].name, "app.archive_two");
+
+  // The store's tests run the sub-workflow from its verified package.
+  ASSERT_TRUE(
+      store_->Promote("app.archive_two", "1.0.0", "tested", alice_.secret_key)
+          .ok());
+
+  ASSERT_TRUE(store_
+                  ->Yank("lib.move_one", "1.0.0", "moves to the wrong folder",
+                         alice_.secret_key)
+                  .ok());
+  EXPECT_FALSE(store_->Latest("lib.move_one").ok());
+  EXPECT_TRUE(store_->Resolve("lib.move_one", "1.0.0").ok());  // pinned
+  app = store_->Get("app.archive_two", "1.0.0");
+  ASSERT_EQ(app->flags.size(), 1u);
+  EXPECT_NE(app->flags[0].find("yanked"), std::string::npos);
+  auto report = store_->Report("app.archive_two", "1.0.0");
+  EXPECT_EQ((*report)["grade"], "F");
+  // A flagged package is not promoted further.
+  EXPECT_EQ(store_->Promote("app.archive_two", "1.0.0", "hardened",
+                            alice_.secret_key)
+                .status()
+                .code(),
+            Code::kFailedPrecondition);
+}
+
+TEST_F(StoreTest, AChangedInterfaceReChecksAndFlagsDependents) {
+  ASSERT_TRUE(
+      store_->Publish({Catalog("contacts/lookup.wf")}, alice_.secret_key).ok());
+  // The contacts interface as built in, with `find` removed: the workflow
+  // no longer checks.
+  std::string itf;
+  for (const lang::SourceText& f : lang::BuiltinInterfaces()) {
+    if (EndsWith(f.path, "contacts.wfi")) itf = f.text;
+  }
+  ASSERT_FALSE(itf.empty());
+  size_t at = itf.find("action find");
+  ASSERT_NE(at, std::string::npos);
+  itf.replace(at, 11, "action seek");
+  Reopen({{"contacts.wfi", itf}});
+  auto info = store_->Get("contacts.lookup", "1.0.0");
+  ASSERT_TRUE(info.ok());
+  ASSERT_EQ(info->flags.size(), 1u);
+  EXPECT_NE(info->flags[0].find("no longer checks"), std::string::npos)
+      << info->flags[0];
+  // Back to the built-in interfaces: the flag clears.
+  Reopen();
+  EXPECT_TRUE(store_->Get("contacts.lookup", "1.0.0")->flags.empty());
+}
+
+TEST_F(StoreTest, ResolvesVersionRanges) {
+  for (const char* v : {"1.0.0", "1.2.0", "1.10.1", "2.0.0-rc.1", "0.3.4"}) {
+    lang::SourceText f = Catalog("contacts/lookup.wf");
+    f.text.replace(f.text.find("1.0.0"), 5, v);
+    ASSERT_TRUE(store_->Publish({f}, alice_.secret_key).ok()) << v;
+  }
+  auto resolve = [&](const std::string& range) {
+    auto r = store_->Resolve("contacts.lookup", range);
+    return r.ok() ? r->version : std::string(r.status().message());
+  };
+  EXPECT_EQ(resolve(""), "1.10.1");
+  EXPECT_EQ(resolve("^1.2"), "1.10.1");
+  EXPECT_EQ(resolve("~1.2.0"), "1.2.0");
+  EXPECT_EQ(resolve("1"), "1.10.1");
+  EXPECT_EQ(resolve("0"), "0.3.4");
+  EXPECT_EQ(resolve("^0.3.0"), "0.3.4");
+  EXPECT_EQ(resolve("2.0.0-rc.1"), "2.0.0-rc.1");
+  EXPECT_NE(resolve("^3").find("no version"), std::string::npos);
+  EXPECT_NE(resolve("^x").find("invalid version range"), std::string::npos);
+}
+
+TEST_F(StoreTest, ReportSaysWhatTheWorkflowMayDoInPlainWords) {
+  ASSERT_TRUE(store_->Publish({Catalog("mail/delete_message.wf")},
+                              alice_.secret_key)
+                  .ok());
+  auto r = store_->Report("mail.delete_message", "");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ((*r)["grade"], "D");
+  EXPECT_TRUE((*r)["verified"].get<bool>());
+  std::string all = (*r).dump();
+  EXPECT_NE(all.find("may delete in mail at most once per run"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("mail.mailbox limited to exactly the input `mailbox`"),
+            std::string::npos)
+      << all;
+  EXPECT_NE((*r)["grade_line"].get<std::string>().find("0 of 2 reviews"),
+            std::string::npos);
+}
+
+TEST_F(StoreTest, DeprecationNeedsAMessageAndAnExistingSuccessor) {
+  for (const char* v : {"1.0.0", "1.1.0"}) {
+    lang::SourceText f = Catalog("contacts/lookup.wf");
+    f.text.replace(f.text.find("1.0.0"), 5, v);
+    ASSERT_TRUE(store_->Publish({f}, alice_.secret_key).ok());
+  }
+  EXPECT_EQ(store_
+                ->Deprecate("contacts.lookup", "1.0.0", "", "",
+                            alice_.secret_key)
+                .code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(store_
+                ->Deprecate("contacts.lookup", "1.0.0", "use 9", 
+                            "contacts.lookup@9.0.0", alice_.secret_key)
+                .code(),
+            Code::kNotFound);
+  ASSERT_TRUE(store_
+                  ->Deprecate("contacts.lookup", "1.0.0", "use 1.1",
+                              "contacts.lookup@1.1.0", alice_.secret_key)
+                  .ok());
+  auto info = store_->Get("contacts.lookup", "1.0.0");
+  EXPECT_EQ(info->deprecated, "use 1.1");
+  EXPECT_EQ(info->successor, "contacts.lookup@1.1.0");
+}
+
+TEST_F(StoreTest, SeedsTheStarterCatalogOnceAndTestsIt) {
+  auto seeded = store_->SeedStarterCatalog();
+  ASSERT_TRUE(seeded.ok()) << seeded.status();
+  EXPECT_EQ(seeded->published, static_cast<int>(BuiltinCatalog().size()));
+  EXPECT_EQ(seeded->tested, seeded->published)
+      << StrJoin(seeded->problems, "\n");
+  auto again = store_->SeedStarterCatalog();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->published, 0);
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/keys/store.key"));
+  EXPECT_EQ(std::filesystem::status(dir_ + "/keys/store.key").permissions() &
+                std::filesystem::perms::all,
+            std::filesystem::perms::owner_read |
+                std::filesystem::perms::owner_write);
+  auto entries = store_->IndexEntries();
+  ASSERT_TRUE(entries.ok());
+  EXPECT_EQ(entries->size(), BuiltinCatalog().size());
+}
+
+TEST(PackageTest, ParseRefusesWhatIsNotCanonicalOrConsistent) {
+  EXPECT_FALSE(Package::Parse("{}").ok());
+  EXPECT_FALSE(Package::Parse("[1]").ok());
+  EXPECT_FALSE(Package::Parse(R"({"format": 3})").ok());
+  EXPECT_FALSE(Package::Parse(
+                   R"({"format":"wfstore-package/1","name":1,"version":[]})")
+                   .ok());
+}
+
+TEST(SemverTest, OrdersByPrecedence) {
+  auto v = [](const char* s) { return ParseSemver(s).value(); };
+  EXPECT_TRUE(v("1.0.0-alpha") < v("1.0.0-alpha.1"));
+  EXPECT_TRUE(v("1.0.0-alpha.1") < v("1.0.0-alpha.beta"));
+  EXPECT_TRUE(v("1.0.0-beta.2") < v("1.0.0-beta.11"));
+  EXPECT_TRUE(v("1.0.0-rc.1") < v("1.0.0"));
+  EXPECT_TRUE(v("1.9.0") < v("1.10.0"));
+  EXPECT_FALSE(ParseSemver("01.0.0").ok());
+  EXPECT_FALSE(ParseSemver("1.0").ok());
+  EXPECT_FALSE(ParseSemver("1.0.0-").ok());
+}
+
+}  // namespace
+}  // namespace wfs::store
