@@ -7,6 +7,8 @@
 #include "cli/check.h"
 #include "cli/run_cmd.h"
 #include "cli/runs_cmd.h"
+#include "cli/search_cmd.h"
+#include "cli/serve_cmd.h"
 #include "cli/store_cmd.h"
 #include "cli/test_cmd.h"
 
@@ -29,6 +31,10 @@ int Main(int argc, char** argv) {
   AddRunsCommands(app, runs);
   StoreFlags store;
   AddStoreCommands(app, store);
+  SearchFlags search;
+  AddSearchCommands(app, search);
+  ServeFlags serve;
+  AddServeCommands(app, serve);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -49,6 +55,8 @@ int Main(int argc, char** argv) {
     return RunRunsCommand(app, runs);
   }
   if (int rc = RunStoreCommand(store); rc >= 0) return rc;
+  if (int rc = RunSearchCommand(search); rc >= 0) return rc;
+  if (int rc = RunServeCommand(serve); rc >= 0) return rc;
   return kExitUsage;
 }
 

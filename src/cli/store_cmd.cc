@@ -1,5 +1,6 @@
 #include "cli/store_cmd.h"
 
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -98,6 +99,7 @@ int Keygen(const StoreFlags& f) {
     auto dir = StoreDir(f.store);
     if (!dir.ok()) return Fail(dir.status());
     std::filesystem::create_directories(*dir + "/keys");
+    ::chmod((*dir + "/keys").c_str(), 0700);  // holds secret keys
     prefix = *dir + "/keys/publisher";
   }
   std::string key_path = prefix + ".key", pub_path = prefix + ".pub";

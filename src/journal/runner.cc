@@ -301,7 +301,8 @@ Result<runtime::RunResult> Runner::Start(const runtime::Program& program,
                                          const Json& connector_config,
                                          runtime::Approver* approver,
                                          const std::string& caller,
-                                         std::string run_id) {
+                                         std::string run_id,
+                                         const std::set<std::string>& granted) {
   if (run_id.empty()) run_id = "r-" + SecureRandomHex(8);
   // Inputs are checked before anything is recorded.
   WFS_RETURN_IF_ERROR(runtime::CheckInputs(program, inputs));
@@ -313,6 +314,7 @@ Result<runtime::RunResult> Runner::Start(const runtime::Program& program,
   run.caller = caller;
   run.inputs = inputs;
   run.connectors = connector_config;
+  if (!granted.empty()) run.connectors["granted"] = granted;
   WFS_RETURN_IF_ERROR(journal_->CreateRun(run));
   return Execute(program, run, approver, /*fresh=*/true);
 }
@@ -338,6 +340,9 @@ Result<runtime::RunResult> Runner::Execute(const runtime::Program& program,
   ctx.run_id = run.run_id;
   ctx.caller = run.caller;
   ctx.options = options_.exec;
+  for (const Json& g : JsonArrayMember(run.connectors, "granted")) {
+    if (g.is_string()) ctx.granted.insert(g.get<std::string>());
+  }
   WFS_ASSIGN_OR_RETURN(runtime::RunResult r,
                        runtime::Execute(program, run.inputs, ctx));
   Status s = log.Finish(r, program);

@@ -95,12 +95,16 @@ class Runner {
          const runtime::ProgramResolver* resolver, RunnerOptions options = {});
 
   // Records a new run and executes it. `run_id` empty: a fresh one.
+  // `granted`: the capabilities the caller's grant allows (empty: no limit
+  // beyond the workflow's `uses`); recorded with the run (in its connector
+  // configuration, as "granted") and enforced again when it resumes.
   Result<runtime::RunResult> Start(const runtime::Program& program,
                                    const Json& inputs,
                                    const Json& connector_config,
                                    runtime::Approver* approver,
                                    const std::string& caller,
-                                   std::string run_id = "");
+                                   std::string run_id = "",
+                                   const std::set<std::string>& granted = {});
   // Continues a run that is running (after a crash) or waiting.
   Result<runtime::RunResult> Resume(const std::string& run_id,
                                     runtime::Approver* approver);

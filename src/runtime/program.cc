@@ -460,7 +460,25 @@ const char* FnName(Fn fn) {
   return "?";
 }
 
+namespace {
+Result<std::shared_ptr<const Program>> FromIrUnchecked(const Json& ir,
+                                                       std::string content_id);
+}  // namespace
+
 Result<std::shared_ptr<const Program>> Program::FromIr(const Json& ir,
+                                                       std::string content_id) {
+  // IR documents come from files and stores: a member of the wrong JSON type
+  // anywhere is a clear error, never an exception.
+  try {
+    return FromIrUnchecked(ir, std::move(content_id));
+  } catch (const Json::exception& e) {
+    return InvalidArgument(StrCat("malformed IR: ", e.what()));
+  }
+}
+
+namespace {
+
+Result<std::shared_ptr<const Program>> FromIrUnchecked(const Json& ir,
                                                        std::string content_id) {
   if (!ir.is_object() || ir.value("format", "") != "wfstore-ir/1" ||
       ir.value("kind", "") != "workflow") {
@@ -565,6 +583,8 @@ Result<std::shared_ptr<const Program>> Program::FromIr(const Json& ir,
   p->ir = ir;
   return std::shared_ptr<const Program>(std::move(p));
 }
+
+}  // namespace
 
 ProgramPtr ProgramSet::Find(const std::string& name,
                             const std::string& version) const {

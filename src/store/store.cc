@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 #include <utility>
 
@@ -469,7 +470,9 @@ Result<std::vector<PublishResult>> Store::Publish(
     Package p;
     p.name = f.name;
     p.version = f.version;
-    p.source_path = f.path;
+    // Only the file's name: the same file published from another directory
+    // (or by an absolute path) is the same package.
+    p.source_path = std::filesystem::path(f.path).filename().string();
     p.source_text = files[i].text;
     p.ir = f.ir();
     p.content_id = f.content_id;

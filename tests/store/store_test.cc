@@ -162,6 +162,12 @@ TEST_F(StoreTest, RepublishingIdenticalIsANoOpAndVersionsAreImmutable) {
   auto again = store_->Publish({f}, alice_.secret_key);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(again->front().already);
+  // The same file from another directory is the same package.
+  lang::SourceText moved = f;
+  moved.path = "/elsewhere/" + f.path;
+  auto elsewhere = store_->Publish({moved}, alice_.secret_key);
+  ASSERT_TRUE(elsewhere.ok()) << elsewhere.status();
+  EXPECT_TRUE(elsewhere->front().already);
 
   lang::SourceText changed = f;
   changed.text.replace(changed.text.find("summary \""), 9,

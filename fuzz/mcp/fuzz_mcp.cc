@@ -1,0 +1,90 @@
+// Feeds untrusted lines to the MCP engine as a stdio client would: each line
+// is one message on one session (initialize, calls, notifications,
+// responses to server requests, garbage). Checks that every request gets
+// exactly one well-formed reply and nothing else crashes or leaks.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "mcp/engine.h"
+#include "mcp/jsonrpc.h"
+#include "mcp/session.h"
+
+namespace {
+
+using wfs::Json;
+using wfs::Result;
+using wfs::mcp::CallContext;
+
+class NullChannel : public wfs::mcp::ClientChannel {
+ public:
+  wfs::Status Send(const Json&) override { return wfs::Status::Ok(); }
+};
+
+class Tools : public wfs::mcp::ToolProvider {
+ public:
+  Result<std::vector<wfs::mcp::Tool>> ListTools(
+      const wfs::mcp::Principal&) override {
+    std::vector<wfs::mcp::Tool> out;
+    for (int i = 0; i < 3; ++i) {
+      out.push_back({"t" + std::to_string(i), "", "", Json::object(), nullptr,
+                     nullptr});
+    }
+    return out;
+  }
+  Result<Json> CallTool(CallContext& ctx, const std::string& name,
+                        const Json& args) override {
+    ctx.Progress(1, 2, name);
+    ctx.Log(0, "fuzz", args);
+    if (name == "ask") {
+      // Never waits: a zero timeout.
+      auto r = ctx.Elicit("q", Json::object(), std::chrono::milliseconds(0));
+      if (!r.ok()) return r.status();
+    }
+    return Json{{"content", Json::array()}, {"structuredContent", args}};
+  }
+  Result<std::vector<wfs::mcp::Resource>> ListResources(
+      const wfs::mcp::Principal&) override {
+    return std::vector<wfs::mcp::Resource>{{"x://a", "a", "", "", "text/plain"}};
+  }
+  Result<Json> ReadResource(const wfs::mcp::Principal&,
+                            const std::string& uri) override {
+    if (uri == "x://a") return Json{{"contents", Json::array()}};
+    return wfs::NotFound("no " + uri);
+  }
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static Tools tools;
+  static wfs::mcp::Engine engine({}, &tools);
+  wfs::mcp::Session session("fuzz", {"fuzzer", {}});
+  NullChannel channel;
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  while (!in.empty()) {
+    size_t nl = in.find('\n');
+    std::string_view line = in.substr(0, nl);
+    in = nl == std::string_view::npos ? std::string_view() : in.substr(nl + 1);
+    wfs::mcp::Parsed p = wfs::mcp::ParseMessageText(line);
+    if (!p.ok) {
+      Json e = wfs::mcp::MakeError(p.failure);
+      if (!e.contains("error")) std::abort();
+      continue;
+    }
+    Json reply = engine.HandleParsed(session, p.message, &channel);
+    if (p.message.is_request()) {
+      // Exactly one reply, with the request's id and a result or an error.
+      if (!reply.is_object() || reply["id"] != p.message.id ||
+          (reply.contains("result") == reply.contains("error"))) {
+        std::abort();
+      }
+      reply.dump(-1, ' ', false, Json::error_handler_t::replace);
+    } else if (!reply.is_null()) {
+      std::abort();
+    }
+  }
+  return 0;
+}

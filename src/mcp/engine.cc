@@ -1,0 +1,358 @@
+#include "mcp/engine.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "base/strings.h"
+
+namespace wfs::mcp {
+namespace {
+
+const char kCursorPrefix[] = "wfs1:";
+
+Json ToolJson(const Tool& t) {
+  Json j = {{"name", t.name}, {"description", t.description},
+            {"inputSchema", t.input_schema}};
+  if (!t.title.empty()) j["title"] = t.title;
+  if (!t.output_schema.is_null()) j["outputSchema"] = t.output_schema;
+  if (!t.annotations.is_null()) j["annotations"] = t.annotations;
+  return j;
+}
+
+Json ResourceJson(const Resource& r) {
+  Json j = {{"uri", r.uri}, {"name", r.name}, {"mimeType", r.mime_type}};
+  if (!r.title.empty()) j["title"] = r.title;
+  if (!r.description.empty()) j["description"] = r.description;
+  return j;
+}
+
+// One page of `items` from the request's cursor.
+template <typename T, typename F>
+Result<Json> Page(const std::vector<T>& items, const Json& params,
+                  size_t page_size, const char* key, F to_json) {
+  WFS_ASSIGN_OR_RETURN(size_t offset, DecodeCursor(params));
+  if (offset > items.size()) {
+    return InvalidArgument("cursor is past the end of the list");
+  }
+  Json list = Json::array();
+  size_t end = std::min(items.size(), offset + page_size);
+  for (size_t i = offset; i < end; ++i) list.push_back(to_json(items[i]));
+  Json out = {{key, std::move(list)}};
+  if (end < items.size()) out["nextCursor"] = EncodeCursor(end);
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& SupportedProtocolVersions() {
+  static const std::vector<std::string> kVersions = {
+      "2025-11-25", "2025-06-18", "2025-03-26"};
+  return kVersions;
+}
+
+bool IsSupportedProtocolVersion(const std::string& v) {
+  const auto& all = SupportedProtocolVersions();
+  return std::find(all.begin(), all.end(), v) != all.end();
+}
+
+std::string EncodeCursor(size_t offset) {
+  return StrCat(kCursorPrefix, offset);
+}
+
+Result<size_t> DecodeCursor(const Json& params) {
+  if (!params.is_object() || !params.contains("cursor") ||
+      params["cursor"].is_null()) {
+    return size_t{0};
+  }
+  const Json& c = params["cursor"];
+  if (!c.is_string()) return InvalidArgument("cursor must be a string");
+  std::string s = c.get<std::string>();
+  if (!StartsWith(s, kCursorPrefix) || s.size() == sizeof(kCursorPrefix) - 1 ||
+      s.size() > sizeof(kCursorPrefix) + 12) {
+    return InvalidArgument("invalid cursor");
+  }
+  size_t n = 0;
+  for (size_t i = sizeof(kCursorPrefix) - 1; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return InvalidArgument("invalid cursor");
+    n = n * 10 + static_cast<size_t>(s[i] - '0');
+  }
+  return n;
+}
+
+void CallContext::Progress(double progress, double total,
+                           const std::string& message) {
+  if (progress_token_.is_null() || channel_ == nullptr) return;
+  Json p = {{"progressToken", progress_token_}, {"progress", progress}};
+  if (total > 0) p["total"] = total;
+  if (!message.empty()) p["message"] = message;
+  channel_->Send(MakeNotification("notifications/progress", std::move(p)))
+      .IgnoreError();
+}
+
+void CallContext::Log(int level, const std::string& logger, const Json& data) {
+  if (channel_ == nullptr || level < session_->log_level()) return;
+  channel_
+      ->Send(MakeNotification("notifications/message",
+                              {{"level", LogLevelName(level)},
+                               {"logger", logger},
+                               {"data", data}}))
+      .IgnoreError();
+}
+
+Result<Json> CallContext::Elicit(const std::string& message,
+                                 const Json& schema,
+                                 std::chrono::milliseconds timeout) {
+  if (!session_->CanElicit()) {
+    return FailedPrecondition("the client did not declare elicitation");
+  }
+  if (channel_ == nullptr) return Unavailable("no channel to the client");
+  Outbound& out = session_->outbound();
+  int64_t id = out.Begin();
+  Json params = {{"message", message}, {"requestedSchema", schema}};
+  if (session_->protocol_version() >= "2025-11-25") params["mode"] = "form";
+  Status sent =
+      channel_->Send(MakeRequest(id, "elicitation/create", std::move(params)));
+  if (!sent.ok()) {
+    out.Forget(id);
+    return sent;
+  }
+  WFS_ASSIGN_OR_RETURN(Json reply, out.Wait(id, timeout, cancelled_.get()));
+  if (reply.contains("error")) {
+    const Json& e = reply["error"];
+    return Unavailable(StrCat("the client refused the elicitation: ",
+                              e.value("message", std::string("error"))));
+  }
+  const Json& r = reply.contains("result") ? reply["result"] : reply;
+  if (!r.is_object() || !r.contains("action") || !r["action"].is_string()) {
+    return InvalidArgument("elicitation result without an action");
+  }
+  return r;
+}
+
+Engine::Engine(EngineOptions options, ToolProvider* tools)
+    : options_(std::move(options)), tools_(tools) {
+  auto bind = [this](auto fn) {
+    return [this, fn](Session& s, const Message& m, ClientChannel* c) {
+      return fn(this, s, m, c);
+    };
+  };
+  methods_["initialize"] = {
+      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
+        return e->Initialize(s, m);
+      }),
+      true, false};
+  methods_["ping"] = {[](Session&, const Message&, ClientChannel*)
+                          -> Result<Json> { return Json::object(); },
+                      true, false};
+  methods_["tools/list"] = {
+      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
+        return e->ListTools(s, m);
+      }),
+      false, false};
+  methods_["tools/call"] = {
+      bind([](Engine* e, Session& s, const Message& m, ClientChannel* c) {
+        return e->CallTool(s, m, c);
+      }),
+      false, false};
+  methods_["resources/list"] = {
+      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
+        return e->ListResources(s, m);
+      }),
+      false, true};
+  methods_["resources/templates/list"] = {
+      [](Session&, const Message&, ClientChannel*) -> Result<Json> {
+        return Json{{"resourceTemplates",
+                     Json::array({Json{{"uriTemplate", "wfstore://workflow/{name}"},
+                                       {"name", "workflow"},
+                                       {"title", "A workflow's contract and "
+                                                 "rigor report"},
+                                       {"mimeType", "application/json"}}})}};
+      },
+      false, true};
+  methods_["resources/read"] = {
+      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
+        return e->ReadResource(s, m);
+      }),
+      false, true};
+  methods_["logging/setLevel"] = {
+      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
+        return e->SetLevel(s, m);
+      }),
+      false, false};
+}
+
+bool Engine::IsStreamingMethod(const std::string& method) {
+  return method == "tools/call";
+}
+
+Json Engine::Handle(Session& session, const Json& message,
+                    ClientChannel* channel) {
+  Parsed p = ParseMessage(message);
+  if (!p.ok) return MakeError(p.failure);
+  return HandleParsed(session, p.message, channel);
+}
+
+Json Engine::HandleParsed(Session& session, const Message& m,
+                          ClientChannel* channel) {
+  if (m.is_response()) {
+    // A reply to one of our requests (an elicitation answer).
+    session.outbound().Deliver(m.id, m.kind == Message::Kind::kResult
+                                         ? Json{{"result", m.result}}
+                                         : Json{{"error", m.error}});
+    return nullptr;
+  }
+  if (m.kind == Message::Kind::kNotification) {
+    HandleNotification(session, m);
+    return nullptr;
+  }
+  // The gate: every request passes here before any handler runs.
+  auto it = methods_.find(m.method);
+  if (it == methods_.end()) {
+    return MakeError(m.id, kMethodNotFound,
+                     StrCat("method not found: ", Quote(m.method)));
+  }
+  const Method& method = it->second;
+  if (session.closed()) {
+    return MakeError(m.id, kInvalidRequest, "the session is closed");
+  }
+  if (!method.before_initialize && !session.initialize_answered()) {
+    return MakeError(m.id, kInvalidRequest,
+                     "the session is not initialized: send initialize first");
+  }
+  if (method.needs_find && !session.principal().grants.find) {
+    return MakeError(m.id, kForbidden,
+                     StrCat("agent ", Quote(session.principal().agent),
+                            " may not read the catalog"));
+  }
+  Result<Json> r = Internal("unreachable");
+  try {
+    r = method.handler(session, m, channel);
+  } catch (const std::exception& e) {
+    r = Internal(StrCat("internal error in ", m.method, ": ", e.what()));
+  }
+  if (!r.ok()) {
+    if (m.method == "resources/read" && r.status().code() == Code::kNotFound) {
+      return MakeError(m.id, kResourceNotFound, r.status().message(),
+                       Json{{"uri", m.params.value("uri", std::string())}});
+    }
+    return StatusError(m.id, r.status());
+  }
+  return MakeResult(m.id, std::move(*r));
+}
+
+void Engine::HandleNotification(Session& session, const Message& m) {
+  if (m.method == "notifications/initialized") {
+    session.MarkReady();
+  } else if (m.method == "notifications/cancelled") {
+    if (m.params.is_object() && m.params.contains("requestId")) {
+      session.CancelRequest(m.params["requestId"]);
+    }
+  }
+  // Others (progress, roots/list_changed, unknown) need nothing; unknown
+  // notifications are ignored as JSON-RPC requires.
+}
+
+Result<Json> Engine::Initialize(Session& s, const Message& m) {
+  if (s.initialize_answered()) {
+    return FailedPrecondition("initialize was already answered");
+  }
+  const Json& p = m.params;
+  if (!p.is_object() || !p.contains("protocolVersion") ||
+      !p["protocolVersion"].is_string()) {
+    return InvalidArgument("initialize needs params.protocolVersion");
+  }
+  std::string asked = p["protocolVersion"].get<std::string>();
+  // Answer with the client's version when served, else our newest; the
+  // client decides whether it can go on.
+  std::string version = IsSupportedProtocolVersion(asked)
+                            ? asked
+                            : SupportedProtocolVersions().front();
+  Json caps = p.contains("capabilities") ? p["capabilities"] : Json::object();
+  if (!caps.is_object()) {
+    return InvalidArgument("params.capabilities must be an object");
+  }
+  Json info = p.contains("clientInfo") ? p["clientInfo"] : Json::object();
+  s.Initialize(version, caps, info);
+  Json server_info = {{"name", options_.server_name},
+                      {"version", options_.server_version}};
+  if (version >= "2025-06-18") server_info["title"] = options_.server_title;
+  Json result = {
+      {"protocolVersion", version},
+      {"capabilities",
+       {{"tools", {{"listChanged", false}}},
+        {"resources", {{"subscribe", false}, {"listChanged", false}}},
+        {"logging", Json::object()}}},
+      {"serverInfo", server_info}};
+  if (!options_.instructions.empty()) {
+    result["instructions"] = options_.instructions;
+  }
+  return result;
+}
+
+Result<Json> Engine::ListTools(Session& s, const Message& m) {
+  WFS_ASSIGN_OR_RETURN(std::vector<Tool> tools,
+                       tools_->ListTools(s.principal()));
+  return Page(tools, m.params, options_.page_size, "tools", ToolJson);
+}
+
+Result<Json> Engine::CallTool(Session& s, const Message& m,
+                              ClientChannel* channel) {
+  const Json& p = m.params;
+  if (!p.is_object() || !p.contains("name") || !p["name"].is_string()) {
+    return InvalidArgument("tools/call needs params.name");
+  }
+  Json args = Json::object();
+  if (p.contains("arguments") && !p["arguments"].is_null()) {
+    if (!p["arguments"].is_object()) {
+      return InvalidArgument("params.arguments must be an object");
+    }
+    args = p["arguments"];
+  }
+  Json token = nullptr;
+  if (p.contains("_meta") && p["_meta"].is_object() &&
+      p["_meta"].contains("progressToken")) {
+    token = p["_meta"]["progressToken"];
+    if (!token.is_string() && !token.is_number_integer()) token = nullptr;
+  }
+  auto flag = s.BeginRequest(m.id);
+  CallContext ctx(&s, channel, m.id, token, flag);
+  Result<Json> r = tools_->CallTool(ctx, p["name"].get<std::string>(), args);
+  s.EndRequest(m.id);
+  if (flag->load() && r.ok()) {
+    // Cancelled: the client ignores any response; send an error anyway so
+    // transports that must answer have something well-formed.
+    return Cancelled("the request was cancelled");
+  }
+  return r;
+}
+
+Result<Json> Engine::ListResources(Session& s, const Message& m) {
+  WFS_ASSIGN_OR_RETURN(std::vector<Resource> list,
+                       tools_->ListResources(s.principal()));
+  return Page(list, m.params, options_.page_size, "resources", ResourceJson);
+}
+
+Result<Json> Engine::ReadResource(Session& s, const Message& m) {
+  const Json& p = m.params;
+  if (!p.is_object() || !p.contains("uri") || !p["uri"].is_string()) {
+    return InvalidArgument("resources/read needs params.uri");
+  }
+  return tools_->ReadResource(s.principal(), p["uri"].get<std::string>());
+}
+
+Result<Json> Engine::SetLevel(Session& s, const Message& m) {
+  const Json& p = m.params;
+  int level = -1;
+  if (p.is_object() && p.contains("level") && p["level"].is_string()) {
+    level = LogLevelFromName(p["level"].get<std::string>());
+  }
+  if (level < 0) {
+    return InvalidArgument(
+        "level must be one of debug, info, notice, warning, error, critical, "
+        "alert, emergency");
+  }
+  s.SetLogLevel(level);
+  return Json::object();
+}
+
+}  // namespace wfs::mcp

@@ -1,0 +1,177 @@
+// The MCP protocol engine: one declared method table, one gate, one place
+// where statuses become protocol errors. Transports (stdio, Streamable HTTP)
+// hand it decoded messages with the session they arrived on and a channel
+// back to the client; the tools themselves come from a ToolProvider.
+//
+//   Engine engine(options, &tools);
+//   Json reply = engine.Handle(session, message, &channel);  // null: none
+//
+// Thread-safe: transports call Handle from many threads at once; a request
+// may block (a tool waiting for an elicitation answer) while other messages
+// of the same session, including the answer, are handled on other threads.
+#ifndef WFSTORE_MCP_ENGINE_H_
+#define WFSTORE_MCP_ENGINE_H_
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "base/result.h"
+#include "base/status.h"
+#include "mcp/jsonrpc.h"
+#include "mcp/session.h"
+
+namespace wfs::mcp {
+
+// Protocol revisions served, newest first.
+const std::vector<std::string>& SupportedProtocolVersions();
+bool IsSupportedProtocolVersion(const std::string& v);
+
+// Where server-to-client messages of one exchange go (the stdio stream; on
+// HTTP the SSE stream of the request being answered, else the session's
+// standalone stream).
+class ClientChannel {
+ public:
+  virtual ~ClientChannel() = default;
+  // Sends a notification or a request. Unavailable when the client is gone.
+  virtual Status Send(const Json& message) = 0;
+};
+
+// Handed to a tool call: the session, the caller, and the ways back to the
+// client while the call runs.
+class CallContext {
+ public:
+  CallContext(Session* session, ClientChannel* channel, Json request_id,
+              Json progress_token, std::shared_ptr<std::atomic<bool>> cancelled)
+      : session_(session),
+        channel_(channel),
+        request_id_(std::move(request_id)),
+        progress_token_(std::move(progress_token)),
+        cancelled_(std::move(cancelled)) {}
+
+  Session& session() const { return *session_; }
+  const Principal& principal() const { return session_->principal(); }
+  bool cancelled() const { return cancelled_ && cancelled_->load(); }
+  const std::atomic<bool>* cancel_flag() const { return cancelled_.get(); }
+
+  // notifications/progress when the request carried a progressToken.
+  void Progress(double progress, double total, const std::string& message);
+  // notifications/message at `level` (0 debug .. 7 emergency) when at or
+  // above the session's level.
+  void Log(int level, const std::string& logger, const Json& data);
+  // elicitation/create: asks the person through the client. Returns the
+  // client's result ({"action": "accept"|"decline"|"cancel", "content"}).
+  // FailedPrecondition when the client did not declare elicitation.
+  Result<Json> Elicit(const std::string& message, const Json& schema,
+                      std::chrono::milliseconds timeout);
+
+ private:
+  Session* session_;
+  ClientChannel* channel_;
+  Json request_id_;
+  Json progress_token_;
+  std::shared_ptr<std::atomic<bool>> cancelled_;
+};
+
+struct Tool {
+  std::string name;
+  std::string title;
+  std::string description;
+  Json input_schema = Json::object();
+  Json output_schema;  // null: none
+  Json annotations;    // null: none
+};
+
+struct Resource {
+  std::string uri;
+  std::string name;
+  std::string title;
+  std::string description;
+  std::string mime_type = "application/json";
+};
+
+// The server's tools and resources. Implementations check the caller's
+// grants themselves for each tool and resource (the engine's gate checks
+// the session and the method).
+class ToolProvider {
+ public:
+  virtual ~ToolProvider() = default;
+  virtual Result<std::vector<Tool>> ListTools(const Principal& caller) = 0;
+  // The CallToolResult object ({content, structuredContent?, isError?}).
+  // A failed tool execution is a result with isError, not an error status;
+  // statuses are for unknown tools and bad arguments.
+  virtual Result<Json> CallTool(CallContext& ctx, const std::string& name,
+                                const Json& arguments) = 0;
+  virtual Result<std::vector<Resource>> ListResources(
+      const Principal& caller) = 0;
+  // The ReadResourceResult object ({contents: [...]}); NotFound for an
+  // unknown URI.
+  virtual Result<Json> ReadResource(const Principal& caller,
+                                    const std::string& uri) = 0;
+  // The session ended: drop what was kept for it (handles).
+  virtual void SessionClosed(const std::string& session_id) {
+    (void)session_id;
+  }
+};
+
+struct EngineOptions {
+  std::string server_name = "wfstore";
+  std::string server_title = "wfstore — hardened workflows for agents";
+  std::string server_version = "0.1.0";
+  std::string instructions;
+  // tools/list and resources/list page size.
+  size_t page_size = 50;
+};
+
+class Engine {
+ public:
+  Engine(EngineOptions options, ToolProvider* tools);
+
+  // Handles one decoded message. Returns the response to send for a request
+  // (a result or an error), null for notifications and responses.
+  Json Handle(Session& session, const Json& message, ClientChannel* channel);
+  // Same for a message already parsed.
+  Json HandleParsed(Session& session, const Message& m,
+                    ClientChannel* channel);
+
+  // True for requests that may run long (and report progress or elicit),
+  // which transports answer on a stream.
+  static bool IsStreamingMethod(const std::string& method);
+
+  ToolProvider* tools() const { return tools_; }
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  using Handler = std::function<Result<Json>(Session&, const Message&,
+                                             ClientChannel*)>;
+  struct Method {
+    Handler handler;
+    bool before_initialize = false;  // allowed before initialize
+    bool needs_find = false;         // grant: find
+  };
+
+  Result<Json> Initialize(Session& s, const Message& m);
+  Result<Json> ListTools(Session& s, const Message& m);
+  Result<Json> CallTool(Session& s, const Message& m, ClientChannel* c);
+  Result<Json> ListResources(Session& s, const Message& m);
+  Result<Json> ReadResource(Session& s, const Message& m);
+  Result<Json> SetLevel(Session& s, const Message& m);
+  void HandleNotification(Session& s, const Message& m);
+
+  EngineOptions options_;
+  ToolProvider* tools_;
+  std::map<std::string, Method> methods_;
+};
+
+// Opaque pagination cursors: an offset, encoded.
+std::string EncodeCursor(size_t offset);
+Result<size_t> DecodeCursor(const Json& params);
+
+}  // namespace wfs::mcp
+
+#endif  // WFSTORE_MCP_ENGINE_H_

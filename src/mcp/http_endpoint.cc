@@ -1,0 +1,469 @@
+#include "mcp/http_endpoint.h"
+
+#include <thread>
+#include <utility>
+
+#include "base/random.h"
+#include "base/strings.h"
+#include "mcp/jsonrpc.h"
+#include "transport/sse.h"
+
+namespace wfs::mcp {
+
+using transport::HttpHeaders;
+using transport::HttpRequest;
+using transport::HttpResponder;
+using transport::HttpResponse;
+
+namespace {
+
+constexpr char kSessionHeader[] = "Mcp-Session-Id";
+constexpr char kVersionHeader[] = "MCP-Protocol-Version";
+constexpr char kMetadataPath[] = "/.well-known/oauth-protected-resource";
+
+void RespondJson(HttpResponder& r, int status, const Json& body,
+                 HttpHeaders headers = {}) {
+  headers.Set("Content-Type", "application/json");
+  r.Respond({status, std::move(headers), body.dump(-1, ' ', false,
+                                                   Json::error_handler_t::replace)})
+      .IgnoreError();
+}
+
+void RespondRpcError(HttpResponder& r, int status, int code,
+                     std::string_view message, const Json& id = nullptr) {
+  RespondJson(r, status, MakeError(id, code, message));
+}
+
+bool IsLoopbackOrigin(std::string_view origin) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (!StartsWith(origin, scheme)) continue;
+    std::string_view host = origin.substr(scheme.size());
+    for (std::string_view h : {"localhost", "127.0.0.1", "[::1]"}) {
+      if (host == h) return true;
+      if (StartsWith(host, h) && host.size() > h.size() &&
+          host[h.size()] == ':') {
+        std::string_view port = host.substr(h.size() + 1);
+        bool digits = !port.empty() && port.size() <= 5;
+        for (char c : port) digits = digits && c >= '0' && c <= '9';
+        if (digits) return true;
+      }
+    }
+  }
+  return false;
+}
+
+// Whether an Accept field admits `type` ("application/json").
+bool Accepts(const HttpRequest& req, std::string_view type) {
+  const std::string* accept = req.headers.Find("Accept");
+  if (accept == nullptr) return false;
+  std::string a = ToLower(*accept);
+  if (a.find(type) != std::string::npos) return true;
+  if (a.find("*/*") != std::string::npos) return true;
+  std::string major(type.substr(0, type.find('/')));
+  return a.find(major + "/*") != std::string::npos;
+}
+
+}  // namespace
+
+// A session and its standalone (GET) stream.
+struct HttpEndpoint::Entry {
+  explicit Entry(std::shared_ptr<Session> s) : session(std::move(s)) {}
+  std::shared_ptr<Session> session;
+  std::mutex mu;
+  std::shared_ptr<StreamChannel> standalone;  // the GET stream, when open
+};
+
+// Sends JSON-RPC messages as SSE events on one response stream.
+class HttpEndpoint::StreamChannel
+    : public ClientChannel,
+      public std::enable_shared_from_this<StreamChannel> {
+ public:
+  explicit StreamChannel(HttpResponder responder)
+      : responder_(std::move(responder)) {}
+
+  Status Start() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return responder_.StartStream(200, transport::SseResponseHeaders());
+  }
+
+  Status Send(const Json& message) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (ended_) return Unavailable("the stream has ended");
+    transport::SseEvent e;
+    e.id = std::to_string(++seq_);
+    e.event = "message";
+    e.data = message.dump(-1, ' ', false, Json::error_handler_t::replace);
+    return responder_.Write(transport::FormatSseEvent(e));
+  }
+
+  void End() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (ended_) return;
+    ended_ = true;
+    responder_.End().IgnoreError();
+  }
+
+  bool gone() const { return responder_.client_gone(); }
+  void OnGone(std::function<void()> f) {
+    std::lock_guard<std::mutex> lock(mu_);
+    responder_.OnClientGone(std::move(f));
+  }
+
+ private:
+  std::mutex mu_;
+  HttpResponder responder_;
+  int64_t seq_ = 0;
+  bool ended_ = false;
+};
+
+HttpEndpoint::HttpEndpoint(Engine* engine, HttpEndpointOptions options)
+    : engine_(engine),
+      options_(std::move(options)),
+      clock_(options_.clock != nullptr ? options_.clock : &system_clock_) {}
+
+HttpEndpoint::~HttpEndpoint() {
+  CloseAll();
+  std::unique_lock<std::mutex> lock(mu_);
+  calls_cv_.wait(lock, [&] { return calls_ == 0; });
+}
+
+size_t HttpEndpoint::session_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sessions_.size();
+}
+
+void HttpEndpoint::SetResourceUrl(std::string url) {
+  std::lock_guard<std::mutex> lock(mu_);
+  options_.resource_url = std::move(url);
+}
+
+void HttpEndpoint::CloseAll() {
+  std::map<std::string, std::shared_ptr<Entry>> all;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    all.swap(sessions_);
+  }
+  for (auto& [id, e] : all) {
+    e->session->Close();
+    engine_->tools()->SessionClosed(id);
+    std::shared_ptr<StreamChannel> s;
+    {
+      std::lock_guard<std::mutex> lock(e->mu);
+      s = std::move(e->standalone);
+    }
+    if (s) s->End();
+  }
+}
+
+void HttpEndpoint::CallStarted() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++calls_;
+}
+
+void HttpEndpoint::CallDone() {
+  std::lock_guard<std::mutex> lock(mu_);
+  --calls_;
+  calls_cv_.notify_all();
+}
+
+bool HttpEndpoint::OriginAllowed(const HttpRequest& req) const {
+  const std::string* origin = req.headers.Find("Origin");
+  if (origin == nullptr) return true;  // not a browser
+  if (IsLoopbackOrigin(*origin)) return true;
+  for (const std::string& o : options_.allowed_origins) {
+    if (o == *origin) return true;
+  }
+  return false;
+}
+
+void HttpEndpoint::RespondMetadata(HttpResponder& responder) {
+  std::string url;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    url = options_.resource_url;
+  }
+  Json j = {{"resource", url},
+            {"resource_name", "wfstore"},
+            {"bearer_methods_supported", Json::array({"header"})},
+            {"scopes_supported", Json::array({"find", "run"})},
+            {"authorization_servers", Json::array()}};
+  RespondJson(responder, 200, j);
+}
+
+void HttpEndpoint::Handle(HttpRequest req, HttpResponder responder) {
+  if (StartsWith(req.path, kMetadataPath)) {
+    if (req.method != "GET" && req.method != "HEAD") {
+      responder.Respond({405, {{"Allow", "GET"}}, ""}).IgnoreError();
+      return;
+    }
+    RespondMetadata(responder);
+    return;
+  }
+  if (req.path != options_.path) {
+    responder.Respond({404, {{"Content-Type", "text/plain"}},
+                       StrCat("not found; the MCP endpoint is ",
+                              options_.path, "\n")})
+        .IgnoreError();
+    return;
+  }
+  if (!OriginAllowed(req)) {
+    RespondRpcError(responder, 403, kInvalidRequest,
+                    "origin not allowed (start the server with "
+                    "--allow-origin to admit it)");
+    return;
+  }
+  Principal caller = options_.anonymous;
+  if (options_.auth != nullptr) {
+    std::string_view authz = req.headers.Get("Authorization");
+    std::string_view token;
+    if (authz.size() > 7 && transport::EqualsIgnoreCase(authz.substr(0, 7),
+                                                  "Bearer ")) {
+      token = Trim(authz.substr(7));
+    }
+    Result<Principal> p = token.empty()
+                              ? Result<Principal>(Unauthenticated(
+                                    "a bearer token is required"))
+                              : options_.auth->Authenticate(token);
+    if (!p.ok()) {
+      std::string base;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        base = options_.resource_url;
+      }
+      size_t scheme = base.find("://");
+      size_t slash = base.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+      if (slash != std::string::npos) base.resize(slash);
+      HttpHeaders h;
+      h.Set("WWW-Authenticate",
+            StrCat("Bearer realm=\"wfstore\", resource_metadata=\"", base,
+                   kMetadataPath, "\"",
+                   token.empty() ? "" : ", error=\"invalid_token\""));
+      RespondJson(responder, 401,
+                  MakeError(nullptr, kForbidden,
+                            StrCat(p.status().message(),
+                                   " (create one with `wfstore token "
+                                   "create`)")),
+                  std::move(h));
+      return;
+    }
+    caller = std::move(*p);
+  }
+  ExpireIdle();
+  if (req.method == "POST") {
+    HandlePost(req, responder, caller);
+  } else if (req.method == "GET") {
+    HandleGet(req, responder, caller);
+  } else if (req.method == "DELETE") {
+    HandleDelete(req, responder, caller);
+  } else {
+    responder.Respond({405, {{"Allow", "GET, POST, DELETE"}}, ""})
+        .IgnoreError();
+  }
+}
+
+std::shared_ptr<HttpEndpoint::Entry> HttpEndpoint::FindSession(
+    const HttpRequest& req, HttpResponder& responder,
+    const Principal& caller) {
+  const std::string* id = req.headers.Find(kSessionHeader);
+  if (id == nullptr) {
+    RespondRpcError(responder, 400, kInvalidRequest,
+                    StrCat("missing ", kSessionHeader,
+                           " header: send initialize first"));
+    return nullptr;
+  }
+  std::shared_ptr<Entry> e;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = sessions_.find(*id);
+    if (it != sessions_.end()) e = it->second;
+  }
+  // A session belongs to the caller that made it; to anyone else it does
+  // not exist.
+  if (e == nullptr || e->session->principal().agent != caller.agent) {
+    RespondRpcError(responder, 404, kInvalidRequest,
+                    "session not found or expired: initialize a new one");
+    return nullptr;
+  }
+  const std::string* v = req.headers.Find(kVersionHeader);
+  if (v != nullptr && *v != e->session->protocol_version()) {
+    RespondRpcError(responder, 400, kInvalidRequest,
+                    StrCat("unsupported ", kVersionHeader, " ", Quote(*v),
+                           "; this session uses ",
+                           e->session->protocol_version()));
+    return nullptr;
+  }
+  e->session->Touch(clock_->NowMicros());
+  return e;
+}
+
+void HttpEndpoint::HandlePost(HttpRequest& req, HttpResponder& responder,
+                              const Principal& caller) {
+  std::string_view ctype = req.headers.Get("Content-Type");
+  if (!StartsWith(ToLower(ctype), "application/json")) {
+    RespondRpcError(responder, 415, kInvalidRequest,
+                    "Content-Type must be application/json");
+    return;
+  }
+  if (!Accepts(req, "application/json") ||
+      (!options_.json_only && !Accepts(req, "text/event-stream"))) {
+    RespondRpcError(responder, 406, kInvalidRequest,
+                    "Accept must list application/json and "
+                    "text/event-stream");
+    return;
+  }
+  Parsed p = ParseMessageText(req.body);
+  if (!p.ok) {
+    RespondJson(responder, 400, MakeError(p.failure));
+    return;
+  }
+  Message& m = p.message;
+  if (m.is_request() && m.method == "initialize") {
+    if (req.headers.Has(kSessionHeader)) {
+      RespondRpcError(responder, 400, kInvalidRequest,
+                      "initialize starts a new session: send it without "
+                      "Mcp-Session-Id",
+                      m.id);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (sessions_.size() >= options_.max_sessions) {
+        RespondRpcError(responder, 503, kUnavailable,
+                        "too many sessions; try again later", m.id);
+        return;
+      }
+    }
+    auto session = std::make_shared<Session>(SecureRandomHex(16), caller);
+    session->Touch(clock_->NowMicros());
+    Json reply = engine_->HandleParsed(*session, m, nullptr);
+    HttpHeaders h;
+    if (reply.contains("result")) {
+      std::lock_guard<std::mutex> lock(mu_);
+      sessions_[session->id()] = std::make_shared<Entry>(session);
+      h.Set(kSessionHeader, session->id());
+    }
+    RespondJson(responder, 200, reply, std::move(h));
+    return;
+  }
+  std::shared_ptr<Entry> e = FindSession(req, responder, caller);
+  if (e == nullptr) return;
+  Session& session = *e->session;
+  if (!m.is_request()) {
+    engine_->HandleParsed(session, m, nullptr);
+    responder.Respond({202, {}, ""}).IgnoreError();
+    return;
+  }
+  if (options_.scope) {
+    std::string need = options_.scope(m);
+    bool ok = need.empty() || (need == "find" && caller.grants.find) ||
+              (need == "run" && caller.grants.run);
+    if (!ok) {
+      HttpHeaders h;
+      h.Set("WWW-Authenticate",
+            StrCat("Bearer error=\"insufficient_scope\", scope=\"", need,
+                   "\""));
+      RespondJson(responder, 403,
+                  MakeError(m.id, kForbidden,
+                            StrCat("this token lacks the ", Quote(need),
+                                   " scope")),
+                  std::move(h));
+      return;
+    }
+  }
+  if (options_.json_only || !Engine::IsStreamingMethod(m.method)) {
+    RespondJson(responder, 200, engine_->HandleParsed(session, m, nullptr));
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (calls_ >= options_.max_calls) {
+      RespondRpcError(responder, 503, kUnavailable,
+                      "too many calls in flight; try again later", m.id);
+      return;
+    }
+  }
+  // Long request: answer on an SSE stream, where progress, log messages
+  // and elicitation requests travel before the response.
+  auto channel = std::make_shared<StreamChannel>(std::move(responder));
+  if (!channel->Start().ok()) return;
+  std::weak_ptr<Session> weak = e->session;
+  Json id = m.id;
+  channel->OnGone([weak, id] {
+    if (auto s = weak.lock()) s->CancelRequest(id);
+  });
+  CallStarted();
+  std::thread([this, e, channel, msg = std::move(m)] {
+    Json reply = engine_->HandleParsed(*e->session, msg, channel.get());
+    channel->Send(reply).IgnoreError();
+    channel->End();
+    CallDone();
+  }).detach();
+}
+
+void HttpEndpoint::HandleGet(HttpRequest& req, HttpResponder& responder,
+                             const Principal& caller) {
+  if (!Accepts(req, "text/event-stream")) {
+    responder.Respond({406, {{"Content-Type", "text/plain"}},
+                       "GET opens an event stream: Accept must list "
+                       "text/event-stream\n"})
+        .IgnoreError();
+    return;
+  }
+  std::shared_ptr<Entry> e = FindSession(req, responder, caller);
+  if (e == nullptr) return;
+  std::lock_guard<std::mutex> lock(e->mu);
+  if (e->standalone != nullptr && !e->standalone->gone()) {
+    RespondRpcError(responder, 409, kInvalidRequest,
+                    "this session already has an open stream");
+    return;
+  }
+  auto channel = std::make_shared<StreamChannel>(std::move(responder));
+  if (!channel->Start().ok()) return;
+  e->standalone = channel;
+}
+
+void HttpEndpoint::HandleDelete(HttpRequest& req, HttpResponder& responder,
+                                const Principal& caller) {
+  std::shared_ptr<Entry> e = FindSession(req, responder, caller);
+  if (e == nullptr) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sessions_.erase(e->session->id());
+  }
+  e->session->Close();
+  engine_->tools()->SessionClosed(e->session->id());
+  std::shared_ptr<StreamChannel> s;
+  {
+    std::lock_guard<std::mutex> lock(e->mu);
+    s = std::move(e->standalone);
+  }
+  if (s) s->End();
+  responder.Respond({204, {}, ""}).IgnoreError();
+}
+
+void HttpEndpoint::ExpireIdle() {
+  int64_t now = clock_->NowMicros();
+  int64_t idle = static_cast<int64_t>(options_.session_idle.count()) *
+                 1'000'000;
+  std::vector<std::shared_ptr<Entry>> expired;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      Session& s = *it->second->session;
+      if (now - s.last_used_us() > idle && s.requests_in_flight() == 0) {
+        expired.push_back(it->second);
+        it = sessions_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& e : expired) {
+    e->session->Close();
+    engine_->tools()->SessionClosed(e->session->id());
+    std::lock_guard<std::mutex> lock(e->mu);
+    if (e->standalone) e->standalone->End();
+  }
+}
+
+}  // namespace wfs::mcp

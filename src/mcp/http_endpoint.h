@@ -1,0 +1,119 @@
+// The Streamable HTTP transport (MCP 2025-03-26 and later) on the project's
+// HTTP server: one endpoint (default /mcp) taking POST (one JSON-RPC message;
+// answered with application/json, 202, or an SSE stream for requests that
+// may talk back to the client while they run), GET (the session's own SSE
+// stream for server messages) and DELETE (ends the session).
+//
+// Before the engine sees a message: the Origin is checked (DNS rebinding),
+// the bearer token is authenticated (401 with WWW-Authenticate pointing at
+// the Protected Resource Metadata), the session id and protocol version are
+// checked (400/404), and the token's scope must cover what the request asks
+// (403 insufficient_scope). See docs/mcp.md.
+#ifndef WFSTORE_MCP_HTTP_ENDPOINT_H_
+#define WFSTORE_MCP_HTTP_ENDPOINT_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "mcp/engine.h"
+#include "mcp/session.h"
+#include "transport/http_server.h"
+
+namespace wfs::mcp {
+
+// Maps a bearer token to a caller. Unauthenticated for an unknown or revoked
+// token. Must be thread-safe.
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  virtual Result<Principal> Authenticate(std::string_view token) = 0;
+};
+
+// The scope a request needs: "find" or "run" (empty: none beyond a valid
+// token). Lets the endpoint answer 403 insufficient_scope before the call.
+using ScopeFn = std::function<std::string(const Message&)>;
+
+struct HttpEndpointOptions {
+  std::string path = "/mcp";
+  // Null: no authentication (every caller is `anonymous`); only for tests
+  // and local fixtures, never the default of `wfstore serve --http`.
+  Authenticator* auth = nullptr;
+  Principal anonymous = {"anonymous", {}};
+  ScopeFn scope;
+  // Origins allowed besides loopback ones (http://localhost:*,
+  // http://127.0.0.1:*, http://[::1]:*), exactly as sent ("https://a.b").
+  std::vector<std::string> allowed_origins;
+  // The public URL of the endpoint, for the Protected Resource Metadata
+  // ("http://127.0.0.1:8750/mcp").
+  std::string resource_url;
+  size_t max_sessions = 1024;
+  std::chrono::seconds session_idle{3600};
+  // Answer every request with application/json, even tools/call (no
+  // progress or elicitation then).
+  bool json_only = false;
+  // Calls running at once; more get 503.
+  int max_calls = 256;
+  const Clock* clock = nullptr;
+};
+
+class HttpEndpoint : public transport::HttpHandler {
+ public:
+  HttpEndpoint(Engine* engine, HttpEndpointOptions options);
+  // Closes every session and waits for calls in flight.
+  ~HttpEndpoint() override;
+
+  void Handle(transport::HttpRequest request,
+              transport::HttpResponder responder) override;
+
+  size_t session_count() const;
+  // Sets the public URL (when the port is known only after binding).
+  void SetResourceUrl(std::string url);
+  // Ends every session (server shutdown).
+  void CloseAll();
+
+ private:
+  struct Entry;
+  class StreamChannel;
+
+  void HandlePost(transport::HttpRequest& req,
+                  transport::HttpResponder& responder,
+                  const Principal& caller);
+  void HandleGet(transport::HttpRequest& req,
+                 transport::HttpResponder& responder,
+                 const Principal& caller);
+  void HandleDelete(transport::HttpRequest& req,
+                    transport::HttpResponder& responder,
+                    const Principal& caller);
+  void RespondMetadata(transport::HttpResponder& responder);
+  bool OriginAllowed(const transport::HttpRequest& req) const;
+  // Finds the request's session, answering 400/404 itself when it cannot.
+  std::shared_ptr<Entry> FindSession(const transport::HttpRequest& req,
+                                     transport::HttpResponder& responder,
+                                     const Principal& caller);
+  void ExpireIdle();
+  void CallStarted();
+  void CallDone();
+
+  Engine* engine_;
+  HttpEndpointOptions options_;
+  SystemClock system_clock_;
+  const Clock* clock_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Entry>> sessions_;
+  std::condition_variable calls_cv_;
+  int calls_ = 0;
+};
+
+}  // namespace wfs::mcp
+
+#endif  // WFSTORE_MCP_HTTP_ENDPOINT_H_

@@ -1,0 +1,829 @@
+#include "server/workflow_tools.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "base/random.h"
+#include "base/strings.h"
+#include "runtime/json_schema.h"
+
+namespace wfs::server {
+namespace {
+
+constexpr char kFind[] = "find_workflows";
+constexpr char kDescribe[] = "describe_workflow";
+constexpr char kRun[] = "run_workflow";
+constexpr char kGetRun[] = "get_run";
+constexpr char kAnswerRun[] = "answer_run";
+constexpr char kResourcePrefix[] = "wfstore://workflow/";
+
+const std::vector<std::string> kStages = {"draft",    "tested", "hardened",
+                                          "reviewed", "canary", "stable"};
+
+// A tool result whose text for the model is the structured content itself.
+Json ToolResult(const Json& structured, bool is_error = false) {
+  Json r = {{"content", Json::array({Json{{"type", "text"},
+                                          {"text", CanonicalJson(structured)}}})},
+            {"structuredContent", structured}};
+  if (is_error) r["isError"] = true;
+  return r;
+}
+
+// A call that could not run: the model reads the message and can correct
+// itself. No structuredContent (it would not match the tool's output
+// schema); the text is a JSON object {"error", ...}.
+Json ToolError(const std::string& message, const Json& extra = nullptr) {
+  Json s = {{"error", message}};
+  if (extra.is_object()) {
+    for (const auto& [k, v] : extra.items()) s[k] = v;
+  }
+  return Json{{"content", Json::array({Json{{"type", "text"},
+                                            {"text", CanonicalJson(s)}}})},
+              {"isError", true}};
+}
+
+Result<std::string> StringArg(const Json& args, const char* key,
+                              bool required) {
+  auto it = args.find(key);
+  if (it == args.end() || it->is_null()) {
+    if (required) {
+      return InvalidArgument(StrCat("missing argument `", key, "`"));
+    }
+    return std::string();
+  }
+  if (!it->is_string()) {
+    return InvalidArgument(StrCat("argument `", key, "` must be a string"));
+  }
+  return it->get<std::string>();
+}
+
+Status OnlyKnown(const Json& args, std::initializer_list<const char*> keys) {
+  for (const auto& [k, v] : args.items()) {
+    (void)v;
+    bool known = false;
+    for (const char* key : keys) known |= k == key;
+    if (!known) {
+      return InvalidArgument(StrCat("unknown argument ", Quote(k)));
+    }
+  }
+  return Status::Ok();
+}
+
+Json StringSchema(const std::string& description) {
+  return Json{{"type", "string"}, {"description", description}};
+}
+
+Json RunOutputSchema() {
+  return Json{
+      {"type", "object"},
+      {"properties",
+       {{"run_id", {{"type", "string"}}},
+        {"workflow", {{"type", "string"}}},
+        {"outcome",
+         {{"type", "string"},
+          {"enum", {"completed", "failed", "denied", "unanswered",
+                    "violation", "limit", "waiting"}}}},
+        {"outputs", {{"type", "object"}}},
+        {"error", {{"type", "string"}}},
+        {"rule", {{"type", "string"}}},
+        {"waiting", {{"type", "object"}}},
+        {"effects", {{"type", "array"}}},
+        {"undo", {{"type", "array"}}}}},
+      {"required", {"run_id", "workflow", "outcome"}}};
+}
+
+// Every capability a program and its sub-workflows use.
+void CollectUses(const runtime::Program& p,
+                 const runtime::ProgramResolver& resolver,
+                 std::set<std::string>* uses, std::set<std::string>* seen) {
+  std::vector<const runtime::Program*> stack = {&p};
+  std::vector<runtime::ProgramPtr> keep;
+  while (!stack.empty()) {
+    const runtime::Program* cur = stack.back();
+    stack.pop_back();
+    if (!seen->insert(cur->content_id).second) continue;
+    for (const runtime::ActionSpec& a : cur->actions) uses->insert(a.effect_key);
+    for (const runtime::WorkflowCall& w : cur->workflow_calls) {
+      runtime::ProgramPtr sub = resolver.Find(w.name, w.version);
+      if (sub != nullptr) {
+        keep.push_back(sub);
+        stack.push_back(sub.get());
+      }
+    }
+  }
+}
+
+Json Annotations(const runtime::Program& p) {
+  bool read_only = true, destructive = false, open_world = false;
+  for (const runtime::ActionSpec& a : p.actions) {
+    if (a.effect != lang::Effect::kRead) read_only = false;
+    if (a.effect == lang::Effect::kDelete || a.effect == lang::Effect::kUpdate ||
+        a.effect == lang::Effect::kSpend || a.effect == lang::Effect::kExec) {
+      destructive = true;
+    }
+    if (a.connector != "fs" && a.connector != "git") open_world = true;
+  }
+  if (!p.workflow_calls.empty()) read_only = false;
+  Json j = {{"readOnlyHint", read_only}, {"openWorldHint", open_world}};
+  if (!read_only) {
+    j["destructiveHint"] = destructive;
+    j["idempotentHint"] = false;
+  }
+  return j;
+}
+
+// Asks the person through the client (elicitation). Without elicitation,
+// or when nobody answers in time, the run waits for `wfstore approve`.
+class ElicitingApprover : public runtime::Approver {
+ public:
+  ElicitingApprover(mcp::CallContext& ctx, std::chrono::milliseconds timeout)
+      : ctx_(ctx), timeout_(timeout) {}
+
+  runtime::Answer Ask(const runtime::Prompt& p) override {
+    if (!ctx_.session().CanElicit()) return runtime::Answer::Defer();
+    Json schema;
+    std::string message;
+    if (p.kind == runtime::Prompt::Kind::kConfirm) {
+      message = StrCat(p.workflow, " asks you to confirm:\n", p.text);
+      schema = {{"type", "object"},
+                {"properties",
+                 {{"approve",
+                   {{"type", "boolean"},
+                    {"title", "Approve"},
+                    {"description", p.text}}}}},
+                {"required", {"approve"}}};
+    } else {
+      message = StrCat(p.workflow, " asks you to choose:\n", p.text);
+      schema = {{"type", "object"},
+                {"properties",
+                 {{"choice",
+                   {{"type", "string"},
+                    {"title", "Choose"},
+                    {"description", p.text},
+                    {"enum", p.options}}}}},
+                {"required", {"choice"}}};
+    }
+    Result<Json> r = ctx_.Elicit(message, schema, timeout_);
+    if (!r.ok()) return runtime::Answer::Defer();
+    std::string action = (*r)["action"].get<std::string>();
+    if (action == "decline") return runtime::Answer::Deny();
+    if (action != "accept") return runtime::Answer::Defer();  // cancel
+    const Json& content = JsonObjectMember(*r, "content");
+    if (p.kind == runtime::Prompt::Kind::kConfirm) {
+      auto it = content.find("approve");
+      return it != content.end() && it->is_boolean() && it->get<bool>()
+                 ? runtime::Answer::Approve()
+                 : runtime::Answer::Deny();
+    }
+    auto it = content.find("choice");
+    if (it != content.end() && it->is_string()) {
+      for (size_t i = 0; i < p.options.size(); ++i) {
+        if (p.options[i] == it->get<std::string>()) {
+          return runtime::Answer::Choose(static_cast<int>(i));
+        }
+      }
+    }
+    return runtime::Answer::Deny();
+  }
+
+ private:
+  mcp::CallContext& ctx_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace
+
+WorkflowTools::WorkflowTools(ToolsOptions options)
+    : options_(std::move(options)),
+      clock_(options_.clock != nullptr ? options_.clock : &system_clock_) {
+  journal::RunnerOptions ro;
+  ro.exec = options_.exec;
+  ro.clock = clock_;
+  runner_ = std::make_unique<journal::Runner>(
+      options_.journal, options_.connectors, &options_.store->programs(), ro);
+}
+
+Result<std::unique_ptr<WorkflowTools>> WorkflowTools::Create(
+    ToolsOptions options) {
+  if (options.store == nullptr || options.journal == nullptr ||
+      options.connectors == nullptr) {
+    return InvalidArgument("WorkflowTools needs a store, a journal and "
+                           "connectors");
+  }
+  std::unique_ptr<WorkflowTools> t(new WorkflowTools(std::move(options)));
+  WFS_RETURN_IF_ERROR(t->Refresh());
+  return t;
+}
+
+Status WorkflowTools::Refresh() {
+  WFS_ASSIGN_OR_RETURN(std::vector<store::Store::IndexEntry> entries,
+                       options_.store->IndexEntries());
+  auto index = discovery::SearchIndex::Create();
+  for (store::Store::IndexEntry& e : entries) {
+    discovery::Document d;
+    d.name = e.name;
+    d.version = e.version;
+    d.summary = e.summary;
+    d.intents = e.intents;
+    d.params = e.params;
+    d.stage = e.stage;
+    d.effects = e.effects;
+    d.signer = e.signer;
+    WFS_RETURN_IF_ERROR(index->Upsert(std::move(d)));
+  }
+  std::vector<store::PackageInfo> stable;
+  if (options_.workflow_tools) {
+    WFS_ASSIGN_OR_RETURN(std::vector<store::PackageInfo> all,
+                         options_.store->List());
+    std::map<std::string, store::PackageInfo> newest;
+    for (store::PackageInfo& p : all) {
+      if (p.stage != "stable" || p.yanked) continue;
+      auto latest = options_.store->Latest(p.name);
+      if (latest.ok() && latest->version == p.version) newest[p.name] = p;
+    }
+    for (auto& [n, p] : newest) stable.push_back(std::move(p));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  index_ = std::move(index);
+  stable_ = std::move(stable);
+  return Status::Ok();
+}
+
+std::string WorkflowTools::ScopeFor(const mcp::Message& m) const {
+  if (m.method == "resources/list" || m.method == "resources/read" ||
+      m.method == "resources/templates/list") {
+    return "find";
+  }
+  if (m.method != "tools/call" || !m.params.is_object()) return "";
+  std::string name = m.params.value("name", std::string());
+  if (name == kFind || name == kDescribe) return "find";
+  return "run";
+}
+
+size_t WorkflowTools::handle_count(const std::string& session_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = handles_.find(session_id);
+  return it == handles_.end() ? 0 : it->second.size();
+}
+
+void WorkflowTools::SessionClosed(const std::string& session_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  handles_.erase(session_id);
+}
+
+Result<std::vector<mcp::Tool>> WorkflowTools::ListTools(
+    const mcp::Principal& caller) {
+  std::vector<mcp::Tool> tools;
+  const mcp::Grants& g = caller.grants;
+  Json name_arg = StringSchema("Workflow name, e.g. mail.delete_message");
+  Json version_arg = StringSchema(
+      "Version or range: \"1.2.3\", \"^1.2\", \"~1.2.3\"; omitted: the "
+      "newest");
+  if (g.find) {
+    tools.push_back(
+        {kFind, "Find workflows",
+         "Search the catalog of hardened workflows for one that does what "
+         "you need. Returns ranked candidates with their stage and effects, "
+         "or match=false when no workflow fits (say so; do not improvise).",
+         Json{{"type", "object"},
+              {"properties",
+               {{"query", StringSchema("What you want done, in plain words")},
+                {"stage", StringSchema("Lowest stage to consider: draft, "
+                                       "tested, hardened, reviewed, canary, "
+                                       "stable")},
+                {"effects",
+                 {{"type", "array"},
+                  {"items", {{"type", "string"}}},
+                  {"description",
+                   "Only workflows whose effects are among these "
+                   "(\"read-only\", \"mail.delete\", ...)"}}},
+                {"limit",
+                 {{"type", "integer"}, {"minimum", 1}, {"maximum", 20}}}}},
+              {"required", {"query"}},
+              {"additionalProperties", false}},
+         Json{{"type", "object"},
+              {"properties",
+               {{"query", {{"type", "string"}}},
+                {"match", {{"type", "boolean"}}},
+                {"message", {{"type", "string"}}},
+                {"results", {{"type", "array"}}}}},
+              {"required", {"query", "match", "results"}}},
+         Json{{"readOnlyHint", true}, {"openWorldHint", false}}});
+    tools.push_back(
+        {kDescribe, "Describe a workflow",
+         "The contract of a workflow: inputs and outputs with their JSON "
+         "Schemas, effects with their budgets and scopes, confirmations, "
+         "stage and rigor grade. Read it before running.",
+         Json{{"type", "object"},
+              {"properties", {{"name", name_arg}, {"version", version_arg}}},
+              {"required", {"name"}},
+              {"additionalProperties", false}},
+         Json{{"type", "object"},
+              {"properties",
+               {{"name", {{"type", "string"}}},
+                {"version", {{"type", "string"}}},
+                {"stage", {{"type", "string"}}},
+                {"grade", {{"type", "string"}}},
+                {"input_schema", {{"type", "object"}}},
+                {"output_schema", {{"type", "object"}}},
+                {"effects", {{"type", "object"}}}}},
+              {"required", {"name", "version", "stage", "input_schema"}}},
+         Json{{"readOnlyHint", true}, {"openWorldHint", false}}});
+  }
+  if (g.run) {
+    tools.push_back(
+        {kRun, "Run a workflow",
+         "Run a published workflow with arguments matching its input schema "
+         "(see describe_workflow). Confirmations go to the person, not to "
+         "you; a run that waits for the person returns its run_id.",
+         Json{{"type", "object"},
+              {"properties",
+               {{"name", name_arg},
+                {"version", version_arg},
+                {"arguments",
+                 {{"type", "object"},
+                  {"description", "The workflow's inputs"}}}}},
+              {"required", {"name"}},
+              {"additionalProperties", false}},
+         RunOutputSchema(),
+         Json{{"readOnlyHint", false}, {"destructiveHint", true},
+              {"idempotentHint", false}, {"openWorldHint", true}}});
+    tools.push_back(
+        {kGetRun, "Get a run",
+         "The state of a run you started: running, waiting (for the person), "
+         "completed or stopped, with its effects.",
+         Json{{"type", "object"},
+              {"properties", {{"run_id", StringSchema("The run's id")}}},
+              {"required", {"run_id"}},
+              {"additionalProperties", false}},
+         RunOutputSchema(),
+         Json{{"readOnlyHint", true}, {"openWorldHint", false}}});
+    tools.push_back(
+        {kAnswerRun, "Ask the person to answer a waiting run",
+         "Puts the question a waiting run asks to the person again (through "
+         "the client) and resumes the run with their answer. You cannot "
+         "answer it yourself.",
+         Json{{"type", "object"},
+              {"properties", {{"run_id", StringSchema("The run's id")}}},
+              {"required", {"run_id"}},
+              {"additionalProperties", false}},
+         RunOutputSchema(),
+         Json{{"readOnlyHint", false}, {"destructiveHint", true},
+              {"idempotentHint", false}, {"openWorldHint", true}}});
+    std::vector<store::PackageInfo> stable;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stable = stable_;
+    }
+    for (const store::PackageInfo& p : stable) {
+      if (!g.AllowsNamespace(p.name) ||
+          store::StageIndex(p.stage) < store::StageIndex(g.min_stage)) {
+        continue;
+      }
+      auto prog = options_.store->LoadProgram(p.name, p.version);
+      if (!prog.ok()) continue;
+      tools.push_back({p.name, p.name + "@" + p.version,
+                       StrCat((*prog)->summary, " (stable workflow ", p.name,
+                              "@", p.version,
+                              "; confirmations go to the person)"),
+                       runtime::InputSchema(**prog), RunOutputSchema(),
+                       Annotations(**prog)});
+    }
+  }
+  return tools;
+}
+
+Result<Json> WorkflowTools::CallTool(mcp::CallContext& ctx,
+                                     const std::string& name,
+                                     const Json& args) {
+  const mcp::Grants& g = ctx.principal().grants;
+  bool find_tool = name == kFind || name == kDescribe;
+  bool run_tool = name == kRun || name == kGetRun || name == kAnswerRun;
+  if ((find_tool && !g.find) || (run_tool && !g.run)) {
+    return PermissionDenied(StrCat("agent ", Quote(ctx.principal().agent),
+                                   " may not use ", name));
+  }
+  if (name == kFind) return Find(ctx, args);
+  if (name == kDescribe) return Describe(ctx, args);
+  if (name == kRun) {
+    WFS_RETURN_IF_ERROR(OnlyKnown(args, {"name", "version", "arguments"}));
+    WFS_ASSIGN_OR_RETURN(std::string wf, StringArg(args, "name", true));
+    WFS_ASSIGN_OR_RETURN(std::string range, StringArg(args, "version", false));
+    Json inputs = Json::object();
+    if (args.contains("arguments") && !args["arguments"].is_null()) {
+      if (!args["arguments"].is_object()) {
+        return InvalidArgument("argument `arguments` must be an object");
+      }
+      inputs = args["arguments"];
+    }
+    return Run(ctx, wf, range, inputs);
+  }
+  if (name == kGetRun) return GetRun(ctx, args);
+  if (name == kAnswerRun) return AnswerRun(ctx, args);
+  // A stable workflow offered as its own tool.
+  bool offered = false;
+  std::string version;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const store::PackageInfo& p : stable_) {
+      if (p.name == name) {
+        offered = true;
+        version = p.version;
+      }
+    }
+  }
+  if (!offered || !g.run) {
+    return NotFound(StrCat("unknown tool ", Quote(name),
+                           " (tools/list shows the tools you may call)"));
+  }
+  return Run(ctx, name, version, args);
+}
+
+Result<store::PackageInfo> WorkflowTools::Visible(
+    const mcp::Principal& caller, const std::string& name,
+    const std::string& range) {
+  if (!caller.grants.AllowsNamespace(name)) {
+    return NotFound(StrCat("no workflow ", Quote(name), " for agent ",
+                           Quote(caller.agent)));
+  }
+  WFS_ASSIGN_OR_RETURN(store::PackageInfo p,
+                       options_.store->Resolve(name, range));
+  if (store::StageIndex(p.stage) < store::StageIndex(caller.grants.min_stage)) {
+    return PermissionDenied(StrCat(
+        name, "@", p.version, " is at stage ", p.stage, "; agent ",
+        Quote(caller.agent), " may run workflows from stage ",
+        caller.grants.min_stage, " on"));
+  }
+  return p;
+}
+
+Result<Json> WorkflowTools::Find(mcp::CallContext& ctx, const Json& args) {
+  WFS_RETURN_IF_ERROR(OnlyKnown(args, {"query", "stage", "effects", "limit"}));
+  WFS_ASSIGN_OR_RETURN(std::string query, StringArg(args, "query", true));
+  WFS_ASSIGN_OR_RETURN(std::string stage, StringArg(args, "stage", false));
+  if (Trim(query).empty()) return InvalidArgument("query is empty");
+  if (query.size() > 2000) return InvalidArgument("query is too long");
+  const mcp::Grants& g = ctx.principal().grants;
+  int from = store::StageIndex(g.min_stage);
+  if (!stage.empty()) {
+    int s = store::StageIndex(stage);
+    if (s < 0) {
+      return InvalidArgument(StrCat("unknown stage ", Quote(stage), " (",
+                                    StrJoin(kStages, ", "), ")"));
+    }
+    from = std::max(from, s);
+  }
+  discovery::SearchQuery q;
+  q.text = query;
+  for (int i = std::max(from, 0); i < static_cast<int>(kStages.size()); ++i) {
+    q.stages.push_back(kStages[i]);
+  }
+  if (args.contains("effects")) {
+    if (!args["effects"].is_array()) {
+      return InvalidArgument("effects must be a list of strings");
+    }
+    for (const Json& e : args["effects"]) {
+      if (!e.is_string()) return InvalidArgument("effects must be strings");
+      q.effects.push_back(e.get<std::string>());
+    }
+  }
+  q.limit = 5;
+  if (args.contains("limit")) {
+    if (!args["limit"].is_number_integer() || args["limit"].get<int64_t>() < 1 ||
+        args["limit"].get<int64_t>() > 20) {
+      return InvalidArgument("limit must be an integer from 1 to 20");
+    }
+    q.limit = static_cast<size_t>(args["limit"].get<int64_t>());
+  }
+  q.limit = std::min<size_t>(q.limit * 4, 100);  // room for the grant filter
+  discovery::SearchResponse r;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    r = index_->Search(q);
+  }
+  size_t want = std::min<size_t>(q.limit / 4, 20);
+  std::string top = r.results.empty() ? "" : r.results.front().id;
+  std::vector<discovery::SearchResult> kept;
+  for (const discovery::SearchResult& x : r.results) {
+    if (g.AllowsNamespace(x.name) && kept.size() < want) kept.push_back(x);
+  }
+  // A fit is the index's confident best result, and the caller may see it.
+  bool match = r.match && !kept.empty() && kept.front().id == top;
+  if (!match && options_.demand != nullptr) {
+    options_.demand->Record(r, ctx.principal().agent).IgnoreError();
+  }
+  Json results = Json::array();
+  for (const discovery::SearchResult& x : kept) {
+    Json matched = Json::array();
+    Json terms = Json::object();
+    for (const auto& [field, ts] : x.matched) {
+      matched.push_back(field);
+      terms[field] = ts;
+    }
+    std::string summary;
+    auto info = options_.store->Get(x.name, x.version);
+    if (info.ok()) summary = info->summary;
+    results.push_back({{"name", x.name},
+                       {"version", x.version},
+                       {"score", x.score},
+                       {"confidence", x.confidence},
+                       {"matched", matched},
+                       {"matched_terms", terms},
+                       {"stage", x.stage},
+                       {"effects", x.effects},
+                       {"signer", x.signer},
+                       {"summary", summary}});
+  }
+  Json out = {{"query", query}, {"match", match}, {"results", results}};
+  if (match) {
+    out["message"] = StrCat("best fit: ", kept.front().name, "@",
+                            kept.front().version,
+                            "; read its contract with describe_workflow");
+  } else {
+    out["message"] =
+        "no workflow fits this request; the candidates below are the nearest "
+        "but do not do it. Tell the person rather than improvising. The "
+        "request was recorded as unmet demand.";
+  }
+  return ToolResult(out);
+}
+
+Result<Json> WorkflowTools::Describe(mcp::CallContext& ctx, const Json& args) {
+  WFS_RETURN_IF_ERROR(OnlyKnown(args, {"name", "version"}));
+  WFS_ASSIGN_OR_RETURN(std::string name, StringArg(args, "name", true));
+  WFS_ASSIGN_OR_RETURN(std::string range, StringArg(args, "version", false));
+  // Describing needs only the namespace grant: an agent may read the
+  // contract of a workflow it may not run yet.
+  if (!ctx.principal().grants.AllowsNamespace(name)) {
+    return ToolError(StrCat("no workflow ", Quote(name)));
+  }
+  auto p = options_.store->Resolve(name, range);
+  if (!p.ok()) return ToolError(p.status().message());
+  auto prog = options_.store->LoadProgram(p->name, p->version);
+  if (!prog.ok()) return ToolError(prog.status().message());
+  auto report = options_.store->Report(p->name, p->version);
+  if (!report.ok()) return ToolError(report.status().message());
+  const runtime::Program& pr = **prog;
+  Json confirmations = Json::array();
+  for (size_t i = 0; i < pr.branch_kind.size(); ++i) {
+    if (pr.branch_kind[i] == "confirm" || pr.branch_kind[i] == "choose") {
+      confirmations.push_back(
+          {{"kind", pr.branch_kind[i]}, {"line", pr.branch_at[i].first}});
+    }
+  }
+  Json out = {{"name", p->name},
+              {"version", p->version},
+              {"summary", pr.summary},
+              {"intents", pr.intents},
+              {"stage", p->stage},
+              {"grade", (*report)["grade"]},
+              {"grade_line", (*report)["grade_line"]},
+              {"input_schema", runtime::InputSchema(pr)},
+              {"output_schema", runtime::OutputSchema(pr)},
+              {"effects", (*report)["effects"]},
+              {"agent_chosen_targets", (*report)["agent_chosen_targets"]},
+              {"confirmations", confirmations},
+              {"annotations", Annotations(pr)},
+              {"warnings", (*report)["warnings"]},
+              {"flags", (*report)["flags"]},
+              {"dependencies", (*report)["dependencies"]},
+              {"content_id", pr.content_id},
+              {"publisher", (*report)["publisher"]},
+              {"yanked", p->yanked}};
+  if (!p->deprecated.empty()) {
+    out["deprecated"] = p->deprecated;
+    out["successor"] = p->successor;
+  }
+  return ToolResult(out);
+}
+
+Json WorkflowTools::RunToolResult(mcp::CallContext& ctx,
+                                  const runtime::Program& program,
+                                  const std::string& run_id,
+                                  const runtime::RunResult& r) {
+  Json out = {{"run_id", run_id},
+              {"workflow", program.name + "@" + program.version},
+              {"outcome", runtime::OutcomeName(r.outcome)}};
+  Json person = nullptr;  // what only the person sees
+  if (r.outcome == runtime::Outcome::kCompleted) {
+    runtime::HandleTable handles;
+    std::string prefix = StrCat("h-", run_id.substr(run_id.size() > 6
+                                                        ? run_id.size() - 6
+                                                        : 0),
+                                "-");
+    out["outputs"] = runtime::AgentView(program, r.outputs, &handles, prefix);
+    if (!handles.empty()) {
+      person = Json::object();
+      for (const auto& [id, v] : handles) person[id] = runtime::ToJson(v);
+      std::lock_guard<std::mutex> lock(mu_);
+      auto& table = handles_[ctx.session().id()];
+      for (auto& [id, v] : handles) table[id] = v;
+    }
+  }
+  if (!r.error.empty()) out["error"] = r.error;
+  if (!r.rule.empty()) out["rule"] = r.rule;
+  Json effects = Json::array();
+  for (const runtime::CallRecord& c : r.calls) {
+    effects.push_back({{"seq", c.seq},
+                       {"action", c.action},
+                       {"effect", c.effect},
+                       {"decision", c.decision},
+                       {"ok", c.ok},
+                       {"undone", c.undone}});
+  }
+  out["effects"] = effects;
+  Json undo = Json::array();
+  for (const runtime::UndoRecord& u : r.undo) {
+    undo.push_back({{"seq", u.seq}, {"action", u.action}, {"ok", u.ok}});
+  }
+  out["undo"] = undo;
+  if (r.outcome == runtime::Outcome::kWaiting && !r.asked.empty()) {
+    const runtime::Prompt& p = r.asked.back();
+    out["waiting"] = {
+        {"kind", p.kind == runtime::Prompt::Kind::kConfirm ? "confirm"
+                                                           : "choose"},
+        {"for", "the person"},
+        {"how",
+         StrCat("the person answers with `wfstore approve ", run_id,
+                "` or `wfstore deny ", run_id,
+                "`, or through answer_run when the client supports "
+                "elicitation; poll with get_run")}};
+  }
+  bool failed = r.outcome != runtime::Outcome::kCompleted &&
+                r.outcome != runtime::Outcome::kWaiting;
+  Json result = ToolResult(out, failed);
+  if (!person.is_null()) {
+    // The values behind the handles go to the person only.
+    result["content"].push_back(
+        {{"type", "text"},
+         {"text", StrCat("Outputs for the person (untrusted or private; not "
+                         "for the model):\n",
+                         PrettyJson(person))},
+         {"annotations", {{"audience", {"user"}}, {"priority", 1.0}}}});
+  }
+  ctx.Log(1, "wfstore.run",
+          {{"run_id", run_id}, {"outcome", runtime::OutcomeName(r.outcome)}});
+  return result;
+}
+
+Result<Json> WorkflowTools::Run(mcp::CallContext& ctx, const std::string& name,
+                                const std::string& range, const Json& inputs) {
+  const mcp::Principal& caller = ctx.principal();
+  auto p = Visible(caller, name, range);
+  if (!p.ok()) {
+    if (p.status().code() == Code::kNotFound) return p.status();
+    return ToolError(p.status().message());
+  }
+  if (p->yanked) {
+    return ToolError(StrCat(name, "@", p->version, " was yanked: ",
+                            p->yank_reason));
+  }
+  auto prog = options_.store->LoadProgram(p->name, p->version);
+  if (!prog.ok()) return ToolError(prog.status().message());
+  const runtime::Program& program = **prog;
+  // Arguments against the published schema, before anything is recorded.
+  Status valid = runtime::CheckInputs(program, inputs);
+  if (!valid.ok()) {
+    return ToolError(valid.message(),
+                     Json{{"input_schema", runtime::InputSchema(program)}});
+  }
+  std::set<std::string> uses, seen;
+  CollectUses(program, options_.store->programs(), &uses, &seen);
+  for (const std::string& u : uses) {
+    if (!caller.grants.AllowsCapability(u)) {
+      return ToolError(StrCat(name, " uses ", u, ", which agent ",
+                              Quote(caller.agent), "'s grant does not allow"));
+    }
+  }
+  ctx.Progress(0, 1, StrCat("running ", name, "@", p->version));
+  ElicitingApprover approver(ctx, options_.elicit_timeout);
+  std::string run_id = "r-" + SecureRandomHex(8);
+  auto r = runner_->Start(program, inputs, options_.connector_config,
+                          &approver, caller.agent, run_id, uses);
+  if (!r.ok()) return ToolError(r.status().message());
+  ctx.Progress(1, 1, runtime::OutcomeName(r->outcome));
+  return RunToolResult(ctx, program, run_id, *r);
+}
+
+Json WorkflowTools::RunRecordResult(mcp::CallContext& ctx,
+                                    const journal::RunRecord& record) {
+  (void)ctx;
+  Json out = {{"run_id", record.run_id},
+              {"workflow", record.workflow},
+              {"outcome", record.state}};
+  const Json& o = record.outcome;
+  if (o.contains("error") && o["error"].is_string()) out["error"] = o["error"];
+  if (o.contains("rule") && o["rule"].is_string()) out["rule"] = o["rule"];
+  if (record.state == "completed") {
+    // The journal keeps values without their labels: only outputs the
+    // workflow reveals are shown here; the person sees the rest with
+    // `wfstore runs show`.
+    Json outputs = Json::object();
+    auto prog = runner_->LoadProgram(record.content_id);
+    const Json& recorded = JsonObjectMember(o, "outputs");
+    if (prog.ok()) {
+      for (const runtime::OutputSpec& s : (*prog)->outputs) {
+        if (s.reveal && recorded.contains(s.name)) {
+          outputs[s.name] = recorded[s.name];
+        } else {
+          outputs[s.name] = {
+              {"withheld",
+               StrCat("shown to the person only: wfstore runs show ",
+                      record.run_id)}};
+        }
+      }
+    }
+    out["outputs"] = outputs;
+  }
+  if (record.state == "waiting") {
+    out["waiting"] = {
+        {"for", "the person"},
+        {"how", StrCat("the person answers with `wfstore approve ",
+                       record.run_id, "` or `wfstore deny ", record.run_id,
+                       "`, or through answer_run when the client supports "
+                       "elicitation")}};
+  }
+  bool failed = record.state != "completed" && record.state != "waiting" &&
+                record.state != "running";
+  return ToolResult(out, failed);
+}
+
+Result<Json> WorkflowTools::GetRun(mcp::CallContext& ctx, const Json& args) {
+  WFS_RETURN_IF_ERROR(OnlyKnown(args, {"run_id"}));
+  WFS_ASSIGN_OR_RETURN(std::string id, StringArg(args, "run_id", true));
+  auto rec = options_.journal->GetRun(id);
+  // Another caller's run does not exist for this one.
+  if (!rec.ok() || rec->caller != ctx.principal().agent) {
+    return ToolError(StrCat("no run ", Quote(id), " started by you"));
+  }
+  return RunRecordResult(ctx, *rec);
+}
+
+Result<Json> WorkflowTools::AnswerRun(mcp::CallContext& ctx,
+                                      const Json& args) {
+  WFS_RETURN_IF_ERROR(OnlyKnown(args, {"run_id"}));
+  WFS_ASSIGN_OR_RETURN(std::string id, StringArg(args, "run_id", true));
+  auto rec = options_.journal->GetRun(id);
+  if (!rec.ok() || rec->caller != ctx.principal().agent) {
+    return ToolError(StrCat("no run ", Quote(id), " started by you"));
+  }
+  if (rec->state != "waiting") {
+    return ToolError(StrCat("run ", id, " is not waiting (", rec->state, ")"));
+  }
+  if (!ctx.session().CanElicit()) {
+    return ToolError(
+        StrCat("this client cannot ask the person (no elicitation); the "
+               "person answers with `wfstore approve ",
+               id, "` or `wfstore deny ", id, "`"));
+  }
+  ElicitingApprover approver(ctx, options_.elicit_timeout);
+  auto r = runner_->Resume(id, &approver);
+  if (!r.ok()) return ToolError(r.status().message());
+  auto prog = runner_->LoadProgram(rec->content_id);
+  if (!prog.ok()) return ToolError(prog.status().message());
+  return RunToolResult(ctx, **prog, id, *r);
+}
+
+Result<std::vector<mcp::Resource>> WorkflowTools::ListResources(
+    const mcp::Principal& caller) {
+  WFS_ASSIGN_OR_RETURN(std::vector<store::PackageInfo> all,
+                       options_.store->List());
+  std::vector<mcp::Resource> out;
+  std::set<std::string> names;
+  for (const store::PackageInfo& p : all) {
+    if (!caller.grants.AllowsNamespace(p.name) || p.yanked) continue;
+    if (!names.insert(p.name).second) continue;
+    out.push_back({kResourcePrefix + p.name, p.name,
+                   p.name + " (contract and rigor report)", p.summary,
+                   "application/json"});
+  }
+  return out;
+}
+
+Result<Json> WorkflowTools::ReadResource(const mcp::Principal& caller,
+                                         const std::string& uri) {
+  if (!StartsWith(uri, kResourcePrefix)) {
+    return NotFound(StrCat("no resource ", Quote(uri)));
+  }
+  std::string ref = uri.substr(sizeof(kResourcePrefix) - 1);
+  std::string name = ref, version;
+  size_t at = ref.find('@');
+  if (at != std::string::npos) {
+    name = ref.substr(0, at);
+    version = ref.substr(at + 1);
+  }
+  if (!caller.grants.AllowsNamespace(name)) {
+    return NotFound(StrCat("no resource ", Quote(uri)));
+  }
+  auto p = options_.store->Resolve(name, version);
+  if (!p.ok()) return NotFound(StrCat("no resource ", Quote(uri)));
+  WFS_ASSIGN_OR_RETURN(Json report,
+                       options_.store->Report(p->name, p->version));
+  return Json{{"contents",
+               Json::array({Json{{"uri", uri},
+                                 {"mimeType", "application/json"},
+                                 {"text", PrettyJson(report)}}})}};
+}
+
+}  // namespace wfs::server

@@ -1,0 +1,110 @@
+// The tools agents use over MCP (docs/mcp.md): find_workflows,
+// describe_workflow, run_workflow, get_run, answer_run, and each stable
+// workflow as its own tool. Backed by the store (packages, reports), the
+// discovery index, the journal (durable runs) and the connectors.
+//
+// Confirmations reach the person, never the model: a run's `confirm` and
+// `choose` go to the client as elicitation requests when the client declared
+// elicitation, else the run waits (durably) for `wfstore approve` or the
+// console. No argument of any tool can answer a question.
+#ifndef WFSTORE_SERVER_WORKFLOW_TOOLS_H_
+#define WFSTORE_SERVER_WORKFLOW_TOOLS_H_
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "discovery/demand_log.h"
+#include "discovery/search_index.h"
+#include "journal/journal.h"
+#include "journal/runner.h"
+#include "mcp/engine.h"
+#include "runtime/agent_view.h"
+#include "store/store.h"
+
+namespace wfs::server {
+
+struct ToolsOptions {
+  store::Store* store = nullptr;          // required
+  journal::Journal* journal = nullptr;    // required
+  journal::ConnectorProvider* connectors = nullptr;  // required
+  // The connector configuration every run records (see ConnectorProvider).
+  Json connector_config = Json{{"kind", "sim-memory"}};
+  // Where unmet queries are recorded; null: not recorded.
+  discovery::DemandLog* demand = nullptr;
+  // How long a run waits for the person to answer an elicitation before it
+  // suspends (and waits for `wfstore approve`).
+  std::chrono::milliseconds elicit_timeout{std::chrono::minutes(10)};
+  // Offer each stable workflow as its own tool.
+  bool workflow_tools = true;
+  runtime::ExecOptions exec;
+  const Clock* clock = nullptr;
+};
+
+class WorkflowTools : public mcp::ToolProvider {
+ public:
+  static Result<std::unique_ptr<WorkflowTools>> Create(ToolsOptions options);
+
+  // Rebuilds the search index and the tool list from the store (after
+  // publishing or promoting).
+  Status Refresh();
+
+  Result<std::vector<mcp::Tool>> ListTools(
+      const mcp::Principal& caller) override;
+  Result<Json> CallTool(mcp::CallContext& ctx, const std::string& name,
+                        const Json& arguments) override;
+  Result<std::vector<mcp::Resource>> ListResources(
+      const mcp::Principal& caller) override;
+  Result<Json> ReadResource(const mcp::Principal& caller,
+                            const std::string& uri) override;
+  void SessionClosed(const std::string& session_id) override;
+
+  // The scope a request needs ("find" or "run"), for the HTTP endpoint's
+  // insufficient_scope answer.
+  std::string ScopeFor(const mcp::Message& m) const;
+
+  // Handles kept for a session (for tests).
+  size_t handle_count(const std::string& session_id) const;
+
+ private:
+  explicit WorkflowTools(ToolsOptions options);
+
+  Result<Json> Find(mcp::CallContext& ctx, const Json& args);
+  Result<Json> Describe(mcp::CallContext& ctx, const Json& args);
+  Result<Json> Run(mcp::CallContext& ctx, const std::string& name,
+                   const std::string& range, const Json& inputs);
+  Result<Json> GetRun(mcp::CallContext& ctx, const Json& args);
+  Result<Json> AnswerRun(mcp::CallContext& ctx, const Json& args);
+
+  // The package `name`@`range` if the caller may see it, else NotFound or
+  // PermissionDenied with the reason.
+  Result<store::PackageInfo> Visible(const mcp::Principal& caller,
+                                     const std::string& name,
+                                     const std::string& range);
+  // A run's result as the agent sees it (handles for untrusted and private
+  // values, kept for the session) plus content for the person.
+  Json RunToolResult(mcp::CallContext& ctx, const runtime::Program& program,
+                     const std::string& run_id,
+                     const runtime::RunResult& r);
+  Json RunRecordResult(mcp::CallContext& ctx,
+                       const journal::RunRecord& record);
+
+  ToolsOptions options_;
+  SystemClock system_clock_;
+  const Clock* clock_;
+  std::unique_ptr<journal::Runner> runner_;
+
+  mutable std::mutex mu_;
+  std::unique_ptr<discovery::SearchIndex> index_;
+  std::vector<store::PackageInfo> stable_;  // offered as their own tools
+  std::map<std::string, runtime::HandleTable> handles_;  // by session
+};
+
+}  // namespace wfs::server
+
+#endif  // WFSTORE_SERVER_WORKFLOW_TOOLS_H_

@@ -1,0 +1,302 @@
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "mcp/engine.h"
+#include "mcp/jsonrpc.h"
+#include "mcp/session.h"
+
+namespace wfs::mcp {
+namespace {
+
+// Records what the server sends to the client.
+class RecordingChannel : public ClientChannel {
+ public:
+  Status Send(const Json& message) override {
+    std::lock_guard<std::mutex> lock(mu);
+    sent.push_back(message);
+    return Status::Ok();
+  }
+  std::vector<Json> Sent() {
+    std::lock_guard<std::mutex> lock(mu);
+    return sent;
+  }
+  std::mutex mu;
+  std::vector<Json> sent;
+};
+
+class FakeTools : public ToolProvider {
+ public:
+  Result<std::vector<Tool>> ListTools(const Principal&) override {
+    std::vector<Tool> out;
+    for (int i = 0; i < 5; ++i) {
+      out.push_back({"t" + std::to_string(i), "", "tool", Json::object(),
+                     nullptr, nullptr});
+    }
+    return out;
+  }
+  Result<Json> CallTool(CallContext& ctx, const std::string& name,
+                        const Json& args) override {
+    if (name == "wait_cancel") {
+      started = true;
+      while (!ctx.cancelled()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      return Json{{"content", Json::array()}};
+    }
+    if (name == "ask") {
+      auto r = ctx.Elicit("approve?", {{"type", "object"}},
+                          std::chrono::seconds(5));
+      if (!r.ok()) return r.status();
+      return Json{{"content", Json::array()}, {"structuredContent", *r}};
+    }
+    if (name == "progress") {
+      ctx.Progress(1, 2, "half");
+      return Json{{"content", Json::array()}};
+    }
+    if (name == "echo") return Json{{"structuredContent", args}};
+    return NotFound("unknown tool " + name);
+  }
+  Result<std::vector<Resource>> ListResources(const Principal&) override {
+    return std::vector<Resource>{};
+  }
+  Result<Json> ReadResource(const Principal&, const std::string& uri) override {
+    return NotFound("no resource " + uri);
+  }
+  std::atomic<bool> started{false};
+};
+
+Json Req(int id, const std::string& method, Json params = nullptr) {
+  return MakeRequest(id, method, std::move(params));
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  EngineTest() : engine_(EngineOptions{.page_size = 2}, &tools_),
+                 session_("s1", Principal{"agent", {}}) {}
+
+  Json Init(const std::string& version, Json caps = Json::object()) {
+    return engine_.Handle(session_,
+                          Req(1, "initialize",
+                              {{"protocolVersion", version},
+                               {"capabilities", caps},
+                               {"clientInfo", {{"name", "t"}, {"version", "1"}}}}),
+                          &channel_);
+  }
+
+  FakeTools tools_;
+  Engine engine_;
+  Session session_;
+  RecordingChannel channel_;
+};
+
+TEST(JsonRpcTest, RefusesMalformedMessages) {
+  EXPECT_EQ(ParseMessageText("[1]").failure.code, kInvalidRequest);
+  EXPECT_EQ(ParseMessageText("{").failure.code, kParseError);
+  EXPECT_EQ(ParseMessageText("{\"id\":1,\"method\":\"x\"}").failure.message,
+            "\"jsonrpc\" must be \"2.0\"");
+  EXPECT_FALSE(
+      ParseMessageText("{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"x\"}").ok);
+  EXPECT_FALSE(
+      ParseMessageText("{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"x\"}").ok);
+  EXPECT_FALSE(ParseMessageText(
+                   "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":[1]}")
+                   .ok);
+  EXPECT_FALSE(ParseMessageText(
+                   "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{},\"error\":{}}")
+                   .ok);
+  Parsed n = ParseMessageText("{\"jsonrpc\":\"2.0\",\"method\":\"n\"}");
+  ASSERT_TRUE(n.ok);
+  EXPECT_EQ(n.message.kind, Message::Kind::kNotification);
+  Parsed r = ParseMessageText("{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"result\":{}}");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.message.kind, Message::Kind::kResult);
+}
+
+TEST(JsonRpcTest, StatusesMapInOnePlace) {
+  EXPECT_EQ(ErrorCodeFor(InvalidArgument("x")), kInvalidParams);
+  EXPECT_EQ(ErrorCodeFor(PermissionDenied("x")), kForbidden);
+  EXPECT_EQ(ErrorCodeFor(Internal("x")), kInternalError);
+  Json e = StatusError(7, NotFound("gone"));
+  EXPECT_EQ(e["error"]["data"]["status"], "not_found");
+  EXPECT_EQ(e["id"], 7);
+}
+
+TEST_F(EngineTest, NegotiatesTheProtocolVersion) {
+  Json r = Init("2025-06-18");
+  EXPECT_EQ(r["result"]["protocolVersion"], "2025-06-18");
+  EXPECT_EQ(r["result"]["serverInfo"]["name"], "wfstore");
+  EXPECT_TRUE(r["result"]["capabilities"].contains("tools"));
+  // A second initialize is refused.
+  EXPECT_EQ(Init("2025-06-18")["error"]["code"], kInvalidRequest);
+}
+
+TEST_F(EngineTest, AnswersAnUnknownVersionWithItsNewest) {
+  Json r = Init("2099-01-01");
+  EXPECT_EQ(r["result"]["protocolVersion"], SupportedProtocolVersions()[0]);
+}
+
+TEST_F(EngineTest, GateRefusesRequestsBeforeInitialize) {
+  Json r = engine_.Handle(session_, Req(2, "tools/list"), &channel_);
+  EXPECT_EQ(r["error"]["code"], kInvalidRequest);
+  // ping is allowed at any time.
+  EXPECT_TRUE(engine_.Handle(session_, Req(3, "ping"), &channel_)
+                  .contains("result"));
+}
+
+TEST_F(EngineTest, UnknownMethodsAndNotifications) {
+  Init("2025-11-25");
+  EXPECT_EQ(engine_.Handle(session_, Req(2, "nope/nope"), &channel_)["error"]
+                ["code"],
+            kMethodNotFound);
+  EXPECT_TRUE(engine_
+                  .Handle(session_, MakeNotification("notifications/whatever",
+                                                     nullptr),
+                          &channel_)
+                  .is_null());
+}
+
+TEST_F(EngineTest, PaginatesToolsWithOpaqueCursors) {
+  Init("2025-06-18");
+  std::vector<std::string> names;
+  Json cursor = nullptr;
+  for (int page = 0; page < 10; ++page) {
+    Json params = Json::object();
+    if (!cursor.is_null()) params["cursor"] = cursor;
+    Json r = engine_.Handle(session_, Req(10 + page, "tools/list", params),
+                            &channel_);
+    ASSERT_TRUE(r.contains("result")) << r;
+    for (const Json& t : r["result"]["tools"]) names.push_back(t["name"]);
+    if (!r["result"].contains("nextCursor")) break;
+    cursor = r["result"]["nextCursor"];
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"t0", "t1", "t2", "t3", "t4"}));
+  Json bad = engine_.Handle(session_, Req(30, "tools/list", {{"cursor", "zz"}}),
+                            &channel_);
+  EXPECT_EQ(bad["error"]["code"], kInvalidParams);
+}
+
+TEST_F(EngineTest, ToolErrorsAndArguments) {
+  Init("2025-06-18");
+  Json r = engine_.Handle(session_,
+                          Req(2, "tools/call", {{"name", "missing"}}),
+                          &channel_);
+  EXPECT_EQ(r["error"]["code"], kInvalidParams);
+  r = engine_.Handle(session_,
+                     Req(3, "tools/call",
+                         {{"name", "echo"}, {"arguments", Json::array()}}),
+                     &channel_);
+  EXPECT_EQ(r["error"]["code"], kInvalidParams);
+  r = engine_.Handle(session_,
+                     Req(4, "tools/call",
+                         {{"name", "echo"}, {"arguments", {{"a", 1}}}}),
+                     &channel_);
+  EXPECT_EQ(r["result"]["structuredContent"]["a"], 1);
+}
+
+TEST_F(EngineTest, ResourceNotFoundHasItsOwnCode) {
+  Init("2025-06-18");
+  Json r = engine_.Handle(session_,
+                          Req(2, "resources/read", {{"uri", "x://y"}}),
+                          &channel_);
+  EXPECT_EQ(r["error"]["code"], kResourceNotFound);
+}
+
+TEST_F(EngineTest, ProgressGoesToTheChannelWhenAsked) {
+  Init("2025-06-18");
+  engine_.Handle(session_,
+                 Req(2, "tools/call",
+                     {{"name", "progress"}, {"_meta", {{"progressToken", "p1"}}}}),
+                 &channel_);
+  auto sent = channel_.Sent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0]["method"], "notifications/progress");
+  EXPECT_EQ(sent[0]["params"]["progressToken"], "p1");
+  EXPECT_EQ(sent[0]["params"]["total"], 2);
+}
+
+TEST_F(EngineTest, CancellationReachesTheRunningTool) {
+  Init("2025-06-18");
+  Json reply;
+  std::thread t([&] {
+    reply = engine_.Handle(session_,
+                           Req(42, "tools/call", {{"name", "wait_cancel"}}),
+                           &channel_);
+  });
+  while (!tools_.started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  engine_.Handle(session_,
+                 MakeNotification("notifications/cancelled",
+                                  {{"requestId", 42}, {"reason", "user"}}),
+                 &channel_);
+  t.join();
+  EXPECT_EQ(reply["error"]["code"], kRequestCancelled);
+}
+
+TEST_F(EngineTest, ElicitationRoundTrip) {
+  Init("2025-06-18", {{"elicitation", Json::object()}});
+  Json reply;
+  std::thread t([&] {
+    reply = engine_.Handle(session_, Req(5, "tools/call", {{"name", "ask"}}),
+                           &channel_);
+  });
+  Json request;
+  for (int i = 0; i < 2000 && request.is_null(); ++i) {
+    for (const Json& m : channel_.Sent()) {
+      if (m.value("method", "") == "elicitation/create") request = m;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_FALSE(request.is_null());
+  EXPECT_EQ(request["params"]["message"], "approve?");
+  // The client's answer arrives as a response message.
+  engine_.Handle(session_,
+                 MakeResult(request["id"], {{"action", "accept"},
+                                            {"content", {{"approve", true}}}}),
+                 &channel_);
+  t.join();
+  EXPECT_EQ(reply["result"]["structuredContent"]["action"], "accept");
+}
+
+TEST_F(EngineTest, NoElicitationWithoutTheCapability) {
+  Init("2025-06-18");
+  Json r = engine_.Handle(session_, Req(5, "tools/call", {{"name", "ask"}}),
+                          &channel_);
+  EXPECT_EQ(r["error"]["data"]["status"], "failed_precondition");
+  EXPECT_TRUE(channel_.Sent().empty());
+}
+
+TEST_F(EngineTest, LoggingLevels) {
+  Init("2025-06-18");
+  EXPECT_TRUE(engine_.Handle(session_, Req(2, "logging/setLevel",
+                                           {{"level", "debug"}}),
+                             &channel_)
+                  .contains("result"));
+  EXPECT_EQ(session_.log_level(), 0);
+  EXPECT_EQ(engine_.Handle(session_, Req(3, "logging/setLevel",
+                                         {{"level", "loud"}}),
+                           &channel_)["error"]["code"],
+            kInvalidParams);
+}
+
+TEST(GrantsTest, NamespacesAndCapabilitiesMatchByPrefix) {
+  Grants g;
+  g.namespaces = {"mail"};
+  g.capabilities = {"mail.read", "calendar"};
+  EXPECT_TRUE(g.AllowsNamespace("mail.delete_message"));
+  EXPECT_FALSE(g.AllowsNamespace("mailbox.x"));
+  EXPECT_FALSE(g.AllowsNamespace("payments.pay"));
+  EXPECT_TRUE(g.AllowsCapability("mail.read"));
+  EXPECT_FALSE(g.AllowsCapability("mail.delete"));
+  EXPECT_TRUE(g.AllowsCapability("calendar.create"));
+  auto back = Grants::FromJson(g.ToJson());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->namespaces, g.namespaces);
+  EXPECT_FALSE(Grants::FromJson({{"min_stage", "gold"}}).ok());
+  EXPECT_FALSE(Grants::FromJson({{"extra", 1}}).ok());
+}
+
+}  // namespace
+}  // namespace wfs::mcp

@@ -1,0 +1,133 @@
+// A scripted agent on the official MCP TypeScript SDK: finds, describes and
+// runs workflows on a wfstore server, answers elicitations as the person,
+// and checks what it gets back. Prints "ok NAME" / "FAIL NAME: why" lines;
+// exits 1 on any failure.
+//
+//   node sdk_agent.mjs --transport stdio --wfstore BIN --store DIR --world F
+//   node sdk_agent.mjs --transport http --url URL --token T --world F
+import { readFileSync, writeFileSync } from "node:fs";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+
+const args = {};
+for (let i = 2; i < process.argv.length; i += 2) {
+  args[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
+}
+
+let failures = 0;
+function check(name, cond, detail) {
+  if (cond) {
+    console.log(`ok ${name}`);
+  } else {
+    failures++;
+    console.log(`FAIL ${name}: ${typeof detail === "string" ? detail : JSON.stringify(detail)}`);
+  }
+}
+
+function transport(elicit) {
+  if (args.transport === "stdio") {
+    return new StdioClientTransport({
+      command: args.wfstore,
+      args: ["serve", "--stdio", "--store", args.store, "--world", args.world, "--quiet"],
+      stderr: "inherit",
+    });
+  }
+  return new StreamableHTTPClientTransport(new URL(args.url), {
+    requestInit: { headers: { Authorization: `Bearer ${args.token}` } },
+  });
+}
+
+async function connect(elicit) {
+  const capabilities = elicit ? { elicitation: {} } : {};
+  const client = new Client({ name: "wfstore-test-agent", version: "1.0.0" }, { capabilities });
+  await client.connect(transport(elicit));
+  return client;
+}
+
+// The error text of a call that could not run ({"error": ...} as text).
+const errorOf = (r) => (r.isError && !r.structuredContent ? JSON.parse(r.content[0].text).error : "");
+
+// Ids of the messages still in INBOX (deleting moves a message to Trash).
+const messages = () =>
+  JSON.parse(readFileSync(args.world, "utf8")).mail.messages.filter((m) => m.mailbox === "INBOX").map((m) => m.id);
+
+// ---- with elicitation: the person answers through the client ----------------
+const asked = [];
+let answer = { action: "decline" };
+const agent = await connect(true);
+agent.setRequestHandler(ElicitRequestSchema, async (req) => {
+  asked.push(req.params);
+  return answer;
+});
+
+const info = agent.getServerVersion();
+check("server info", info && info.name === "wfstore", info);
+
+const { tools } = await agent.listTools();
+const names = tools.map((t) => t.name);
+for (const t of ["find_workflows", "describe_workflow", "run_workflow", "get_run", "answer_run"]) {
+  check(`tool ${t} listed`, names.includes(t), names);
+}
+check("every tool has an output schema", tools.every((t) => t.outputSchema), names);
+
+let r = await agent.callTool({ name: "find_workflows", arguments: { query: "delete the email from HR about my salary" } });
+check("find: a fit", r.structuredContent.match === true, r.structuredContent);
+check("find: the right workflow", r.structuredContent.results[0]?.name === "mail.delete_message", r.structuredContent);
+
+r = await agent.callTool({ name: "find_workflows", arguments: { query: "book a flight to Paris next Tuesday" } });
+check("find: no workflow fits", r.structuredContent.match === false, r.structuredContent);
+
+r = await agent.callTool({ name: "describe_workflow", arguments: { name: "mail.delete_message" } });
+const d = r.structuredContent;
+check("describe: input schema", JSON.stringify(d.input_schema.required) === JSON.stringify(["id", "mailbox"]), d.input_schema);
+check("describe: budget in plain words", JSON.stringify(d.effects).includes("at most once"), d.effects);
+check("describe: grade", typeof d.grade === "string" && d.grade.length > 0, d);
+
+r = await agent.callTool({ name: "run_workflow", arguments: { name: "mail.delete_message", arguments: { id: "b" } } });
+check("run: bad arguments are refused", errorOf(r).includes("mailbox"), r);
+
+// The person declines: nothing is deleted.
+answer = { action: "decline" };
+r = await agent.callTool({ name: "run_workflow", arguments: { name: "mail.delete_message", arguments: { id: "b", mailbox: "INBOX" } } });
+check("declined: outcome denied", r.structuredContent.outcome === "denied", r.structuredContent);
+check("declined: the person was asked", asked.length === 1, asked);
+check("declined: nothing deleted", JSON.stringify(messages()) === JSON.stringify(["a", "b", "c"]), messages());
+
+// The person approves: exactly that message goes.
+answer = { action: "accept", content: { approve: true } };
+r = await agent.callTool({ name: "run_workflow", arguments: { name: "mail.delete_message", arguments: { id: "b", mailbox: "INBOX" } } });
+check("approved: completed", r.structuredContent.outcome === "completed", r.structuredContent);
+check("approved: asked again", asked.length === 2, asked.length);
+check("approved: the question names the message", JSON.stringify(asked[1]).includes("salary"), asked[1]);
+check("approved: one message deleted", JSON.stringify(messages()) === JSON.stringify(["a", "c"]), messages());
+const done = r.structuredContent.run_id;
+
+r = await agent.callTool({ name: "get_run", arguments: { run_id: done } });
+check("get_run: completed", r.structuredContent.outcome === "completed", r.structuredContent);
+
+// An agent cannot answer a confirmation through arguments.
+r = await agent.callTool({ name: "run_workflow", arguments: { name: "mail.delete_message", arguments: { id: "a", mailbox: "INBOX", approve: true } } });
+check("approval in arguments is refused", errorOf(r).includes("approve"), r);
+check("nothing deleted by it", JSON.stringify(messages()) === JSON.stringify(["a", "c"]), messages());
+
+const res = await agent.listResources();
+check("resources listed", res.resources.some((x) => x.uri === "wfstore://workflow/mail.delete_message"), res);
+const rr = await agent.readResource({ uri: "wfstore://workflow/mail.delete_message" });
+check("resource read", JSON.parse(rr.contents[0].text).name === "mail.delete_message", rr);
+
+await agent.close();
+
+// ---- without elicitation: the run waits for the person ----------------------
+const quiet = await connect(false);
+r = await quiet.callTool({ name: "run_workflow", arguments: { name: "mail.delete_message", arguments: { id: "c", mailbox: "INBOX" } } });
+check("no elicitation: the run waits", r.structuredContent.outcome === "waiting", r.structuredContent);
+check("waiting: nothing deleted yet", JSON.stringify(messages()) === JSON.stringify(["a", "c"]), messages());
+if (args.waiting) writeFileSync(args.waiting, r.structuredContent.run_id + "\n");
+r = await quiet.callTool({ name: "answer_run", arguments: { run_id: r.structuredContent.run_id } });
+check("answer_run without elicitation explains", errorOf(r).includes("wfstore approve"), r);
+await quiet.close();
+
+console.log(failures === 0 ? "all checks passed" : `${failures} check(s) failed`);
+process.exit(failures === 0 ? 0 : 1);
