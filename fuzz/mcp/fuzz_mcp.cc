@@ -25,12 +25,29 @@ class NullChannel : public wfs::mcp::ClientChannel {
 
 class Tools : public wfs::mcp::ToolProvider {
  public:
+  // Every optional method is reachable.
+  wfs::mcp::ProviderFeatures Features() const override {
+    return {true, true, true};
+  }
+  wfs::Status CheckSubscribable(const wfs::mcp::Principal&,
+                                const std::string& uri) override {
+    return uri == "x://a" ? wfs::Status::Ok() : wfs::NotFound("no " + uri);
+  }
+  Result<std::vector<wfs::mcp::Prompt>> ListPrompts(
+      const wfs::mcp::Principal&) override {
+    return std::vector<wfs::mcp::Prompt>{{"p", "", "", {{"a", "", true}}}};
+  }
+  Result<Json> GetPrompt(const wfs::mcp::Principal&, const std::string& name,
+                         const Json& args) override {
+    if (name != "p" || !args.contains("a")) return wfs::InvalidArgument("no");
+    return Json{{"messages", Json::array()}};
+  }
   Result<std::vector<wfs::mcp::Tool>> ListTools(
       const wfs::mcp::Principal&) override {
     std::vector<wfs::mcp::Tool> out;
     for (int i = 0; i < 3; ++i) {
-      out.push_back({"t" + std::to_string(i), "", "", Json::object(), nullptr,
-                     nullptr});
+      out.push_back(
+          {"t" + std::to_string(i), "", "", Json::object(), nullptr, nullptr});
     }
     return out;
   }
@@ -43,11 +60,17 @@ class Tools : public wfs::mcp::ToolProvider {
       auto r = ctx.Elicit("q", Json::object(), std::chrono::milliseconds(0));
       if (!r.ok()) return r.status();
     }
+    if (name == "sample") {
+      auto r = ctx.Sample(Json{{"messages", Json::array()}},
+                          std::chrono::milliseconds(0));
+      if (!r.ok()) return r.status();
+    }
     return Json{{"content", Json::array()}, {"structuredContent", args}};
   }
   Result<std::vector<wfs::mcp::Resource>> ListResources(
       const wfs::mcp::Principal&) override {
-    return std::vector<wfs::mcp::Resource>{{"x://a", "a", "", "", "text/plain"}};
+    return std::vector<wfs::mcp::Resource>{
+        {"x://a", "a", "", "", "text/plain"}};
   }
   Result<Json> ReadResource(const wfs::mcp::Principal&,
                             const std::string& uri) override {

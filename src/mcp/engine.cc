@@ -11,7 +11,8 @@ namespace {
 const char kCursorPrefix[] = "wfs1:";
 
 Json ToolJson(const Tool& t) {
-  Json j = {{"name", t.name}, {"description", t.description},
+  Json j = {{"name", t.name},
+            {"description", t.description},
             {"inputSchema", t.input_schema}};
   if (!t.title.empty()) j["title"] = t.title;
   if (!t.output_schema.is_null()) j["outputSchema"] = t.output_schema;
@@ -45,8 +46,8 @@ Result<Json> Page(const std::vector<T>& items, const Json& params,
 }  // namespace
 
 const std::vector<std::string>& SupportedProtocolVersions() {
-  static const std::vector<std::string> kVersions = {
-      "2025-11-25", "2025-06-18", "2025-03-26"};
+  static const std::vector<std::string> kVersions = {"2025-11-25", "2025-06-18",
+                                                     "2025-03-26"};
   return kVersions;
 }
 
@@ -92,26 +93,18 @@ void CallContext::Progress(double progress, double total,
 void CallContext::Log(int level, const std::string& logger, const Json& data) {
   if (channel_ == nullptr || level < session_->log_level()) return;
   channel_
-      ->Send(MakeNotification("notifications/message",
-                              {{"level", LogLevelName(level)},
-                               {"logger", logger},
-                               {"data", data}}))
+      ->Send(MakeNotification(
+          "notifications/message",
+          {{"level", LogLevelName(level)}, {"logger", logger}, {"data", data}}))
       .IgnoreError();
 }
 
-Result<Json> CallContext::Elicit(const std::string& message,
-                                 const Json& schema,
-                                 std::chrono::milliseconds timeout) {
-  if (!session_->CanElicit()) {
-    return FailedPrecondition("the client did not declare elicitation");
-  }
+Result<Json> CallContext::Request(const std::string& method, Json params,
+                                  std::chrono::milliseconds timeout) {
   if (channel_ == nullptr) return Unavailable("no channel to the client");
   Outbound& out = session_->outbound();
   int64_t id = out.Begin();
-  Json params = {{"message", message}, {"requestedSchema", schema}};
-  if (session_->protocol_version() >= "2025-11-25") params["mode"] = "form";
-  Status sent =
-      channel_->Send(MakeRequest(id, "elicitation/create", std::move(params)));
+  Status sent = channel_->Send(MakeRequest(id, method, std::move(params)));
   if (!sent.ok()) {
     out.Forget(id);
     return sent;
@@ -119,18 +112,53 @@ Result<Json> CallContext::Elicit(const std::string& message,
   WFS_ASSIGN_OR_RETURN(Json reply, out.Wait(id, timeout, cancelled_.get()));
   if (reply.contains("error")) {
     const Json& e = reply["error"];
-    return Unavailable(StrCat("the client refused the elicitation: ",
-                              e.value("message", std::string("error"))));
+    std::string why = e.is_object() ? e.value("message", std::string("error"))
+                                    : std::string("error");
+    return Unavailable(StrCat("the client refused ", method, ": ", why));
   }
-  const Json& r = reply.contains("result") ? reply["result"] : reply;
+  return reply.contains("result") ? reply["result"] : reply;
+}
+
+Result<Json> CallContext::Elicit(const std::string& message, const Json& schema,
+                                 std::chrono::milliseconds timeout) {
+  return Elicit(Json{{"message", message}, {"requestedSchema", schema}},
+                timeout);
+}
+
+Result<Json> CallContext::Elicit(Json params,
+                                 std::chrono::milliseconds timeout) {
+  if (!session_->CanElicit()) {
+    return FailedPrecondition("the client did not declare elicitation");
+  }
+  if (session_->protocol_version() >= "2025-11-25" &&
+      !params.contains("mode")) {
+    params["mode"] = "form";
+  }
+  WFS_ASSIGN_OR_RETURN(
+      Json r, Request("elicitation/create", std::move(params), timeout));
   if (!r.is_object() || !r.contains("action") || !r["action"].is_string()) {
     return InvalidArgument("elicitation result without an action");
   }
   return r;
 }
 
+Result<Json> CallContext::Sample(Json params,
+                                 std::chrono::milliseconds timeout) {
+  if (!session_->CanSample()) {
+    return FailedPrecondition("the client did not declare sampling");
+  }
+  WFS_ASSIGN_OR_RETURN(
+      Json r, Request("sampling/createMessage", std::move(params), timeout));
+  if (!r.is_object() || !r.contains("content")) {
+    return InvalidArgument("sampling result without content");
+  }
+  return r;
+}
+
 Engine::Engine(EngineOptions options, ToolProvider* tools)
-    : options_(std::move(options)), tools_(tools) {
+    : options_(std::move(options)),
+      tools_(tools),
+      features_(tools->Features()) {
   auto bind = [this](auto fn) {
     return [this, fn](Session& s, const Message& m, ClientChannel* c) {
       return fn(this, s, m, c);
@@ -141,9 +169,11 @@ Engine::Engine(EngineOptions options, ToolProvider* tools)
         return e->Initialize(s, m);
       }),
       true, false};
-  methods_["ping"] = {[](Session&, const Message&, ClientChannel*)
-                          -> Result<Json> { return Json::object(); },
-                      true, false};
+  methods_["ping"] = {
+      [](Session&, const Message&, ClientChannel*) -> Result<Json> {
+        return Json::object();
+      },
+      true, false};
   methods_["tools/list"] = {
       bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
         return e->ListTools(s, m);
@@ -160,15 +190,35 @@ Engine::Engine(EngineOptions options, ToolProvider* tools)
       }),
       false, true};
   methods_["resources/templates/list"] = {
-      [](Session&, const Message&, ClientChannel*) -> Result<Json> {
-        return Json{{"resourceTemplates",
-                     Json::array({Json{{"uriTemplate", "wfstore://workflow/{name}"},
-                                       {"name", "workflow"},
-                                       {"title", "A workflow's contract and "
-                                                 "rigor report"},
-                                       {"mimeType", "application/json"}}})}};
-      },
+      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
+        return e->ListResourceTemplates(s, m);
+      }),
       false, true};
+  methods_["resources/subscribe"] = {
+      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
+        return e->Subscribe(s, m, true);
+      }),
+      false, true, Feature::kSubscribe};
+  methods_["resources/unsubscribe"] = {
+      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
+        return e->Subscribe(s, m, false);
+      }),
+      false, true, Feature::kSubscribe};
+  methods_["prompts/list"] = {
+      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
+        return e->ListPrompts(s, m);
+      }),
+      false, true, Feature::kPrompts};
+  methods_["prompts/get"] = {
+      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
+        return e->GetPrompt(s, m);
+      }),
+      false, true, Feature::kPrompts};
+  methods_["completion/complete"] = {
+      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
+        return e->Complete(s, m);
+      }),
+      false, true, Feature::kCompletions};
   methods_["resources/read"] = {
       bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
         return e->ReadResource(s, m);
@@ -179,6 +229,20 @@ Engine::Engine(EngineOptions options, ToolProvider* tools)
         return e->SetLevel(s, m);
       }),
       false, false};
+}
+
+bool Engine::Offers(Feature f) const {
+  switch (f) {
+    case Feature::kNone:
+      return true;
+    case Feature::kPrompts:
+      return features_.prompts;
+    case Feature::kCompletions:
+      return features_.completions;
+    case Feature::kSubscribe:
+      return features_.resource_subscribe;
+  }
+  return false;
 }
 
 bool Engine::IsStreamingMethod(const std::string& method) {
@@ -207,7 +271,7 @@ Json Engine::HandleParsed(Session& session, const Message& m,
   }
   // The gate: every request passes here before any handler runs.
   auto it = methods_.find(m.method);
-  if (it == methods_.end()) {
+  if (it == methods_.end() || !Offers(it->second.feature)) {
     return MakeError(m.id, kMethodNotFound,
                      StrCat("method not found: ", Quote(m.method)));
   }
@@ -276,13 +340,16 @@ Result<Json> Engine::Initialize(Session& s, const Message& m) {
   Json server_info = {{"name", options_.server_name},
                       {"version", options_.server_version}};
   if (version >= "2025-06-18") server_info["title"] = options_.server_title;
-  Json result = {
-      {"protocolVersion", version},
-      {"capabilities",
-       {{"tools", {{"listChanged", false}}},
-        {"resources", {{"subscribe", false}, {"listChanged", false}}},
-        {"logging", Json::object()}}},
-      {"serverInfo", server_info}};
+  Json capabilities = {
+      {"tools", {{"listChanged", false}}},
+      {"resources",
+       {{"subscribe", features_.resource_subscribe}, {"listChanged", false}}},
+      {"logging", Json::object()}};
+  if (features_.prompts) capabilities["prompts"] = {{"listChanged", false}};
+  if (features_.completions) capabilities["completions"] = Json::object();
+  Json result = {{"protocolVersion", version},
+                 {"capabilities", std::move(capabilities)},
+                 {"serverInfo", server_info}};
   if (!options_.instructions.empty()) {
     result["instructions"] = options_.instructions;
   }
@@ -338,6 +405,95 @@ Result<Json> Engine::ReadResource(Session& s, const Message& m) {
     return InvalidArgument("resources/read needs params.uri");
   }
   return tools_->ReadResource(s.principal(), p["uri"].get<std::string>());
+}
+
+Result<Json> Engine::ListResourceTemplates(Session& s, const Message& m) {
+  WFS_ASSIGN_OR_RETURN(std::vector<ResourceTemplate> list,
+                       tools_->ListResourceTemplates(s.principal()));
+  return Page(list, m.params, options_.page_size, "resourceTemplates",
+              [](const ResourceTemplate& t) {
+                Json j = {{"uriTemplate", t.uri_template},
+                          {"name", t.name},
+                          {"mimeType", t.mime_type}};
+                if (!t.title.empty()) j["title"] = t.title;
+                if (!t.description.empty()) j["description"] = t.description;
+                return j;
+              });
+}
+
+Result<Json> Engine::Subscribe(Session& s, const Message& m, bool on) {
+  const Json& p = m.params;
+  if (!p.is_object() || !p.contains("uri") || !p["uri"].is_string()) {
+    return InvalidArgument(StrCat(m.method, " needs params.uri"));
+  }
+  std::string uri = p["uri"].get<std::string>();
+  if (on) {
+    WFS_RETURN_IF_ERROR(tools_->CheckSubscribable(s.principal(), uri));
+  }
+  s.Subscribe(uri, on);
+  return Json::object();
+}
+
+Result<Json> Engine::ListPrompts(Session& s, const Message& m) {
+  WFS_ASSIGN_OR_RETURN(std::vector<Prompt> list,
+                       tools_->ListPrompts(s.principal()));
+  return Page(list, m.params, options_.page_size, "prompts",
+              [](const Prompt& p) {
+                Json args = Json::array();
+                for (const PromptArgument& a : p.arguments) {
+                  Json j = {{"name", a.name}, {"required", a.required}};
+                  if (!a.description.empty()) j["description"] = a.description;
+                  args.push_back(std::move(j));
+                }
+                Json j = {{"name", p.name}, {"arguments", std::move(args)}};
+                if (!p.title.empty()) j["title"] = p.title;
+                if (!p.description.empty()) j["description"] = p.description;
+                return j;
+              });
+}
+
+Result<Json> Engine::GetPrompt(Session& s, const Message& m) {
+  const Json& p = m.params;
+  if (!p.is_object() || !p.contains("name") || !p["name"].is_string()) {
+    return InvalidArgument("prompts/get needs params.name");
+  }
+  Json args = Json::object();
+  if (p.contains("arguments") && !p["arguments"].is_null()) {
+    if (!p["arguments"].is_object()) {
+      return InvalidArgument("params.arguments must be an object");
+    }
+    for (const auto& [k, v] : p["arguments"].items()) {
+      if (!v.is_string()) {
+        return InvalidArgument(
+            StrCat("prompt argument ", Quote(k), " must be a string"));
+      }
+    }
+    args = p["arguments"];
+  }
+  return tools_->GetPrompt(s.principal(), p["name"].get<std::string>(), args);
+}
+
+Result<Json> Engine::Complete(Session& s, const Message& m) {
+  const Json& p = m.params;
+  if (!p.is_object() || !p.contains("ref") || !p["ref"].is_object() ||
+      !p["ref"].contains("type") || !p["ref"]["type"].is_string()) {
+    return InvalidArgument("completion/complete needs params.ref.type");
+  }
+  if (!p.contains("argument") || !p["argument"].is_object() ||
+      !p["argument"].contains("name") || !p["argument"]["name"].is_string() ||
+      !p["argument"].contains("value") || !p["argument"]["value"].is_string()) {
+    return InvalidArgument(
+        "completion/complete needs params.argument.name and .value");
+  }
+  WFS_ASSIGN_OR_RETURN(
+      std::vector<std::string> values,
+      tools_->Complete(s.principal(), p["ref"], p["argument"]));
+  size_t total = values.size();
+  if (values.size() > 100) values.resize(100);
+  return Json{{"completion",
+               {{"values", values},
+                {"total", total},
+                {"hasMore", total > values.size()}}}};
 }
 
 Result<Json> Engine::SetLevel(Session& s, const Message& m) {

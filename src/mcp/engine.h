@@ -23,6 +23,7 @@
 #include "base/json.h"
 #include "base/result.h"
 #include "base/status.h"
+#include "base/strings.h"
 #include "mcp/jsonrpc.h"
 #include "mcp/session.h"
 
@@ -69,6 +70,14 @@ class CallContext {
   // FailedPrecondition when the client did not declare elicitation.
   Result<Json> Elicit(const std::string& message, const Json& schema,
                       std::chrono::milliseconds timeout);
+  // Same with the whole params object (for schemas with defaults, enums
+  // and titles the two-argument form does not build).
+  Result<Json> Elicit(Json params, std::chrono::milliseconds timeout);
+  // sampling/createMessage: asks the client's model. `params` is the
+  // CreateMessageRequest's params ({messages, maxTokens, ...}); returns the
+  // client's result. FailedPrecondition when the client did not declare
+  // sampling.
+  Result<Json> Sample(Json params, std::chrono::milliseconds timeout);
 
  private:
   Session* session_;
@@ -76,6 +85,10 @@ class CallContext {
   Json request_id_;
   Json progress_token_;
   std::shared_ptr<std::atomic<bool>> cancelled_;
+
+  // Sends a request to the client and waits for its result.
+  Result<Json> Request(const std::string& method, Json params,
+                       std::chrono::milliseconds timeout);
 };
 
 struct Tool {
@@ -95,12 +108,44 @@ struct Resource {
   std::string mime_type = "application/json";
 };
 
+struct ResourceTemplate {
+  // RFC 6570 level 1, e.g. "wfstore://workflow/{name}".
+  std::string uri_template;
+  std::string name;
+  std::string title;
+  std::string description;
+  std::string mime_type = "application/json";
+};
+
+struct PromptArgument {
+  std::string name;
+  std::string description;
+  bool required = false;
+};
+
+struct Prompt {
+  std::string name;
+  std::string title;
+  std::string description;
+  std::vector<PromptArgument> arguments;
+};
+
+// What a provider offers beyond tools and resources. The engine declares
+// the matching capabilities at initialize and answers the methods of a
+// feature not offered with -32601.
+struct ProviderFeatures {
+  bool prompts = false;             // prompts/list, prompts/get
+  bool completions = false;         // completion/complete
+  bool resource_subscribe = false;  // resources/subscribe, /unsubscribe
+};
+
 // The server's tools and resources. Implementations check the caller's
 // grants themselves for each tool and resource (the engine's gate checks
 // the session and the method).
 class ToolProvider {
  public:
   virtual ~ToolProvider() = default;
+  virtual ProviderFeatures Features() const { return {}; }
   virtual Result<std::vector<Tool>> ListTools(const Principal& caller) = 0;
   // The CallToolResult object ({content, structuredContent?, isError?}).
   // A failed tool execution is a result with isError, not an error status;
@@ -113,6 +158,43 @@ class ToolProvider {
   // unknown URI.
   virtual Result<Json> ReadResource(const Principal& caller,
                                     const std::string& uri) = 0;
+  virtual Result<std::vector<ResourceTemplate>> ListResourceTemplates(
+      const Principal& caller) {
+    (void)caller;
+    return std::vector<ResourceTemplate>{};
+  }
+  // Only called when Features().resource_subscribe: NotFound for an unknown
+  // URI, else Ok (the engine keeps the subscription in the session).
+  virtual Status CheckSubscribable(const Principal& caller,
+                                   const std::string& uri) {
+    (void)caller;
+    return NotFound(StrCat("no resource ", uri));
+  }
+  // Only called when Features().prompts.
+  virtual Result<std::vector<Prompt>> ListPrompts(const Principal& caller) {
+    (void)caller;
+    return std::vector<Prompt>{};
+  }
+  // The GetPromptResult object ({description?, messages}); NotFound for an
+  // unknown prompt, InvalidArgument for missing arguments.
+  virtual Result<Json> GetPrompt(const Principal& caller,
+                                 const std::string& name,
+                                 const Json& arguments) {
+    (void)caller;
+    (void)arguments;
+    return NotFound(StrCat("no prompt ", name));
+  }
+  // Only called when Features().completions: the candidate values for
+  // `argument` ({name, value}) of `ref` ({type: "ref/prompt", name} or
+  // {type: "ref/resource", uri}); at most 100.
+  virtual Result<std::vector<std::string>> Complete(const Principal& caller,
+                                                    const Json& ref,
+                                                    const Json& argument) {
+    (void)caller;
+    (void)ref;
+    (void)argument;
+    return std::vector<std::string>{};
+  }
   // The session ended: drop what was kept for it (handles).
   virtual void SessionClosed(const std::string& session_id) {
     (void)session_id;
@@ -136,8 +218,7 @@ class Engine {
   // (a result or an error), null for notifications and responses.
   Json Handle(Session& session, const Json& message, ClientChannel* channel);
   // Same for a message already parsed.
-  Json HandleParsed(Session& session, const Message& m,
-                    ClientChannel* channel);
+  Json HandleParsed(Session& session, const Message& m, ClientChannel* channel);
 
   // True for requests that may run long (and report progress or elicit),
   // which transports answer on a stream.
@@ -147,12 +228,14 @@ class Engine {
   const EngineOptions& options() const { return options_; }
 
  private:
-  using Handler = std::function<Result<Json>(Session&, const Message&,
-                                             ClientChannel*)>;
+  using Handler =
+      std::function<Result<Json>(Session&, const Message&, ClientChannel*)>;
+  enum class Feature { kNone, kPrompts, kCompletions, kSubscribe };
   struct Method {
     Handler handler;
-    bool before_initialize = false;  // allowed before initialize
-    bool needs_find = false;         // grant: find
+    bool before_initialize = false;    // allowed before initialize
+    bool needs_find = false;           // grant: find
+    Feature feature = Feature::kNone;  // offered only with this feature
   };
 
   Result<Json> Initialize(Session& s, const Message& m);
@@ -160,11 +243,18 @@ class Engine {
   Result<Json> CallTool(Session& s, const Message& m, ClientChannel* c);
   Result<Json> ListResources(Session& s, const Message& m);
   Result<Json> ReadResource(Session& s, const Message& m);
+  Result<Json> ListResourceTemplates(Session& s, const Message& m);
+  Result<Json> Subscribe(Session& s, const Message& m, bool on);
+  Result<Json> ListPrompts(Session& s, const Message& m);
+  Result<Json> GetPrompt(Session& s, const Message& m);
+  Result<Json> Complete(Session& s, const Message& m);
   Result<Json> SetLevel(Session& s, const Message& m);
+  bool Offers(Feature f) const;
   void HandleNotification(Session& s, const Message& m);
 
   EngineOptions options_;
   ToolProvider* tools_;
+  ProviderFeatures features_;
   std::map<std::string, Method> methods_;
 };
 

@@ -5,6 +5,7 @@
 
 #include "base/random.h"
 #include "base/strings.h"
+#include "mcp/call_pool.h"
 #include "mcp/jsonrpc.h"
 #include "transport/sse.h"
 
@@ -24,8 +25,8 @@ constexpr char kMetadataPath[] = "/.well-known/oauth-protected-resource";
 void RespondJson(HttpResponder& r, int status, const Json& body,
                  HttpHeaders headers = {}) {
   headers.Set("Content-Type", "application/json");
-  r.Respond({status, std::move(headers), body.dump(-1, ' ', false,
-                                                   Json::error_handler_t::replace)})
+  r.Respond({status, std::move(headers),
+             body.dump(-1, ' ', false, Json::error_handler_t::replace)})
       .IgnoreError();
 }
 
@@ -34,19 +35,28 @@ void RespondRpcError(HttpResponder& r, int status, int code,
   RespondJson(r, status, MakeError(id, code, message));
 }
 
+// "localhost", "127.0.0.1" or "[::1]", with an optional port.
+bool IsLoopbackHost(std::string_view host) {
+  for (std::string_view h : {"localhost", "127.0.0.1", "[::1]"}) {
+    if (host.size() < h.size() ||
+        !transport::EqualsIgnoreCase(host.substr(0, h.size()), h)) {
+      continue;
+    }
+    if (host.size() == h.size()) return true;
+    if (host[h.size()] == ':') {
+      std::string_view port = host.substr(h.size() + 1);
+      bool digits = !port.empty() && port.size() <= 5;
+      for (char c : port) digits = digits && c >= '0' && c <= '9';
+      if (digits) return true;
+    }
+  }
+  return false;
+}
+
 bool IsLoopbackOrigin(std::string_view origin) {
   for (std::string_view scheme : {"http://", "https://"}) {
-    if (!StartsWith(origin, scheme)) continue;
-    std::string_view host = origin.substr(scheme.size());
-    for (std::string_view h : {"localhost", "127.0.0.1", "[::1]"}) {
-      if (host == h) return true;
-      if (StartsWith(host, h) && host.size() > h.size() &&
-          host[h.size()] == ':') {
-        std::string_view port = host.substr(h.size() + 1);
-        bool digits = !port.empty() && port.size() <= 5;
-        for (char c : port) digits = digits && c >= '0' && c <= '9';
-        if (digits) return true;
-      }
+    if (StartsWith(origin, scheme)) {
+      return IsLoopbackHost(origin.substr(scheme.size()));
     }
   }
   return false;
@@ -119,7 +129,8 @@ class HttpEndpoint::StreamChannel
 HttpEndpoint::HttpEndpoint(Engine* engine, HttpEndpointOptions options)
     : engine_(engine),
       options_(std::move(options)),
-      clock_(options_.clock != nullptr ? options_.clock : &system_clock_) {}
+      clock_(options_.clock != nullptr ? options_.clock : &system_clock_),
+      pool_(std::make_unique<CallPool>()) {}
 
 HttpEndpoint::~HttpEndpoint() {
   CloseAll();
@@ -155,15 +166,20 @@ void HttpEndpoint::CloseAll() {
   }
 }
 
-void HttpEndpoint::CallStarted() {
-  std::lock_guard<std::mutex> lock(mu_);
-  ++calls_;
-}
-
 void HttpEndpoint::CallDone() {
   std::lock_guard<std::mutex> lock(mu_);
   --calls_;
   calls_cv_.notify_all();
+}
+
+bool HttpEndpoint::HostAllowed(const HttpRequest& req) const {
+  if (!options_.check_host) return true;
+  std::string_view host = Trim(req.headers.Get("Host"));
+  if (IsLoopbackHost(host)) return true;
+  for (const std::string& h : options_.allowed_hosts) {
+    if (transport::EqualsIgnoreCase(h, host)) return true;
+  }
+  return false;
 }
 
 bool HttpEndpoint::OriginAllowed(const HttpRequest& req) const {
@@ -200,10 +216,18 @@ void HttpEndpoint::Handle(HttpRequest req, HttpResponder responder) {
     return;
   }
   if (req.path != options_.path) {
-    responder.Respond({404, {{"Content-Type", "text/plain"}},
-                       StrCat("not found; the MCP endpoint is ",
-                              options_.path, "\n")})
+    responder
+        .Respond(
+            {404,
+             {{"Content-Type", "text/plain"}},
+             StrCat("not found; the MCP endpoint is ", options_.path, "\n")})
         .IgnoreError();
+    return;
+  }
+  if (!HostAllowed(req)) {
+    RespondRpcError(responder, 403, kInvalidRequest,
+                    "Host not allowed: this server answers only to a "
+                    "loopback name (localhost, 127.0.0.1, [::1])");
     return;
   }
   if (!OriginAllowed(req)) {
@@ -216,14 +240,14 @@ void HttpEndpoint::Handle(HttpRequest req, HttpResponder responder) {
   if (options_.auth != nullptr) {
     std::string_view authz = req.headers.Get("Authorization");
     std::string_view token;
-    if (authz.size() > 7 && transport::EqualsIgnoreCase(authz.substr(0, 7),
-                                                  "Bearer ")) {
+    if (authz.size() > 7 &&
+        transport::EqualsIgnoreCase(authz.substr(0, 7), "Bearer ")) {
       token = Trim(authz.substr(7));
     }
-    Result<Principal> p = token.empty()
-                              ? Result<Principal>(Unauthenticated(
-                                    "a bearer token is required"))
-                              : options_.auth->Authenticate(token);
+    Result<Principal> p =
+        token.empty()
+            ? Result<Principal>(Unauthenticated("a bearer token is required"))
+            : options_.auth->Authenticate(token);
     if (!p.ok()) {
       std::string base;
       {
@@ -231,7 +255,8 @@ void HttpEndpoint::Handle(HttpRequest req, HttpResponder responder) {
         base = options_.resource_url;
       }
       size_t scheme = base.find("://");
-      size_t slash = base.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+      size_t slash =
+          base.find('/', scheme == std::string::npos ? 0 : scheme + 3);
       if (slash != std::string::npos) base.resize(slash);
       HttpHeaders h;
       h.Set("WWW-Authenticate",
@@ -262,13 +287,12 @@ void HttpEndpoint::Handle(HttpRequest req, HttpResponder responder) {
 }
 
 std::shared_ptr<HttpEndpoint::Entry> HttpEndpoint::FindSession(
-    const HttpRequest& req, HttpResponder& responder,
-    const Principal& caller) {
+    const HttpRequest& req, HttpResponder& responder, const Principal& caller) {
   const std::string* id = req.headers.Find(kSessionHeader);
   if (id == nullptr) {
-    RespondRpcError(responder, 400, kInvalidRequest,
-                    StrCat("missing ", kSessionHeader,
-                           " header: send initialize first"));
+    RespondRpcError(
+        responder, 400, kInvalidRequest,
+        StrCat("missing ", kSessionHeader, " header: send initialize first"));
     return nullptr;
   }
   std::shared_ptr<Entry> e;
@@ -284,12 +308,15 @@ std::shared_ptr<HttpEndpoint::Entry> HttpEndpoint::FindSession(
                     "session not found or expired: initialize a new one");
     return nullptr;
   }
+  // The header names the revision the client speaks: one this server does
+  // not serve is refused (the client should send the negotiated one; the
+  // transport rule is only that an invalid or unsupported value is a 400).
   const std::string* v = req.headers.Find(kVersionHeader);
-  if (v != nullptr && *v != e->session->protocol_version()) {
-    RespondRpcError(responder, 400, kInvalidRequest,
-                    StrCat("unsupported ", kVersionHeader, " ", Quote(*v),
-                           "; this session uses ",
-                           e->session->protocol_version()));
+  if (v != nullptr && !IsSupportedProtocolVersion(*v)) {
+    RespondRpcError(
+        responder, 400, kInvalidRequest,
+        StrCat("unsupported ", kVersionHeader, " ", Quote(*v),
+               "; this session uses ", e->session->protocol_version()));
     return nullptr;
   }
   e->session->Touch(clock_->NowMicros());
@@ -359,18 +386,18 @@ void HttpEndpoint::HandlePost(HttpRequest& req, HttpResponder& responder,
               (need == "run" && caller.grants.run);
     if (!ok) {
       HttpHeaders h;
-      h.Set("WWW-Authenticate",
-            StrCat("Bearer error=\"insufficient_scope\", scope=\"", need,
-                   "\""));
-      RespondJson(responder, 403,
-                  MakeError(m.id, kForbidden,
-                            StrCat("this token lacks the ", Quote(need),
-                                   " scope")),
-                  std::move(h));
+      h.Set(
+          "WWW-Authenticate",
+          StrCat("Bearer error=\"insufficient_scope\", scope=\"", need, "\""));
+      RespondJson(
+          responder, 403,
+          MakeError(m.id, kForbidden,
+                    StrCat("this token lacks the ", Quote(need), " scope")),
+          std::move(h));
       return;
     }
   }
-  if (options_.json_only || !Engine::IsStreamingMethod(m.method)) {
+  if (!Engine::IsStreamingMethod(m.method)) {
     RespondJson(responder, 200, engine_->HandleParsed(session, m, nullptr));
     return;
   }
@@ -381,31 +408,46 @@ void HttpEndpoint::HandlePost(HttpRequest& req, HttpResponder& responder,
                       "too many calls in flight; try again later", m.id);
       return;
     }
+    ++calls_;
   }
-  // Long request: answer on an SSE stream, where progress, log messages
-  // and elicitation requests travel before the response.
-  auto channel = std::make_shared<StreamChannel>(std::move(responder));
-  if (!channel->Start().ok()) return;
+  // A client that goes away cancels its call.
   std::weak_ptr<Session> weak = e->session;
-  Json id = m.id;
-  channel->OnGone([weak, id] {
+  auto cancel_on_gone = [weak, id = m.id] {
     if (auto s = weak.lock()) s->CancelRequest(id);
-  });
-  CallStarted();
-  std::thread([this, e, channel, msg = std::move(m)] {
+  };
+  if (options_.json_only) {
+    auto r = std::make_shared<HttpResponder>(std::move(responder));
+    r->OnClientGone(cancel_on_gone);
+    pool_->Submit([this, e, r, msg = std::move(m)] {
+      RespondJson(*r, 200, engine_->HandleParsed(*e->session, msg, nullptr));
+      CallDone();
+    });
+    return;
+  }
+  // Answer on an SSE stream, where progress, log messages and elicitation
+  // requests travel before the response.
+  auto channel = std::make_shared<StreamChannel>(std::move(responder));
+  if (!channel->Start().ok()) {
+    CallDone();
+    return;
+  }
+  channel->OnGone(cancel_on_gone);
+  pool_->Submit([this, e, channel, msg = std::move(m)] {
     Json reply = engine_->HandleParsed(*e->session, msg, channel.get());
     channel->Send(reply).IgnoreError();
     channel->End();
     CallDone();
-  }).detach();
+  });
 }
 
 void HttpEndpoint::HandleGet(HttpRequest& req, HttpResponder& responder,
                              const Principal& caller) {
   if (!Accepts(req, "text/event-stream")) {
-    responder.Respond({406, {{"Content-Type", "text/plain"}},
-                       "GET opens an event stream: Accept must list "
-                       "text/event-stream\n"})
+    responder
+        .Respond({406,
+                  {{"Content-Type", "text/plain"}},
+                  "GET opens an event stream: Accept must list "
+                  "text/event-stream\n"})
         .IgnoreError();
     return;
   }
@@ -443,8 +485,8 @@ void HttpEndpoint::HandleDelete(HttpRequest& req, HttpResponder& responder,
 
 void HttpEndpoint::ExpireIdle() {
   int64_t now = clock_->NowMicros();
-  int64_t idle = static_cast<int64_t>(options_.session_idle.count()) *
-                 1'000'000;
+  int64_t idle =
+      static_cast<int64_t>(options_.session_idle.count()) * 1'000'000;
   std::vector<std::shared_ptr<Entry>> expired;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -24,6 +24,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "mcp/call_pool.h"
 #include "mcp/engine.h"
 #include "mcp/session.h"
 #include "transport/http_server.h"
@@ -52,6 +53,12 @@ struct HttpEndpointOptions {
   // Origins allowed besides loopback ones (http://localhost:*,
   // http://127.0.0.1:*, http://[::1]:*), exactly as sent ("https://a.b").
   std::vector<std::string> allowed_origins;
+  // DNS rebinding: answer only requests whose Host is a loopback name
+  // ("localhost", "127.0.0.1", "[::1]", any port) or one of
+  // `allowed_hosts` ("mcp.example.com:443"); others get 403. For a server
+  // bound to loopback; off behind a proxy that sets its own Host.
+  bool check_host = true;
+  std::vector<std::string> allowed_hosts;
   // The public URL of the endpoint, for the Protected Resource Metadata
   // ("http://127.0.0.1:8750/mcp").
   std::string resource_url;
@@ -60,7 +67,8 @@ struct HttpEndpointOptions {
   // Answer every request with application/json, even tools/call (no
   // progress or elicitation then).
   bool json_only = false;
-  // Calls running at once; more get 503.
+  // tools/call requests running at once (each on a thread of the
+  // endpoint's own, never on the HTTP server's workers); more get 503.
   int max_calls = 256;
   const Clock* clock = nullptr;
 };
@@ -85,22 +93,20 @@ class HttpEndpoint : public transport::HttpHandler {
   class StreamChannel;
 
   void HandlePost(transport::HttpRequest& req,
-                  transport::HttpResponder& responder,
-                  const Principal& caller);
+                  transport::HttpResponder& responder, const Principal& caller);
   void HandleGet(transport::HttpRequest& req,
-                 transport::HttpResponder& responder,
-                 const Principal& caller);
+                 transport::HttpResponder& responder, const Principal& caller);
   void HandleDelete(transport::HttpRequest& req,
                     transport::HttpResponder& responder,
                     const Principal& caller);
   void RespondMetadata(transport::HttpResponder& responder);
   bool OriginAllowed(const transport::HttpRequest& req) const;
+  bool HostAllowed(const transport::HttpRequest& req) const;
   // Finds the request's session, answering 400/404 itself when it cannot.
   std::shared_ptr<Entry> FindSession(const transport::HttpRequest& req,
                                      transport::HttpResponder& responder,
                                      const Principal& caller);
   void ExpireIdle();
-  void CallStarted();
   void CallDone();
 
   Engine* engine_;
@@ -112,6 +118,9 @@ class HttpEndpoint : public transport::HttpHandler {
   std::map<std::string, std::shared_ptr<Entry>> sessions_;
   std::condition_variable calls_cv_;
   int calls_ = 0;
+  // Runs tools/call off the HTTP server's workers (a call may run long);
+  // declared last so that it stops first.
+  std::unique_ptr<CallPool> pool_;
 };
 
 }  // namespace wfs::mcp

@@ -8,9 +8,8 @@
 namespace wfs::mcp {
 namespace {
 
-constexpr const char* kLevels[] = {"debug",    "info",  "notice",
-                                   "warning",  "error", "critical",
-                                   "alert",    "emergency"};
+constexpr const char* kLevels[] = {"debug", "info",     "notice", "warning",
+                                   "error", "critical", "alert",  "emergency"};
 
 const std::vector<std::string> kStages = {"draft",    "tested", "hardened",
                                           "reviewed", "canary", "stable"};
@@ -33,30 +32,31 @@ Result<std::vector<std::string>> StringList(const Json& j, const char* key,
 bool PrefixMatch(const std::string& pattern, const std::string& name) {
   if (pattern == "*") return true;
   if (name == pattern) return true;
-  return name.size() > pattern.size() && name.compare(0, pattern.size(),
-                                                      pattern) == 0 &&
+  return name.size() > pattern.size() &&
+         name.compare(0, pattern.size(), pattern) == 0 &&
          name[pattern.size()] == '.';
 }
 
 }  // namespace
 
 bool Grants::AllowsNamespace(const std::string& workflow) const {
-  return std::any_of(namespaces.begin(), namespaces.end(),
-                     [&](const std::string& p) {
-                       return PrefixMatch(p, workflow);
-                     });
+  return std::any_of(
+      namespaces.begin(), namespaces.end(),
+      [&](const std::string& p) { return PrefixMatch(p, workflow); });
 }
 
 bool Grants::AllowsCapability(const std::string& action) const {
-  return std::any_of(capabilities.begin(), capabilities.end(),
-                     [&](const std::string& p) {
-                       return PrefixMatch(p, action);
-                     });
+  return std::any_of(
+      capabilities.begin(), capabilities.end(),
+      [&](const std::string& p) { return PrefixMatch(p, action); });
 }
 
 Json Grants::ToJson() const {
-  return Json{{"namespaces", namespaces}, {"min_stage", min_stage},
-              {"capabilities", capabilities}, {"find", find}, {"run", run}};
+  return Json{{"namespaces", namespaces},
+              {"min_stage", min_stage},
+              {"capabilities", capabilities},
+              {"find", find},
+              {"run", run}};
 }
 
 Result<Grants> Grants::FromJson(const Json& j) {
@@ -75,8 +75,8 @@ Result<Grants> Grants::FromJson(const Json& j) {
     if (!j["min_stage"].is_string() ||
         std::find(kStages.begin(), kStages.end(),
                   j["min_stage"].get<std::string>()) == kStages.end()) {
-      return InvalidArgument(StrCat("grants: min_stage must be one of ",
-                                    StrJoin(kStages, ", ")));
+      return InvalidArgument(
+          StrCat("grants: min_stage must be one of ", StrJoin(kStages, ", ")));
     }
     g.min_stage = j["min_stage"].get<std::string>();
   }
@@ -146,8 +146,8 @@ void Outbound::CancelAll() {
   cv_.notify_all();
 }
 
-void Session::Initialize(std::string protocol_version,
-                         Json client_capabilities, Json client_info) {
+void Session::Initialize(std::string protocol_version, Json client_capabilities,
+                         Json client_info) {
   std::lock_guard<std::mutex> lock(mu_);
   answered_ = true;
   protocol_version_ = std::move(protocol_version);
@@ -188,6 +188,26 @@ bool Session::CanElicit() const {
   if (it == client_capabilities_.end() || !it->is_object()) return false;
   // 2025-11-25: {"form": {}, "url": {}}; an empty object means form.
   return it->empty() || it->contains("form");
+}
+
+bool Session::CanSample() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = client_capabilities_.find("sampling");
+  return it != client_capabilities_.end() && it->is_object();
+}
+
+void Session::Subscribe(const std::string& uri, bool on) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (on) {
+    subscriptions_.insert(uri);
+  } else {
+    subscriptions_.erase(uri);
+  }
+}
+
+bool Session::Subscribed(const std::string& uri) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return subscriptions_.count(uri) != 0;
 }
 
 std::shared_ptr<std::atomic<bool>> Session::BeginRequest(const Json& id) {

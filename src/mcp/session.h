@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,8 +28,8 @@ struct Grants {
   std::vector<std::string> namespaces = {"*"};
   std::string min_stage = "draft";
   std::vector<std::string> capabilities = {"*"};
-  bool find = true;      // find_workflows, describe_workflow, resources
-  bool run = true;       // run_workflow, get_run, answer_run
+  bool find = true;  // find_workflows, describe_workflow, resources
+  bool run = true;   // run_workflow, get_run, answer_run
 
   bool AllowsNamespace(const std::string& workflow) const;
   bool AllowsCapability(const std::string& action) const;
@@ -86,6 +87,12 @@ class Session {
   Json client_info() const;
   // The client declared elicitation (form mode).
   bool CanElicit() const;
+  // The client declared sampling.
+  bool CanSample() const;
+
+  // resources/subscribe and /unsubscribe.
+  void Subscribe(const std::string& uri, bool on);
+  bool Subscribed(const std::string& uri) const;
 
   // logging/setLevel: the lowest level sent as notifications/message.
   void SetLogLevel(int level) { log_level_.store(level); }
@@ -119,6 +126,7 @@ class Session {
   Json client_info_ = Json::object();
   std::atomic<int> log_level_{3};  // warning
   std::map<std::string, std::shared_ptr<std::atomic<bool>>> in_flight_;
+  std::set<std::string> subscriptions_;
   Outbound outbound_;
   std::atomic<bool> closed_{false};
   std::atomic<int64_t> last_used_us_{0};

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "base/strings.h"
+#include "mcp/call_pool.h"
 #include "mcp/jsonrpc.h"
 
 namespace wfs::mcp {
@@ -20,8 +21,8 @@ class StdioChannel : public ClientChannel {
   explicit StdioChannel(int fd) : fd_(fd) {}
 
   Status Send(const Json& message) override {
-    std::string line = message.dump(-1, ' ', false,
-                                    Json::error_handler_t::replace);
+    std::string line =
+        message.dump(-1, ' ', false, Json::error_handler_t::replace);
     line += '\n';
     std::lock_guard<std::mutex> lock(mu_);
     if (broken_) return Unavailable("the client's input is closed");
@@ -31,8 +32,8 @@ class StdioChannel : public ClientChannel {
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         broken_ = true;
-        return Unavailable(StrCat("writing to the client failed: ",
-                                  std::strerror(errno)));
+        return Unavailable(
+            StrCat("writing to the client failed: ", std::strerror(errno)));
       }
       off += static_cast<size_t>(n);
     }
@@ -77,6 +78,7 @@ Status ServeStdio(Engine& engine, Session& session,
                   const StdioOptions& options) {
   StdioChannel channel(options.out_fd);
   Inflight inflight;
+  CallPool pool;
   inflight.set_limit(options.max_concurrent);
 
   auto handle = [&](std::string line) {
@@ -90,13 +92,19 @@ Status ServeStdio(Engine& engine, Session& session,
       engine.HandleParsed(session, p.message, &channel);
       return;
     }
-    inflight.Add();
-    std::thread([&engine, &session, &channel, &inflight,
-                 m = std::move(p.message)] {
-      Json reply = engine.HandleParsed(session, m, &channel);
+    if (!Engine::IsStreamingMethod(p.message.method)) {
+      // Quick requests (ping, lists, reads) are answered in order, here.
+      Json reply = engine.HandleParsed(session, p.message, &channel);
       if (!reply.is_null()) channel.Send(reply).IgnoreError();
-      inflight.Done();
-    }).detach();
+      return;
+    }
+    inflight.Add();
+    pool.Submit(
+        [&engine, &session, &channel, &inflight, m = std::move(p.message)] {
+          Json reply = engine.HandleParsed(session, m, &channel);
+          if (!reply.is_null()) channel.Send(reply).IgnoreError();
+          inflight.Done();
+        });
   };
 
   std::string buf;

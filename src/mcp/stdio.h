@@ -2,9 +2,10 @@
 // descriptors (the client's stdin and stdout for this process); logs go to
 // stderr, never to the message stream.
 //
-// Requests are handled on their own threads so that a tool waiting for an
-// elicitation answer does not block the answer itself, pings or
-// cancellations. Output lines are written whole, one at a time.
+// Tool calls are handled on their own threads (a CallPool) so that a tool
+// waiting for an elicitation answer does not block the answer itself, pings
+// or cancellations; quick requests are answered in order by the reading
+// thread. Output lines are written whole, one at a time.
 #ifndef WFSTORE_MCP_STDIO_H_
 #define WFSTORE_MCP_STDIO_H_
 
@@ -21,7 +22,7 @@ struct StdioOptions {
   int out_fd = 1;
   // A longer line is answered with a parse error and skipped.
   size_t max_line_bytes = 4 << 20;
-  // Requests handled at once; more wait to be read.
+  // Tool calls handled at once; more wait to be read.
   int max_concurrent = 64;
 };
 

@@ -23,9 +23,10 @@ const std::vector<std::string> kStages = {"draft",    "tested", "hardened",
 
 // A tool result whose text for the model is the structured content itself.
 Json ToolResult(const Json& structured, bool is_error = false) {
-  Json r = {{"content", Json::array({Json{{"type", "text"},
-                                          {"text", CanonicalJson(structured)}}})},
-            {"structuredContent", structured}};
+  Json r = {
+      {"content", Json::array({Json{{"type", "text"},
+                                    {"text", CanonicalJson(structured)}}})},
+      {"structuredContent", structured}};
   if (is_error) r["isError"] = true;
   return r;
 }
@@ -38,9 +39,10 @@ Json ToolError(const std::string& message, const Json& extra = nullptr) {
   if (extra.is_object()) {
     for (const auto& [k, v] : extra.items()) s[k] = v;
   }
-  return Json{{"content", Json::array({Json{{"type", "text"},
-                                            {"text", CanonicalJson(s)}}})},
-              {"isError", true}};
+  return Json{
+      {"content",
+       Json::array({Json{{"type", "text"}, {"text", CanonicalJson(s)}}})},
+      {"isError", true}};
 }
 
 Result<std::string> StringArg(const Json& args, const char* key,
@@ -75,22 +77,22 @@ Json StringSchema(const std::string& description) {
 }
 
 Json RunOutputSchema() {
-  return Json{
-      {"type", "object"},
-      {"properties",
-       {{"run_id", {{"type", "string"}}},
-        {"workflow", {{"type", "string"}}},
-        {"outcome",
-         {{"type", "string"},
-          {"enum", {"completed", "failed", "denied", "unanswered",
-                    "violation", "limit", "waiting"}}}},
-        {"outputs", {{"type", "object"}}},
-        {"error", {{"type", "string"}}},
-        {"rule", {{"type", "string"}}},
-        {"waiting", {{"type", "object"}}},
-        {"effects", {{"type", "array"}}},
-        {"undo", {{"type", "array"}}}}},
-      {"required", {"run_id", "workflow", "outcome"}}};
+  return Json{{"type", "object"},
+              {"properties",
+               {{"run_id", {{"type", "string"}}},
+                {"workflow", {{"type", "string"}}},
+                {"outcome",
+                 {{"type", "string"},
+                  {"enum",
+                   {"completed", "failed", "denied", "unanswered", "violation",
+                    "limit", "waiting"}}}},
+                {"outputs", {{"type", "object"}}},
+                {"error", {{"type", "string"}}},
+                {"rule", {{"type", "string"}}},
+                {"waiting", {{"type", "object"}}},
+                {"effects", {{"type", "array"}}},
+                {"undo", {{"type", "array"}}}}},
+              {"required", {"run_id", "workflow", "outcome"}}};
 }
 
 // Every capability a program and its sub-workflows use.
@@ -103,7 +105,8 @@ void CollectUses(const runtime::Program& p,
     const runtime::Program* cur = stack.back();
     stack.pop_back();
     if (!seen->insert(cur->content_id).second) continue;
-    for (const runtime::ActionSpec& a : cur->actions) uses->insert(a.effect_key);
+    for (const runtime::ActionSpec& a : cur->actions)
+      uses->insert(a.effect_key);
     for (const runtime::WorkflowCall& w : cur->workflow_calls) {
       runtime::ProgramPtr sub = resolver.Find(w.name, w.version);
       if (sub != nullptr) {
@@ -118,8 +121,9 @@ Json Annotations(const runtime::Program& p) {
   bool read_only = true, destructive = false, open_world = false;
   for (const runtime::ActionSpec& a : p.actions) {
     if (a.effect != lang::Effect::kRead) read_only = false;
-    if (a.effect == lang::Effect::kDelete || a.effect == lang::Effect::kUpdate ||
-        a.effect == lang::Effect::kSpend || a.effect == lang::Effect::kExec) {
+    if (a.effect == lang::Effect::kDelete ||
+        a.effect == lang::Effect::kUpdate || a.effect == lang::Effect::kSpend ||
+        a.effect == lang::Effect::kExec) {
       destructive = true;
     }
     if (a.connector != "fs" && a.connector != "git") open_world = true;
@@ -208,8 +212,9 @@ Result<std::unique_ptr<WorkflowTools>> WorkflowTools::Create(
     ToolsOptions options) {
   if (options.store == nullptr || options.journal == nullptr ||
       options.connectors == nullptr) {
-    return InvalidArgument("WorkflowTools needs a store, a journal and "
-                           "connectors");
+    return InvalidArgument(
+        "WorkflowTools needs a store, a journal and "
+        "connectors");
   }
   std::unique_ptr<WorkflowTools> t(new WorkflowTools(std::move(options)));
   WFS_RETURN_IF_ERROR(t->Refresh());
@@ -251,8 +256,8 @@ Status WorkflowTools::Refresh() {
 }
 
 std::string WorkflowTools::ScopeFor(const mcp::Message& m) const {
-  if (m.method == "resources/list" || m.method == "resources/read" ||
-      m.method == "resources/templates/list") {
+  if (StartsWith(m.method, "resources/") || StartsWith(m.method, "prompts/") ||
+      m.method == "completion/complete") {
     return "find";
   }
   if (m.method != "tools/call" || !m.params.is_object()) return "";
@@ -347,8 +352,10 @@ Result<std::vector<mcp::Tool>> WorkflowTools::ListTools(
               {"required", {"name"}},
               {"additionalProperties", false}},
          RunOutputSchema(),
-         Json{{"readOnlyHint", false}, {"destructiveHint", true},
-              {"idempotentHint", false}, {"openWorldHint", true}}});
+         Json{{"readOnlyHint", false},
+              {"destructiveHint", true},
+              {"idempotentHint", false},
+              {"openWorldHint", true}}});
     tools.push_back(
         {kGetRun, "Get a run",
          "The state of a run you started: running, waiting (for the person), "
@@ -369,8 +376,10 @@ Result<std::vector<mcp::Tool>> WorkflowTools::ListTools(
               {"required", {"run_id"}},
               {"additionalProperties", false}},
          RunOutputSchema(),
-         Json{{"readOnlyHint", false}, {"destructiveHint", true},
-              {"idempotentHint", false}, {"openWorldHint", true}}});
+         Json{{"readOnlyHint", false},
+              {"destructiveHint", true},
+              {"idempotentHint", false},
+              {"openWorldHint", true}}});
     std::vector<store::PackageInfo> stable;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -381,14 +390,14 @@ Result<std::vector<mcp::Tool>> WorkflowTools::ListTools(
           store::StageIndex(p.stage) < store::StageIndex(g.min_stage)) {
         continue;
       }
-      auto prog = options_.store->LoadProgram(p.name, p.version);
+      auto prog = LoadProgram(p);
       if (!prog.ok()) continue;
-      tools.push_back({p.name, p.name + "@" + p.version,
-                       StrCat((*prog)->summary, " (stable workflow ", p.name,
-                              "@", p.version,
-                              "; confirmations go to the person)"),
-                       runtime::InputSchema(**prog), RunOutputSchema(),
-                       Annotations(**prog)});
+      tools.push_back(
+          {p.name, p.name + "@" + p.version,
+           StrCat((*prog)->summary, " (stable workflow ", p.name, "@",
+                  p.version, "; confirmations go to the person)"),
+           runtime::InputSchema(**prog), RunOutputSchema(),
+           Annotations(**prog)});
     }
   }
   return tools;
@@ -401,8 +410,8 @@ Result<Json> WorkflowTools::CallTool(mcp::CallContext& ctx,
   bool find_tool = name == kFind || name == kDescribe;
   bool run_tool = name == kRun || name == kGetRun || name == kAnswerRun;
   if ((find_tool && !g.find) || (run_tool && !g.run)) {
-    return PermissionDenied(StrCat("agent ", Quote(ctx.principal().agent),
-                                   " may not use ", name));
+    return PermissionDenied(
+        StrCat("agent ", Quote(ctx.principal().agent), " may not use ", name));
   }
   if (name == kFind) return Find(ctx, args);
   if (name == kDescribe) return Describe(ctx, args);
@@ -440,9 +449,9 @@ Result<Json> WorkflowTools::CallTool(mcp::CallContext& ctx,
   return Run(ctx, name, version, args);
 }
 
-Result<store::PackageInfo> WorkflowTools::Visible(
-    const mcp::Principal& caller, const std::string& name,
-    const std::string& range) {
+Result<store::PackageInfo> WorkflowTools::Visible(const mcp::Principal& caller,
+                                                  const std::string& name,
+                                                  const std::string& range) {
   if (!caller.grants.AllowsNamespace(name)) {
     return NotFound(StrCat("no workflow ", Quote(name), " for agent ",
                            Quote(caller.agent)));
@@ -450,10 +459,10 @@ Result<store::PackageInfo> WorkflowTools::Visible(
   WFS_ASSIGN_OR_RETURN(store::PackageInfo p,
                        options_.store->Resolve(name, range));
   if (store::StageIndex(p.stage) < store::StageIndex(caller.grants.min_stage)) {
-    return PermissionDenied(StrCat(
-        name, "@", p.version, " is at stage ", p.stage, "; agent ",
-        Quote(caller.agent), " may run workflows from stage ",
-        caller.grants.min_stage, " on"));
+    return PermissionDenied(StrCat(name, "@", p.version, " is at stage ",
+                                   p.stage, "; agent ", Quote(caller.agent),
+                                   " may run workflows from stage ",
+                                   caller.grants.min_stage, " on"));
   }
   return p;
 }
@@ -490,8 +499,8 @@ Result<Json> WorkflowTools::Find(mcp::CallContext& ctx, const Json& args) {
   }
   q.limit = 5;
   if (args.contains("limit")) {
-    if (!args["limit"].is_number_integer() || args["limit"].get<int64_t>() < 1 ||
-        args["limit"].get<int64_t>() > 20) {
+    if (!args["limit"].is_number_integer() ||
+        args["limit"].get<int64_t>() < 1 || args["limit"].get<int64_t>() > 20) {
       return InvalidArgument("limit must be an integer from 1 to 20");
     }
     q.limit = static_cast<size_t>(args["limit"].get<int64_t>());
@@ -537,9 +546,9 @@ Result<Json> WorkflowTools::Find(mcp::CallContext& ctx, const Json& args) {
   }
   Json out = {{"query", query}, {"match", match}, {"results", results}};
   if (match) {
-    out["message"] = StrCat("best fit: ", kept.front().name, "@",
-                            kept.front().version,
-                            "; read its contract with describe_workflow");
+    out["message"] =
+        StrCat("best fit: ", kept.front().name, "@", kept.front().version,
+               "; read its contract with describe_workflow");
   } else {
     out["message"] =
         "no workflow fits this request; the candidates below are the nearest "
@@ -560,7 +569,7 @@ Result<Json> WorkflowTools::Describe(mcp::CallContext& ctx, const Json& args) {
   }
   auto p = options_.store->Resolve(name, range);
   if (!p.ok()) return ToolError(p.status().message());
-  auto prog = options_.store->LoadProgram(p->name, p->version);
+  auto prog = LoadProgram(*p);
   if (!prog.ok()) return ToolError(prog.status().message());
   auto report = options_.store->Report(p->name, p->version);
   if (!report.ok()) return ToolError(report.status().message());
@@ -608,10 +617,8 @@ Json WorkflowTools::RunToolResult(mcp::CallContext& ctx,
   Json person = nullptr;  // what only the person sees
   if (r.outcome == runtime::Outcome::kCompleted) {
     runtime::HandleTable handles;
-    std::string prefix = StrCat("h-", run_id.substr(run_id.size() > 6
-                                                        ? run_id.size() - 6
-                                                        : 0),
-                                "-");
+    std::string prefix = StrCat(
+        "h-", run_id.substr(run_id.size() > 6 ? run_id.size() - 6 : 0), "-");
     out["outputs"] = runtime::AgentView(program, r.outputs, &handles, prefix);
     if (!handles.empty()) {
       person = Json::object();
@@ -641,14 +648,13 @@ Json WorkflowTools::RunToolResult(mcp::CallContext& ctx,
   if (r.outcome == runtime::Outcome::kWaiting && !r.asked.empty()) {
     const runtime::Prompt& p = r.asked.back();
     out["waiting"] = {
-        {"kind", p.kind == runtime::Prompt::Kind::kConfirm ? "confirm"
-                                                           : "choose"},
+        {"kind",
+         p.kind == runtime::Prompt::Kind::kConfirm ? "confirm" : "choose"},
         {"for", "the person"},
-        {"how",
-         StrCat("the person answers with `wfstore approve ", run_id,
-                "` or `wfstore deny ", run_id,
-                "`, or through answer_run when the client supports "
-                "elicitation; poll with get_run")}};
+        {"how", StrCat("the person answers with `wfstore approve ", run_id,
+                       "` or `wfstore deny ", run_id,
+                       "`, or through answer_run when the client supports "
+                       "elicitation; poll with get_run")}};
   }
   bool failed = r.outcome != runtime::Outcome::kCompleted &&
                 r.outcome != runtime::Outcome::kWaiting;
@@ -667,6 +673,21 @@ Json WorkflowTools::RunToolResult(mcp::CallContext& ctx,
   return result;
 }
 
+Result<runtime::ProgramPtr> WorkflowTools::LoadProgram(
+    const store::PackageInfo& p) {
+  std::string key = StrCat(p.name, "@", p.version);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = programs_.find(key);
+    if (it != programs_.end()) return it->second;
+  }
+  WFS_ASSIGN_OR_RETURN(runtime::ProgramPtr prog,
+                       options_.store->LoadProgram(p.name, p.version));
+  std::lock_guard<std::mutex> lock(mu_);
+  programs_.emplace(key, prog);
+  return prog;
+}
+
 Result<Json> WorkflowTools::Run(mcp::CallContext& ctx, const std::string& name,
                                 const std::string& range, const Json& inputs) {
   const mcp::Principal& caller = ctx.principal();
@@ -676,10 +697,10 @@ Result<Json> WorkflowTools::Run(mcp::CallContext& ctx, const std::string& name,
     return ToolError(p.status().message());
   }
   if (p->yanked) {
-    return ToolError(StrCat(name, "@", p->version, " was yanked: ",
-                            p->yank_reason));
+    return ToolError(
+        StrCat(name, "@", p->version, " was yanked: ", p->yank_reason));
   }
-  auto prog = options_.store->LoadProgram(p->name, p->version);
+  auto prog = LoadProgram(*p);
   if (!prog.ok()) return ToolError(prog.status().message());
   const runtime::Program& program = **prog;
   // Arguments against the published schema, before anything is recorded.
@@ -699,8 +720,8 @@ Result<Json> WorkflowTools::Run(mcp::CallContext& ctx, const std::string& name,
   ctx.Progress(0, 1, StrCat("running ", name, "@", p->version));
   ElicitingApprover approver(ctx, options_.elicit_timeout);
   std::string run_id = "r-" + SecureRandomHex(8);
-  auto r = runner_->Start(program, inputs, options_.connector_config,
-                          &approver, caller.agent, run_id, uses);
+  auto r = runner_->Start(program, inputs, options_.connector_config, &approver,
+                          caller.agent, run_id, uses);
   if (!r.ok()) return ToolError(r.status().message());
   ctx.Progress(1, 1, runtime::OutcomeName(r->outcome));
   return RunToolResult(ctx, program, run_id, *r);
@@ -760,8 +781,7 @@ Result<Json> WorkflowTools::GetRun(mcp::CallContext& ctx, const Json& args) {
   return RunRecordResult(ctx, *rec);
 }
 
-Result<Json> WorkflowTools::AnswerRun(mcp::CallContext& ctx,
-                                      const Json& args) {
+Result<Json> WorkflowTools::AnswerRun(mcp::CallContext& ctx, const Json& args) {
   WFS_RETURN_IF_ERROR(OnlyKnown(args, {"run_id"}));
   WFS_ASSIGN_OR_RETURN(std::string id, StringArg(args, "run_id", true));
   auto rec = options_.journal->GetRun(id);
@@ -801,6 +821,16 @@ Result<std::vector<mcp::Resource>> WorkflowTools::ListResources(
   return out;
 }
 
+Result<std::vector<mcp::ResourceTemplate>> WorkflowTools::ListResourceTemplates(
+    const mcp::Principal& caller) {
+  (void)caller;
+  return std::vector<mcp::ResourceTemplate>{
+      {StrCat(kResourcePrefix, "{name}"), "workflow",
+       "A workflow's contract and rigor report",
+       "The latest version; append @VERSION to the name for another.",
+       "application/json"}};
+}
+
 Result<Json> WorkflowTools::ReadResource(const mcp::Principal& caller,
                                          const std::string& uri) {
   if (!StartsWith(uri, kResourcePrefix)) {
@@ -820,10 +850,9 @@ Result<Json> WorkflowTools::ReadResource(const mcp::Principal& caller,
   if (!p.ok()) return NotFound(StrCat("no resource ", Quote(uri)));
   WFS_ASSIGN_OR_RETURN(Json report,
                        options_.store->Report(p->name, p->version));
-  return Json{{"contents",
-               Json::array({Json{{"uri", uri},
-                                 {"mimeType", "application/json"},
-                                 {"text", PrettyJson(report)}}})}};
+  return Json{{"contents", Json::array({Json{{"uri", uri},
+                                             {"mimeType", "application/json"},
+                                             {"text", PrettyJson(report)}}})}};
 }
 
 }  // namespace wfs::server

@@ -30,8 +30,8 @@
 namespace wfs::server {
 
 struct ToolsOptions {
-  store::Store* store = nullptr;          // required
-  journal::Journal* journal = nullptr;    // required
+  store::Store* store = nullptr;                     // required
+  journal::Journal* journal = nullptr;               // required
   journal::ConnectorProvider* connectors = nullptr;  // required
   // The connector configuration every run records (see ConnectorProvider).
   Json connector_config = Json{{"kind", "sim-memory"}};
@@ -62,6 +62,8 @@ class WorkflowTools : public mcp::ToolProvider {
       const mcp::Principal& caller) override;
   Result<Json> ReadResource(const mcp::Principal& caller,
                             const std::string& uri) override;
+  Result<std::vector<mcp::ResourceTemplate>> ListResourceTemplates(
+      const mcp::Principal& caller) override;
   void SessionClosed(const std::string& session_id) override;
 
   // The scope a request needs ("find" or "run"), for the HTTP endpoint's
@@ -86,13 +88,13 @@ class WorkflowTools : public mcp::ToolProvider {
   Result<store::PackageInfo> Visible(const mcp::Principal& caller,
                                      const std::string& name,
                                      const std::string& range);
+  // The program of a published version, loaded (and verified) once.
+  Result<runtime::ProgramPtr> LoadProgram(const store::PackageInfo& p);
   // A run's result as the agent sees it (handles for untrusted and private
   // values, kept for the session) plus content for the person.
   Json RunToolResult(mcp::CallContext& ctx, const runtime::Program& program,
-                     const std::string& run_id,
-                     const runtime::RunResult& r);
-  Json RunRecordResult(mcp::CallContext& ctx,
-                       const journal::RunRecord& record);
+                     const std::string& run_id, const runtime::RunResult& r);
+  Json RunRecordResult(mcp::CallContext& ctx, const journal::RunRecord& record);
 
   ToolsOptions options_;
   SystemClock system_clock_;
@@ -102,6 +104,11 @@ class WorkflowTools : public mcp::ToolProvider {
   mutable std::mutex mu_;
   std::unique_ptr<discovery::SearchIndex> index_;
   std::vector<store::PackageInfo> stable_;  // offered as their own tools
+  // Programs by name@version: a published version never changes, and the
+  // store verified it (digest and signature) when it was first loaded.
+  // Whether a version may still be run (yanked, stage, grants) is checked
+  // on every call.
+  std::map<std::string, runtime::ProgramPtr> programs_;
   std::map<std::string, runtime::HandleTable> handles_;  // by session
 };
 

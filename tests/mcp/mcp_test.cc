@@ -48,14 +48,20 @@ class FakeTools : public ToolProvider {
       return Json{{"content", Json::array()}};
     }
     if (name == "ask") {
-      auto r = ctx.Elicit("approve?", {{"type", "object"}},
-                          std::chrono::seconds(5));
+      auto r =
+          ctx.Elicit("approve?", {{"type", "object"}}, std::chrono::seconds(5));
       if (!r.ok()) return r.status();
       return Json{{"content", Json::array()}, {"structuredContent", *r}};
     }
     if (name == "progress") {
       ctx.Progress(1, 2, "half");
       return Json{{"content", Json::array()}};
+    }
+    if (name == "sample") {
+      auto r = ctx.Sample({{"messages", Json::array()}, {"maxTokens", 10}},
+                          std::chrono::seconds(5));
+      if (!r.ok()) return r.status();
+      return Json{{"content", Json::array()}, {"structuredContent", *r}};
     }
     if (name == "echo") return Json{{"structuredContent", args}};
     return NotFound("unknown tool " + name);
@@ -75,16 +81,18 @@ Json Req(int id, const std::string& method, Json params = nullptr) {
 
 class EngineTest : public ::testing::Test {
  protected:
-  EngineTest() : engine_(EngineOptions{.page_size = 2}, &tools_),
-                 session_("s1", Principal{"agent", {}}) {}
+  EngineTest()
+      : engine_(EngineOptions{.page_size = 2}, &tools_),
+        session_("s1", Principal{"agent", {}}) {}
 
   Json Init(const std::string& version, Json caps = Json::object()) {
-    return engine_.Handle(session_,
-                          Req(1, "initialize",
-                              {{"protocolVersion", version},
-                               {"capabilities", caps},
-                               {"clientInfo", {{"name", "t"}, {"version", "1"}}}}),
-                          &channel_);
+    return engine_.Handle(
+        session_,
+        Req(1, "initialize",
+            {{"protocolVersion", version},
+             {"capabilities", caps},
+             {"clientInfo", {{"name", "t"}, {"version", "1"}}}}),
+        &channel_);
   }
 
   FakeTools tools_;
@@ -99,19 +107,22 @@ TEST(JsonRpcTest, RefusesMalformedMessages) {
   EXPECT_EQ(ParseMessageText("{\"id\":1,\"method\":\"x\"}").failure.message,
             "\"jsonrpc\" must be \"2.0\"");
   EXPECT_FALSE(
-      ParseMessageText("{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"x\"}").ok);
+      ParseMessageText("{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"x\"}")
+          .ok);
   EXPECT_FALSE(
       ParseMessageText("{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"x\"}").ok);
-  EXPECT_FALSE(ParseMessageText(
-                   "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":[1]}")
-                   .ok);
+  EXPECT_FALSE(
+      ParseMessageText(
+          "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":[1]}")
+          .ok);
   EXPECT_FALSE(ParseMessageText(
                    "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{},\"error\":{}}")
                    .ok);
   Parsed n = ParseMessageText("{\"jsonrpc\":\"2.0\",\"method\":\"n\"}");
   ASSERT_TRUE(n.ok);
   EXPECT_EQ(n.message.kind, Message::Kind::kNotification);
-  Parsed r = ParseMessageText("{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"result\":{}}");
+  Parsed r =
+      ParseMessageText("{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"result\":{}}");
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.message.kind, Message::Kind::kResult);
 }
@@ -143,18 +154,18 @@ TEST_F(EngineTest, GateRefusesRequestsBeforeInitialize) {
   Json r = engine_.Handle(session_, Req(2, "tools/list"), &channel_);
   EXPECT_EQ(r["error"]["code"], kInvalidRequest);
   // ping is allowed at any time.
-  EXPECT_TRUE(engine_.Handle(session_, Req(3, "ping"), &channel_)
-                  .contains("result"));
+  EXPECT_TRUE(
+      engine_.Handle(session_, Req(3, "ping"), &channel_).contains("result"));
 }
 
 TEST_F(EngineTest, UnknownMethodsAndNotifications) {
   Init("2025-11-25");
-  EXPECT_EQ(engine_.Handle(session_, Req(2, "nope/nope"), &channel_)["error"]
-                ["code"],
-            kMethodNotFound);
+  EXPECT_EQ(
+      engine_.Handle(session_, Req(2, "nope/nope"), &channel_)["error"]["code"],
+      kMethodNotFound);
   EXPECT_TRUE(engine_
-                  .Handle(session_, MakeNotification("notifications/whatever",
-                                                     nullptr),
+                  .Handle(session_,
+                          MakeNotification("notifications/whatever", nullptr),
                           &channel_)
                   .is_null());
 }
@@ -181,36 +192,35 @@ TEST_F(EngineTest, PaginatesToolsWithOpaqueCursors) {
 
 TEST_F(EngineTest, ToolErrorsAndArguments) {
   Init("2025-06-18");
-  Json r = engine_.Handle(session_,
-                          Req(2, "tools/call", {{"name", "missing"}}),
+  Json r = engine_.Handle(session_, Req(2, "tools/call", {{"name", "missing"}}),
                           &channel_);
   EXPECT_EQ(r["error"]["code"], kInvalidParams);
-  r = engine_.Handle(session_,
-                     Req(3, "tools/call",
-                         {{"name", "echo"}, {"arguments", Json::array()}}),
-                     &channel_);
+  r = engine_.Handle(
+      session_,
+      Req(3, "tools/call", {{"name", "echo"}, {"arguments", Json::array()}}),
+      &channel_);
   EXPECT_EQ(r["error"]["code"], kInvalidParams);
-  r = engine_.Handle(session_,
-                     Req(4, "tools/call",
-                         {{"name", "echo"}, {"arguments", {{"a", 1}}}}),
-                     &channel_);
+  r = engine_.Handle(
+      session_,
+      Req(4, "tools/call", {{"name", "echo"}, {"arguments", {{"a", 1}}}}),
+      &channel_);
   EXPECT_EQ(r["result"]["structuredContent"]["a"], 1);
 }
 
 TEST_F(EngineTest, ResourceNotFoundHasItsOwnCode) {
   Init("2025-06-18");
-  Json r = engine_.Handle(session_,
-                          Req(2, "resources/read", {{"uri", "x://y"}}),
-                          &channel_);
+  Json r = engine_.Handle(
+      session_, Req(2, "resources/read", {{"uri", "x://y"}}), &channel_);
   EXPECT_EQ(r["error"]["code"], kResourceNotFound);
 }
 
 TEST_F(EngineTest, ProgressGoesToTheChannelWhenAsked) {
   Init("2025-06-18");
-  engine_.Handle(session_,
-                 Req(2, "tools/call",
-                     {{"name", "progress"}, {"_meta", {{"progressToken", "p1"}}}}),
-                 &channel_);
+  engine_.Handle(
+      session_,
+      Req(2, "tools/call",
+          {{"name", "progress"}, {"_meta", {{"progressToken", "p1"}}}}),
+      &channel_);
   auto sent = channel_.Sent();
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0]["method"], "notifications/progress");
@@ -222,11 +232,11 @@ TEST_F(EngineTest, CancellationReachesTheRunningTool) {
   Init("2025-06-18");
   Json reply;
   std::thread t([&] {
-    reply = engine_.Handle(session_,
-                           Req(42, "tools/call", {{"name", "wait_cancel"}}),
-                           &channel_);
+    reply = engine_.Handle(
+        session_, Req(42, "tools/call", {{"name", "wait_cancel"}}), &channel_);
   });
-  while (!tools_.started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (!tools_.started)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   engine_.Handle(session_,
                  MakeNotification("notifications/cancelled",
                                   {{"requestId", 42}, {"reason", "user"}}),
@@ -270,15 +280,169 @@ TEST_F(EngineTest, NoElicitationWithoutTheCapability) {
 
 TEST_F(EngineTest, LoggingLevels) {
   Init("2025-06-18");
-  EXPECT_TRUE(engine_.Handle(session_, Req(2, "logging/setLevel",
-                                           {{"level", "debug"}}),
-                             &channel_)
+  EXPECT_TRUE(engine_
+                  .Handle(session_,
+                          Req(2, "logging/setLevel", {{"level", "debug"}}),
+                          &channel_)
                   .contains("result"));
   EXPECT_EQ(session_.log_level(), 0);
-  EXPECT_EQ(engine_.Handle(session_, Req(3, "logging/setLevel",
-                                         {{"level", "loud"}}),
-                           &channel_)["error"]["code"],
+  EXPECT_EQ(
+      engine_.Handle(session_, Req(3, "logging/setLevel", {{"level", "loud"}}),
+                     &channel_)["error"]["code"],
+      kInvalidParams);
+}
+
+TEST_F(EngineTest, SamplingRoundTrip) {
+  Init("2025-11-25", {{"sampling", Json::object()}});
+  Json reply;
+  std::thread t([&] {
+    reply = engine_.Handle(session_, Req(5, "tools/call", {{"name", "sample"}}),
+                           &channel_);
+  });
+  Json request;
+  for (int i = 0; i < 2000 && request.is_null(); ++i) {
+    for (const Json& m : channel_.Sent()) {
+      if (m.value("method", "") == "sampling/createMessage") request = m;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_FALSE(request.is_null());
+  EXPECT_EQ(request["params"]["maxTokens"], 10);
+  engine_.Handle(session_,
+                 MakeResult(request["id"],
+                            {{"role", "assistant"},
+                             {"content", {{"type", "text"}, {"text", "hi"}}},
+                             {"model", "m"}}),
+                 &channel_);
+  t.join();
+  EXPECT_EQ(reply["result"]["structuredContent"]["content"]["text"], "hi");
+}
+
+TEST_F(EngineTest, NoSamplingWithoutTheCapability) {
+  Init("2025-11-25", {{"elicitation", Json::object()}});
+  Json r = engine_.Handle(session_, Req(5, "tools/call", {{"name", "sample"}}),
+                          &channel_);
+  EXPECT_EQ(r["error"]["data"]["status"], "failed_precondition");
+  EXPECT_TRUE(channel_.Sent().empty());
+}
+
+TEST_F(EngineTest, OptionalFeaturesOnlyWhenTheProviderHasThem) {
+  Json init = Init("2025-11-25");
+  const Json& caps = init["result"]["capabilities"];
+  EXPECT_FALSE(caps.contains("prompts"));
+  EXPECT_FALSE(caps.contains("completions"));
+  EXPECT_EQ(caps["resources"]["subscribe"], false);
+  for (const char* method : {"prompts/list", "prompts/get",
+                             "completion/complete", "resources/subscribe"}) {
+    EXPECT_EQ(engine_.Handle(session_, Req(2, method, Json::object()),
+                             &channel_)["error"]["code"],
+              kMethodNotFound)
+        << method;
+  }
+  // Templates come from the provider: none here.
+  EXPECT_EQ(engine_.Handle(session_, Req(3, "resources/templates/list"),
+                           &channel_)["result"]["resourceTemplates"],
+            Json::array());
+}
+
+class FeatureTools : public FakeTools {
+ public:
+  ProviderFeatures Features() const override { return {true, true, true}; }
+  Status CheckSubscribable(const Principal&, const std::string& uri) override {
+    return uri == "test://a" ? Status::Ok() : NotFound("no resource " + uri);
+  }
+  Result<std::vector<Prompt>> ListPrompts(const Principal&) override {
+    return std::vector<Prompt>{{"greet", "", "Greets", {{"who", "", true}}}};
+  }
+  Result<Json> GetPrompt(const Principal&, const std::string& name,
+                         const Json& args) override {
+    if (name != "greet") return NotFound("no prompt " + name);
+    if (!args.contains("who")) return InvalidArgument("who is required");
+    return Json{
+        {"messages",
+         Json::array(
+             {{{"role", "user"},
+               {"content",
+                {{"type", "text"},
+                 {"text", "hello " + args["who"].get<std::string>()}}}}})}};
+  }
+  Result<std::vector<std::string>> Complete(const Principal&, const Json&,
+                                            const Json& argument) override {
+    std::vector<std::string> out;
+    for (int i = 0; i < 150; ++i) {
+      out.push_back(argument["value"].get<std::string>() + std::to_string(i));
+    }
+    return out;
+  }
+};
+
+TEST(EngineFeaturesTest, PromptsCompletionsAndSubscriptions) {
+  FeatureTools tools;
+  Engine engine(EngineOptions{}, &tools);
+  Session session("s", Principal{"agent", {}});
+  RecordingChannel channel;
+  Json init =
+      engine.Handle(session,
+                    Req(1, "initialize",
+                        {{"protocolVersion", "2025-11-25"},
+                         {"capabilities", Json::object()},
+                         {"clientInfo", {{"name", "t"}, {"version", "1"}}}}),
+                    &channel);
+  const Json& caps = init["result"]["capabilities"];
+  EXPECT_TRUE(caps.contains("prompts"));
+  EXPECT_TRUE(caps.contains("completions"));
+  EXPECT_EQ(caps["resources"]["subscribe"], true);
+
+  Json list = engine.Handle(session, Req(2, "prompts/list"), &channel);
+  EXPECT_EQ(list["result"]["prompts"][0]["name"], "greet");
+  EXPECT_EQ(list["result"]["prompts"][0]["arguments"][0]["required"], true);
+  Json got = engine.Handle(
+      session,
+      Req(3, "prompts/get", {{"name", "greet"}, {"arguments", {{"who", "x"}}}}),
+      &channel);
+  EXPECT_EQ(got["result"]["messages"][0]["content"]["text"], "hello x");
+  EXPECT_EQ(engine.Handle(session, Req(4, "prompts/get", {{"name", "nope"}}),
+                          &channel)["error"]["code"],
             kInvalidParams);
+  // Prompt arguments are strings.
+  EXPECT_EQ(engine.Handle(session,
+                          Req(5, "prompts/get",
+                              {{"name", "greet"}, {"arguments", {{"who", 1}}}}),
+                          &channel)["error"]["code"],
+            kInvalidParams);
+
+  Json c =
+      engine.Handle(session,
+                    Req(6, "completion/complete",
+                        {{"ref", {{"type", "ref/prompt"}, {"name", "greet"}}},
+                         {"argument", {{"name", "who"}, {"value", "a"}}}}),
+                    &channel);
+  EXPECT_EQ(c["result"]["completion"]["values"].size(), 100u);
+  EXPECT_EQ(c["result"]["completion"]["total"], 150);
+  EXPECT_EQ(c["result"]["completion"]["hasMore"], true);
+  EXPECT_EQ(engine.Handle(session,
+                          Req(7, "completion/complete",
+                              {{"ref", {{"type", "ref/prompt"}}}}),
+                          &channel)["error"]["code"],
+            kInvalidParams);
+
+  EXPECT_TRUE(engine
+                  .Handle(session,
+                          Req(8, "resources/subscribe", {{"uri", "test://a"}}),
+                          &channel)
+                  .contains("result"));
+  EXPECT_TRUE(session.Subscribed("test://a"));
+  EXPECT_EQ(engine.Handle(session,
+                          Req(9, "resources/subscribe", {{"uri", "test://b"}}),
+                          &channel)["error"]["code"],
+            kInvalidParams);
+  EXPECT_TRUE(
+      engine
+          .Handle(session,
+                  Req(10, "resources/unsubscribe", {{"uri", "test://a"}}),
+                  &channel)
+          .contains("result"));
+  EXPECT_FALSE(session.Subscribed("test://a"));
 }
 
 TEST(GrantsTest, NamespacesAndCapabilitiesMatchByPrefix) {

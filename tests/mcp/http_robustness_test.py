@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""Streamable HTTP robustness of `wfstore serve --http`: every bad request
+gets the right status and JSON-RPC error, and the server keeps serving (a
+ping on an established session succeeds after each case).
+
+Environment: WFSTORE (the binary). Exit status 1 when any check fails.
+"""
+
+import http.client
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+WFSTORE = os.environ["WFSTORE"]
+FAILS = []
+
+
+def check(name, ok, detail=""):
+    if ok:
+        print(f"ok   {name}")
+    else:
+        print(f"FAIL {name}" + (f": {detail}" if detail else ""))
+        FAILS.append(name)
+
+
+class Server:
+    def __init__(self, store):
+        self.proc = subprocess.Popen(
+            [WFSTORE, "serve", "--http", "127.0.0.1:0", "--store", store,
+             "--quiet"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        m = re.match(r"wfstore: serving MCP at (http://([^:/]+):(\d+)(/\S*))",
+                     line)
+        if not m:
+            self.proc.kill()
+            raise SystemExit(f"server did not start: {line!r} "
+                             f"{self.proc.stderr.read()}")
+        self.url, self.host, self.port, self.path = (
+            m.group(1), m.group(2), int(m.group(3)), m.group(4))
+
+    def stop(self):
+        self.proc.terminate()
+        return self.proc.wait(timeout=20)
+
+
+def request(srv, method, body=None, headers=None, path=None, raw=None):
+    """One request on a fresh connection; returns (status, headers, body)."""
+    conn = http.client.HTTPConnection(srv.host, srv.port, timeout=30)
+    h = {"Content-Type": "application/json",
+         "Accept": "application/json, text/event-stream"}
+    h.update(headers or {})
+    h = {k: v for k, v in h.items() if v is not None}
+    data = raw if raw is not None else (
+        json.dumps(body) if body is not None else None)
+    conn.request(method, path or srv.path, body=data, headers=h)
+    r = conn.getresponse()
+    payload = r.read()
+    conn.close()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, payload
+
+
+def rpc_body(payload, content_type):
+    """The JSON-RPC message in a JSON or SSE answer."""
+    text = payload.decode()
+    if content_type.startswith("text/event-stream"):
+        msgs = [json.loads(line[5:]) for line in text.splitlines()
+                if line.startswith("data:") and line[5:].strip()]
+        return msgs[-1] if msgs else None
+    return json.loads(text) if text else None
+
+
+def initialize(srv, token):
+    st, h, b = request(srv, "POST", {
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                   "clientInfo": {"name": "robustness", "version": "1"}}},
+        {"Authorization": f"Bearer {token}"})
+    sid = h.get("mcp-session-id")
+    if st == 200 and sid:
+        request(srv, "POST",
+                {"jsonrpc": "2.0", "method": "notifications/initialized"},
+                {"Authorization": f"Bearer {token}", "Mcp-Session-Id": sid,
+                 "MCP-Protocol-Version": "2025-11-25"})
+    return st, sid
+
+
+class Session:
+    def __init__(self, srv, token):
+        self.srv, self.token = srv, token
+        st, self.sid = initialize(srv, token)
+        check("initialize answers 200 with a session id",
+              st == 200 and self.sid, f"status {st}")
+        self.next_id = 100
+
+    def headers(self, **extra):
+        h = {"Authorization": f"Bearer {self.token}",
+             "Mcp-Session-Id": self.sid,
+             "MCP-Protocol-Version": "2025-11-25"}
+        h.update(extra)
+        return h
+
+    def call(self, method, params=None, **headers):
+        self.next_id += 1
+        body = {"jsonrpc": "2.0", "id": self.next_id, "method": method}
+        if params is not None:
+            body["params"] = params
+        st, h, b = request(self.srv, "POST", body, self.headers(**headers))
+        return st, h, rpc_body(b, h.get("content-type", "")) if b else None
+
+    def alive(self, after):
+        st, _, msg = self.call("ping")
+        check(f"still serving after {after}",
+              st == 200 and msg and msg.get("result") == {},
+              f"status {st}, {msg}")
+
+
+def slow_clients(srv, n):
+    """Connections that send half a request head, a byte at a time."""
+    socks = []
+    for _ in range(n):
+        s = socket.create_connection((srv.host, srv.port), timeout=30)
+        s.sendall(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        socks.append(s)
+    return socks
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        store = os.path.join(tmp, "store")
+        # A token without the run scope, made before the server starts.
+        os.makedirs(store)
+        out = subprocess.run(
+            [WFSTORE, "token", "create", "--agent", "x", "--grants",
+             '{"run": false}', "--store", store],
+            capture_output=True, text=True)
+        check("token create --grants '{\"run\": false}'",
+              out.returncode == 0 and out.stdout.strip(), out.stderr)
+        finder_token = out.stdout.strip()
+        srv = Server(store)
+        try:
+            run_cases(srv, store, finder_token)
+        finally:
+            rc = srv.stop()
+            check("server stops cleanly on SIGTERM", rc == 0, f"exit {rc}")
+    if FAILS:
+        print(f"{len(FAILS)} failure(s)")
+        sys.exit(1)
+    print("all passed")
+
+
+def run_cases(srv, store, finder_token):
+    token = open(os.path.join(store, "local.token")).read().strip()
+    slow = slow_clients(srv, 16)
+    slow_started = time.monotonic()
+    s = Session(srv, token)
+    s.alive("initialize")
+
+    # Protected Resource Metadata (RFC 9728).
+    st, h, b = request(srv, "GET", path="/.well-known/oauth-protected-resource")
+    meta = json.loads(b) if st == 200 else {}
+    check("protected resource metadata",
+          st == 200 and h.get("content-type", "").startswith(
+              "application/json") and meta.get("resource") == srv.url
+          and meta.get("bearer_methods_supported") == ["header"]
+          and "run" in meta.get("scopes_supported", []), f"{st} {b[:200]}")
+
+    # No token, a bad token: 401 pointing at the metadata.
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    for name, auth in (("no token", None),
+                       ("a bad token", "Bearer wfs_nope")):
+        st, h, b = request(srv, "POST", ping,
+                           {"Authorization": auth, "Mcp-Session-Id": s.sid})
+        www = h.get("www-authenticate", "")
+        check(f"{name}: 401 with WWW-Authenticate resource_metadata",
+              st == 401 and www.startswith("Bearer ") and
+              "resource_metadata=\"http://127.0.0.1:" in www and
+              "/.well-known/oauth-protected-resource\"" in www, f"{st} {www}")
+        s.alive(name)
+
+    # Oversized body: refused from its Content-Length, before it is read.
+    sock = socket.create_connection((srv.host, srv.port), timeout=30)
+    sock.sendall(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 b"Content-Type: application/json\r\n"
+                 b"Content-Length: 67108864\r\n\r\n" + b"{" * 1024)
+    head = sock.recv(4096).decode(errors="replace")
+    sock.close()
+    check("oversized body: 413", head.startswith("HTTP/1.1 413"), head[:80])
+    s.alive("an oversized body")
+
+    # Malformed JSON: 400 with a parse error.
+    st, h, b = request(srv, "POST", raw=b'{"jsonrpc": "2.0", "id": 1, "meth',
+                       headers=s.headers())
+    msg = json.loads(b) if b else {}
+    check("malformed JSON: 400 with -32700",
+          st == 400 and msg.get("error", {}).get("code") == -32700, f"{st} {b}")
+    s.alive("malformed JSON")
+
+    # A batch: refused (MCP has no batches since 2025-06-18).
+    st, h, b = request(srv, "POST", [ping, ping], s.headers())
+    msg = json.loads(b) if b else {}
+    check("batch: 400 with -32600",
+          st == 400 and msg.get("error", {}).get("code") == -32600, f"{st} {b}")
+    s.alive("a batch")
+
+    # Unknown method.
+    st, _, msg = s.call("tools/frobnicate")
+    check("unknown method: -32601",
+          st == 200 and msg.get("error", {}).get("code") == -32601,
+          f"{st} {msg}")
+    s.alive("an unknown method")
+
+    # Wrong protocol version header.
+    st, _, msg = s.call("ping", **{"MCP-Protocol-Version": "1999-01-01"})
+    check("unsupported MCP-Protocol-Version: 400",
+          st == 400 and msg.get("error", {}).get("code") == -32600,
+          f"{st} {msg}")
+    s.alive("a wrong protocol version")
+
+    # Content type and Accept.
+    st, _, _ = request(srv, "POST", raw=b"ping", headers={
+        **s.headers(), "Content-Type": "text/plain"})
+    check("Content-Type not JSON: 415", st == 415, str(st))
+    st, _, _ = request(srv, "POST", ping, {**s.headers(), "Accept": "text/html"})
+    check("Accept without JSON: 406", st == 406, str(st))
+    s.alive("bad Content-Type and Accept")
+
+    # Missing and unknown sessions.
+    st, _, b = request(srv, "POST", ping, {"Authorization": f"Bearer {token}"})
+    check("missing Mcp-Session-Id: 400", st == 400, f"{st} {b}")
+    st, _, b = request(srv, "POST", ping, s.headers(
+        **{"Mcp-Session-Id": "0123456789abcdef0123456789abcdef"}))
+    check("unknown session: 404", st == 404, f"{st} {b}")
+    s.alive("missing and unknown sessions")
+
+    # A session belongs to its caller: another agent's token cannot use it.
+    st, _, b = request(srv, "POST", ping, s.headers(
+        Authorization=f"Bearer {finder_token}"))
+    check("another agent's session: 404", st == 404, f"{st} {b}")
+
+    # Browser origins and DNS rebinding.
+    st, _, b = request(srv, "POST", ping,
+                       s.headers(Origin="http://evil.example.com"))
+    check("bad Origin: 403", st == 403, f"{st} {b}")
+    st, _, b = request(srv, "POST", ping,
+                       s.headers(Origin=f"http://localhost:{srv.port}"))
+    check("loopback Origin: 200", st == 200, f"{st} {b}")
+    st, _, b = request(srv, "POST", ping, s.headers(Host="evil.example.com"))
+    check("non-loopback Host (DNS rebinding): 403", st == 403, f"{st} {b}")
+    s.alive("bad origins and hosts")
+
+    # A token without the run scope: 403 insufficient_scope before the call;
+    # the find scope still works.
+    f = Session(srv, finder_token)
+    st, h, msg = f.call("tools/call", {"name": "run_workflow", "arguments": {
+        "name": "mail.delete_message", "arguments": {}}})
+    www = h.get("www-authenticate", "")
+    check("token without run scope: 403 insufficient_scope",
+          st == 403 and 'error="insufficient_scope"' in www and
+          'scope="run"' in www, f"{st} {www} {msg}")
+    st, h, msg = f.call("tools/call", {"name": "find_workflows",
+                                       "arguments": {"query": "delete mail"}})
+    check("the same token may find workflows",
+          st == 200 and "result" in (msg or {}) and
+          not msg["result"].get("isError"), f"{st} {msg}")
+    s.alive("an insufficient scope")
+
+    # DELETE ends the session.
+    st, _, _ = request(srv, "DELETE", headers=f.headers())
+    check("DELETE ends the session: 204", st == 204, str(st))
+    st, _, _ = f.call("ping")
+    check("the ended session is gone: 404", st == 404, str(st))
+    s.alive("DELETE")
+
+    # Slow clients: served around, then dropped at the header timeout.
+    closed = 0
+    for sock in slow:
+        remaining = max(0.5, 15 - (time.monotonic() - slow_started))
+        sock.settimeout(remaining)
+        try:
+            data = sock.recv(4096)
+            closed += 1 if data == b"" or data.startswith(b"HTTP/1.1 408") else 0
+        except (socket.timeout, ConnectionResetError):
+            closed += 0 if isinstance(sys.exc_info()[1], socket.timeout) else 1
+        sock.close()
+    check("slow clients are dropped at the header timeout",
+          closed == len(slow), f"{closed} of {len(slow)}")
+    s.alive("slow clients")
+
+
+if __name__ == "__main__":
+    main()
