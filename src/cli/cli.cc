@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/check.h"
+#include "cli/harden_cmd.h"
 #include "cli/run_cmd.h"
 #include "cli/runs_cmd.h"
 #include "cli/search_cmd.h"
@@ -35,6 +36,8 @@ int Main(int argc, char** argv) {
   AddSearchCommands(app, search);
   ServeFlags serve;
   AddServeCommands(app, serve);
+  HardenFlags harden;
+  AddHardenCommand(app, harden);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -57,6 +60,7 @@ int Main(int argc, char** argv) {
   if (int rc = RunStoreCommand(store); rc >= 0) return rc;
   if (int rc = RunSearchCommand(search); rc >= 0) return rc;
   if (int rc = RunServeCommand(serve); rc >= 0) return rc;
+  if (int rc = RunHardenCommand(harden); rc >= 0) return rc;
   return kExitUsage;
 }
 

@@ -964,6 +964,7 @@ class Interpreter {
     rec.result = resp->result;
     rec.args = std::move(args);
     if (!read && !resp->undo.is_null() && !a.undo.empty()) {
+      rec.undoable = true;
       undo_.push_back(UndoEntry{rec.seq, a.connector, resp->undo,
                                 ev.idempotency_key,
                                 f.conn_scopes[a.connector]});

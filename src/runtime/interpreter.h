@@ -179,6 +179,8 @@ struct CallRecord {
   std::string error;
   Json result;
   bool undone = false;
+  // The connector returned an undo record (a no-op change has none).
+  bool undoable = false;
   uint32_t line = 0;
   uint32_t col = 0;
 

@@ -8,6 +8,7 @@
 #include "base/json.h"
 #include "base/result.h"
 #include "sql/sqlite.h"
+#include "store/store.h"
 
 namespace wfs::store::internal {
 
@@ -20,10 +21,8 @@ inline constexpr char kYankType[] = "https://wfstore.dev/attestations/yank/v1";
 inline constexpr char kDeprecationType[] =
     "https://wfstore.dev/attestations/deprecation/v1";
 // Evidence produced outside the store and accepted by gates.
-inline constexpr char kHardeningType[] =
-    "https://wfstore.dev/attestations/hardening/v1";
-inline constexpr char kRolloutType[] =
-    "https://wfstore.dev/attestations/rollout/v1";
+inline constexpr const char* kHardeningType = kHardeningPredicate;
+inline constexpr const char* kRolloutType = kRolloutPredicate;
 
 // Lower-case or upper-case hex to bytes; "" for malformed input.
 inline std::string HexDecode(std::string_view hex) {

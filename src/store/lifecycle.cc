@@ -163,6 +163,23 @@ Result<Attestation> Store::CheckEvidence(const PackageInfo& info,
   return a;
 }
 
+Result<Attestation> Store::RecordEvidence(const std::string& name,
+                                          const std::string& version,
+                                          const std::string& predicate_type,
+                                          Json predicate,
+                                          const crypto::SecretKey& key) {
+  std::lock_guard lock(mu_);
+  WFS_ASSIGN_OR_RETURN(PackageInfo info, GetLocked(name, version));
+  WFS_ASSIGN_OR_RETURN(crypto::PublicKey known,
+                       GetKeyLocked(crypto::KeyIdHex(key.key_id())));
+  (void)known;
+  WFS_ASSIGN_OR_RETURN(Attestation a, Attest(info, "evidence", "",
+                                             predicate_type,
+                                             std::move(predicate), key));
+  WFS_RETURN_IF_ERROR(InsertAttestation(info, a));
+  return a;
+}
+
 Status Store::AddEvidence(const std::string& name, const std::string& version,
                           const std::string& envelope) {
   std::lock_guard lock(mu_);

@@ -39,6 +39,12 @@ inline constexpr const char* kStages[] = {"draft",    "tested", "hardened",
                                           "reviewed", "canary", "stable"};
 int StageIndex(const std::string& stage);  // -1 when unknown
 
+// Predicate types of evidence the gates accept.
+inline constexpr char kHardeningPredicate[] =
+    "https://wfstore.dev/attestations/hardening/v1";
+inline constexpr char kRolloutPredicate[] =
+    "https://wfstore.dev/attestations/rollout/v1";
+
 struct StoreOptions {
   std::string dir;  // holds store.db; created when absent
   const Clock* clock = nullptr;
@@ -155,6 +161,14 @@ class Store {
   // envelope whose statement's subject is the package.
   Status AddEvidence(const std::string& name, const std::string& version,
                      const std::string& envelope);
+  // Signs `predicate` as an in-toto statement of `predicate_type` about
+  // name@version with `key` (which the store must know) and records it as
+  // evidence, e.g. a passed hardening run (kHardeningPredicate).
+  Result<Attestation> RecordEvidence(const std::string& name,
+                                     const std::string& version,
+                                     const std::string& predicate_type,
+                                     Json predicate,
+                                     const crypto::SecretKey& key);
   // Hides name@version from new resolution (pinned callers still work) and
   // flags its dependents. `key` must be allowed in the namespace; the act is
   // recorded as a signed attestation.
