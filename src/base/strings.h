@@ -2,6 +2,7 @@
 #ifndef WFSTORE_BASE_STRINGS_H_
 #define WFSTORE_BASE_STRINGS_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,9 @@ std::string Quote(std::string_view s, size_t max_chars = 80);
 // Offset of the first byte that is not part of well-formed UTF-8 (no
 // overlongs, no surrogates), or std::string_view::npos when `s` is valid.
 size_t FindInvalidUtf8(std::string_view s);
+// Appends the UTF-8 encoding of code point `cp` (callers pass a Unicode
+// scalar value: at most 0x10FFFF, not a surrogate).
+void AppendUtf8(std::string& out, uint32_t cp);
 inline bool IsValidUtf8(std::string_view s) {
   return FindInvalidUtf8(s) == std::string_view::npos;
 }

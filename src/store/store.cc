@@ -892,7 +892,12 @@ Result<crypto::SecretKey> Store::StoreKey() {
   }
   std::string path = keys + "/store.key";
   auto existing = crypto::LoadSecretKeyFile(path, "");
-  if (existing.ok()) return *existing;
+  if (existing.ok()) {
+    // Known to the store, so what it signs (seeded packages, evidence)
+    // verifies.
+    WFS_RETURN_IF_ERROR(AddKey(existing->public_key(), "store"));
+    return *existing;
+  }
   if (existing.status().code() != Code::kNotFound) {
     return Status(existing.status().code(),
                   StrCat("the store's own key ", Quote(path),
@@ -903,6 +908,7 @@ Result<crypto::SecretKey> Store::StoreKey() {
       path, crypto::FormatSecretKeyUnencrypted(pair.secret_key), false));
   WFS_RETURN_IF_ERROR(
       crypto::WritePublicKeyFile(keys + "/store.pub", pair.public_key));
+  WFS_RETURN_IF_ERROR(AddKey(pair.public_key, "store"));
   return pair.secret_key;
 }
 

@@ -28,6 +28,15 @@ import json, sys
 assert json.load(open(sys.argv[1]))["stage"] == "hardened"
 PY
 
+# A store whose packages were published with a personal key: the store's
+# own key signs the evidence and is known to the store.
+expect_rc "keygen" 0 "$WFSTORE" keygen --out "$tmp/me" --store "$tmp/store2"
+expect_rc "publish" 0 "$WFSTORE" publish catalog/mail/delete_message.wf --key "$tmp/me.key" --store "$tmp/store2"
+expect_rc "harden records evidence" 0 "$WFSTORE" harden mail.delete_message --store "$tmp/store2"
+expect_grep "evidence recorded" "evidence recorded, signed by" "$tmp/out"
+expect_rc "tested" 0 "$WFSTORE" promote mail.delete_message@1.0.0 tested --key "$tmp/me.key" --store "$tmp/store2"
+expect_rc "hardened" 0 "$WFSTORE" promote mail.delete_message@1.0.0 hardened --key "$tmp/me.key" --store "$tmp/store2"
+
 # A weakened delete: the confirmation gone, so its tests fail.
 sed '/^    confirm /d' catalog/mail/delete_message.wf > "$tmp/delete.wf"
 expect_rc "a weakened workflow fails" 1 "$WFSTORE" harden "$tmp/delete.wf"
