@@ -2,7 +2,7 @@
 //
 // Connector config never holds a credential itself, only a reference:
 //   {"env": "WFS_IMAP_PASSWORD"}          an environment variable
-//   {"file": "/home/me/.wfstore/imap"}    a file of mode 0600 or stricter,
+//   {"file": "/etc/wfstore/secrets/imap"}    a file of mode 0600 or stricter,
 //                                         owned by the user; its content,
 //                                         one trailing newline removed
 // A Secret keeps the value out of every printable form: streaming, ToString

@@ -48,7 +48,7 @@ class FsBackend {
 class SimFs final : public FsBackend {
  public:
   SimFs() : world_(Json::object()), conn_(world_.Make("fs")) {
-    root_ = "/work/contract-root";
+    root_ = "/sim/contract-root";
   }
   void Populate(const std::vector<Seed>& files) override {
     Json list = Json::array();

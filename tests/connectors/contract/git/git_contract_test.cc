@@ -80,12 +80,12 @@ class GitBackend {
 class SimGit final : public GitBackend {
  public:
   SimGit() : world_(Json::object()) {
-    repo_ = "/work/repo";
+    repo_ = "/sim/repo";
     Json files = Json::array();
     for (const auto& [rel, content] : StartingFiles()) {
       files.push_back({{"path", repo_ + "/" + rel}, {"content", content}});
     }
-    files.push_back({{"path", "/work/other.txt"}, {"content", "outside"}});
+    files.push_back({{"path", "/sim/other.txt"}, {"content", "outside"}});
     EXPECT_TRUE(world_.Set("fs", "files", files).ok());
     EXPECT_TRUE(
         world_
