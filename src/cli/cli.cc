@@ -6,6 +6,7 @@
 
 #include "cli/check.h"
 #include "cli/harden_cmd.h"
+#include "cli/rollout_cmd.h"
 #include "cli/run_cmd.h"
 #include "cli/runs_cmd.h"
 #include "cli/search_cmd.h"
@@ -38,6 +39,8 @@ int Main(int argc, char** argv) {
   AddServeCommands(app, serve);
   HardenFlags harden;
   AddHardenCommand(app, harden);
+  RolloutFlags rollout;
+  AddRolloutCommands(app, rollout);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -61,6 +64,7 @@ int Main(int argc, char** argv) {
   if (int rc = RunSearchCommand(search); rc >= 0) return rc;
   if (int rc = RunServeCommand(serve); rc >= 0) return rc;
   if (int rc = RunHardenCommand(harden); rc >= 0) return rc;
+  if (int rc = RunRolloutCommand(rollout); rc >= 0) return rc;
   return kExitUsage;
 }
 

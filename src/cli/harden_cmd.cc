@@ -13,7 +13,10 @@
 #include "cli/common.h"
 #include "cli/store_cmd.h"
 #include "cli/workflows.h"
+#include "cli/store_dir.h"
 #include "harden/harden.h"
+#include "rollout/policy.h"
+#include "rollout/recertify.h"
 #include "testing/test_runner.h"
 
 namespace wfs::cli {
@@ -85,10 +88,12 @@ void AddHardenCommand(CLI::App& app, HardenFlags& flags) {
   cmd->add_option("--seed", flags.seed, "Seed for properties (default 1)");
   cmd->add_option("--cases", flags.cases, "Cases per property (default 200)");
   cmd->add_option("--min-coverage", flags.min_coverage,
-                  "Branch coverage needed, 0..1 (default 0.5)")
+                  "Branch coverage needed, 0..1 (default: the store's policy, "
+                  "else 0.5)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--min-mutation", flags.min_mutation,
-                  "Mutation score needed, 0..1 (default 0.5)")
+                  "Mutation score needed, 0..1 (default: the store's policy, "
+                  "else 0.5)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->footer(
       "Exit status: 0 when it passed, 1 when it did not, 2 for usage "
@@ -98,11 +103,25 @@ void AddHardenCommand(CLI::App& app, HardenFlags& flags) {
 
 int RunHardenCommand(const HardenFlags& flags) {
   if (flags.command == nullptr || !flags.command->parsed()) return -1;
-  harden::HardenOptions options;
-  options.seed = flags.seed;
-  options.property_cases = flags.cases;
-  options.min_branch_coverage = flags.min_coverage;
-  options.min_mutation_score = flags.min_mutation;
+  bool is_file = EndsWith(flags.target, ".wf") ||
+                 std::filesystem::exists(flags.target);
+  // Thresholds from the store's policy (STORE/policy.json), unless given.
+  rollout::HardenPolicy hp;
+  if (!is_file || !flags.store.empty()) {
+    auto dir = StoreDir(flags.store);
+    auto policy = dir.ok() ? rollout::LoadPolicy(*dir)
+                           : Result<rollout::Policy>(dir.status());
+    if (!policy.ok()) {
+      PrintError(policy.status().message());
+      return kExitUsage;
+    }
+    hp = policy->harden;
+  }
+  harden::HardenOptions options = rollout::HardenOptionsFor(hp);
+  if (flags.seed) options.seed = *flags.seed;
+  if (flags.cases) options.property_cases = *flags.cases;
+  if (flags.min_coverage) options.min_branch_coverage = *flags.min_coverage;
+  if (flags.min_mutation) options.min_mutation_score = *flags.min_mutation;
   bool tty = isatty(STDERR_FILENO) != 0 && !flags.json;
   options.progress = [tty](const std::string& phase, int done, int total) {
     if (!tty) return;
@@ -111,8 +130,6 @@ int RunHardenCommand(const HardenFlags& flags) {
     if (done == total) std::cerr << "\n";
   };
 
-  bool is_file = EndsWith(flags.target, ".wf") ||
-                 std::filesystem::exists(flags.target);
   Result<harden::HardenReport> report = Internal("unset");
   std::unique_ptr<store::Store> st;
   std::string name, version;
@@ -162,7 +179,9 @@ int RunHardenCommand(const HardenFlags& flags) {
     PrintError(report.status().message());
     return kExitFailure;
   }
-  Json evidence = report->ToJson(options);
+  Json evidence = st != nullptr ? rollout::HardeningEvidence(
+                                      *report, options, st->InterfacesDigest())
+                                : report->ToJson(options);
   std::string recorded;
   if (st != nullptr && report->passed && !flags.no_record) {
     auto key = flags.key.empty() ? st->StoreKey()

@@ -5,6 +5,7 @@
 #define WFSTORE_CLI_HARDEN_CMD_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace CLI {
@@ -20,10 +21,11 @@ struct HardenFlags {
   std::string passphrase_file;
   bool json = false;
   bool no_record = false;
-  uint64_t seed = 1;
-  int cases = 200;
-  double min_coverage = 0.5;
-  double min_mutation = 0.5;
+  // Unset: the store's policy (STORE/policy.json), else its defaults.
+  std::optional<uint64_t> seed;
+  std::optional<int> cases;
+  std::optional<double> min_coverage;
+  std::optional<double> min_mutation;
   CLI::App* command = nullptr;
 };
 

@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
@@ -20,6 +22,9 @@
 #include "mcp/engine.h"
 #include "mcp/http_endpoint.h"
 #include "mcp/stdio.h"
+#include "rollout/controller.h"
+#include "rollout/policy.h"
+#include "rollout/recertify.h"
 #include "server/conformance_fixture.h"
 #include "server/tokens.h"
 #include "server/workflow_tools.h"
@@ -89,8 +94,45 @@ struct Catalog {
   SystemClock clock;
   std::unique_ptr<sql::Db> demand_db;
   std::unique_ptr<discovery::DemandLog> demand;
+  std::unique_ptr<rollout::Controller> rollout;
+  std::optional<crypto::SecretKey> store_key;
   std::unique_ptr<server::WorkflowTools> tools;
+  // Recertifies, in the background, what changed since the last start.
+  std::thread recertifier;
+  ~Catalog() {
+    if (recertifier.joinable()) recertifier.join();
+  }
 };
+
+// Re-runs the hardening pipeline for workflows whose interfaces,
+// dependencies or policy changed since they were hardened (off the serving
+// path; the store is thread-safe).
+void StartRecertifier(const ServeFlags& flags, const std::string& dir,
+                      Catalog* c) {
+  if (flags.no_recertify || !c->store_key) return;
+  store::Store* st = c->store.get();
+  crypto::SecretKey key = *c->store_key;
+  bool quiet = flags.quiet;
+  c->recertifier = std::thread([st, key, dir, quiet] {
+    auto policy = rollout::LoadPolicy(dir);
+    if (!policy.ok()) {
+      std::cerr << "wfstore: recertification skipped: "
+                << policy.status().message() << "\n";
+      return;
+    }
+    auto results = rollout::Recertify(*st, *policy, {}, key);
+    if (!results.ok()) {
+      std::cerr << "wfstore: recertification failed: "
+                << results.status().message() << "\n";
+      return;
+    }
+    for (const rollout::RecertifyResult& r : *results) {
+      if (quiet && r.verdict != "demoted") continue;
+      std::cerr << "wfstore: recertify " << r.workflow << ": " << r.verdict
+                << (r.reason.empty() ? "" : " — " + r.reason) << "\n";
+    }
+  });
+}
 
 // Opens the store in `dir` (seeding a new, empty one with the starter
 // catalog unless --empty), its journal and the world file, and builds the
@@ -159,7 +201,26 @@ int OpenCatalog(const ServeFlags& flags, const std::string& dir, Catalog* c) {
     auto d = discovery::DemandLog::Open(c->demand_db.get(), &c->clock);
     if (d.ok()) c->demand = std::move(*d);
   }
+  auto key = c->store->StoreKey();
+  if (!key.ok()) {
+    PrintError(key.status().message());
+    return kExitFailure;
+  }
+  c->store_key = *key;
+  rollout::ControllerOptions ro;
+  ro.store = c->store.get();
+  ro.journal = c->journal.get();
+  ro.path = dir + "/rollout.db";
+  auto controller = rollout::Controller::Open(ro);
+  if (!controller.ok()) {
+    PrintError(controller.status().message());
+    return kExitFailure;
+  }
+  c->rollout = std::move(*controller);
   server::ToolsOptions to;
+  to.rollout = c->rollout.get();
+  to.rollout_key = &*c->store_key;
+  to.log = [](const std::string& m) { std::cerr << "wfstore: " << m << "\n"; };
   to.store = c->store.get();
   to.journal = c->journal.get();
   to.connectors = c->connectors.get();
@@ -171,6 +232,7 @@ int OpenCatalog(const ServeFlags& flags, const std::string& dir, Catalog* c) {
     return kExitFailure;
   }
   c->tools = std::move(*tools);
+  StartRecertifier(flags, dir, c);
   return kExitOk;
 }
 
@@ -447,6 +509,10 @@ void AddServeCommands(CLI::App& app, ServeFlags& flags) {
                   "HTTP: answer every POST with application/json (no SSE, "
                   "so no progress or elicitation)");
   serve->add_flag("--quiet", flags.quiet, "Fewer messages on stderr");
+  serve->add_flag("--no-recertify", flags.no_recertify,
+                  "Do not re-harden, at start, workflows whose interfaces, "
+                  "dependencies or policy changed (wfstore recertify does it "
+                  "by hand)");
   serve->add_option("--fixture", flags.fixture,
                     "Serve a test fixture instead of the catalog: "
                     "`conformance` (the tools, resources and prompts the MCP "

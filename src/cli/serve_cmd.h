@@ -25,6 +25,7 @@ struct ServeFlags {
   bool allow_remote = false;
   bool json_only = false;
   bool quiet = false;
+  bool no_recertify = false;
   std::string fixture;  // "conformance": the conformance suite's test tools
   // token
   std::string agent;

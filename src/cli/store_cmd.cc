@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 
@@ -16,8 +17,10 @@
 #include "base/strings.h"
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "cli/rollout_cmd.h"
 #include "cli/store_dir.h"
 #include "crypto/minisig.h"
+#include "rollout/policy.h"
 
 namespace wfs::cli {
 namespace {
@@ -232,8 +235,47 @@ int Promote(store::Store& st, const StoreFlags& f) {
   if (f.stage == "tested" && !f.json) {
     std::cerr << "running the tests and properties of " << f.ref << "...\n";
   }
+  std::optional<RolloutParts> rollout;
+  if (f.stage == "canary" || f.stage == "stable") {
+    auto parts = OpenRollout(st);
+    if (!parts.ok()) return Fail(parts.status());
+    rollout = std::move(*parts);
+  }
+  if (f.stage == "stable" && evidence.empty()) {
+    // A canary rolling out here: its figures are the evidence.
+    auto current = rollout->controller->Current(name);
+    if (current.ok() && current->canary == version &&
+        current->state == "active") {
+      auto store_key = st.StoreKey();
+      if (!store_key.ok()) return Fail(store_key.status());
+      auto certified = rollout->controller->Certify(name, version, *store_key);
+      if (!certified.ok()) return Fail(certified.status());
+    }
+  }
   auto a = st.Promote(name, version, f.stage, *key, evidence);
   if (!a.ok()) return Fail(a.status());
+  std::string rollout_line;
+  if (f.stage == "canary") {
+    auto policy = rollout::LoadPolicy(st.dir());
+    if (!policy.ok()) return Fail(policy.status());
+    auto r = rollout->controller->Start(name, version, policy->rollout);
+    if (!r.ok()) {
+      return Fail(Status(r.status().code(),
+                         StrCat(f.ref, " is canary, but its rollout did not "
+                                       "start: ",
+                                r.status().message())));
+    }
+    rollout_line = StrCat(
+        "  rolling out to ", static_cast<int>(r->policy.share * 100),
+        "% of calls",
+        r->stable.empty() ? std::string(" (no stable version yet)")
+                          : StrCat(", the rest to stable ", r->stable),
+        "; wfstore rollout status ", name);
+  }
+  if (f.stage == "stable") {
+    Status done = rollout->controller->MarkPromoted(name, version);
+    if (!done.ok()) return Fail(done);
+  }
   if (f.json) {
     PrintJson({{"name", name},
                {"version", version},
@@ -244,6 +286,7 @@ int Promote(store::Store& st, const StoreFlags& f) {
   }
   std::cout << f.ref << " is now " << f.stage << "; attestation signed by "
             << a->signer << "\n";
+  if (!rollout_line.empty()) std::cout << rollout_line << "\n";
   const Json& g = JsonObjectMember(a->predicate, "gate");
   if (f.stage == "tested") {
     std::cout << "  " << g.value("tests", 0) << " tests and "
@@ -392,6 +435,14 @@ void PrintReport(const Json& r) {
   std::cout << "Open problems: " << (r["flags"].empty() ? "none" : "") << "\n";
   for (const Json& w : r["flags"]) {
     std::cout << "  - " << w.get<std::string>() << "\n";
+  }
+  for (const Json& d : r["demotions"]) {
+    std::cout << "Demoted " << d["at"].get<std::string>() << " by "
+              << d["by"].get<std::string>() << " from "
+              << d["from"].get<std::string>() << " to "
+              << d["stage"].get<std::string>()
+              << (d["verified"].get<bool>() ? "" : " (does NOT verify)")
+              << ": " << d["reason"].get<std::string>() << "\n";
   }
 }
 

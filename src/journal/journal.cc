@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS runs (
   updated_us INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS runs_by_state ON runs(state, created_us);
+CREATE INDEX IF NOT EXISTS runs_by_workflow ON runs(workflow, created_us);
 CREATE TABLE IF NOT EXISTS events (
   run_id TEXT NOT NULL REFERENCES runs(run_id),
   seq INTEGER NOT NULL,
@@ -334,6 +335,29 @@ Result<std::vector<RunRecord>> Journal::ListRuns(const std::string& state,
   int i = 1;
   if (!state.empty()) st.Bind(i++, state);
   st.Bind(i, static_cast<int64_t>(limit));
+  std::vector<RunRecord> out;
+  while (true) {
+    WFS_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    WFS_ASSIGN_OR_RETURN(RunRecord r, ReadRun(st));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<std::vector<RunRecord>> Journal::FindRuns(const RunFilter& filter) {
+  std::lock_guard<std::mutex> l(reader_mu_);
+  std::string q = StrCat("SELECT ", kRunColumns,
+                         " FROM runs WHERE created_us >= ?",
+                         filter.workflow.empty() ? "" : " AND workflow = ?",
+                         filter.caller.empty() ? "" : " AND caller = ?",
+                         " ORDER BY created_us, run_id LIMIT ?");
+  WFS_ASSIGN_OR_RETURN(sql::Stmt st, reader_db_->Prepare(q));
+  int i = 1;
+  st.Bind(i++, filter.since_us);
+  if (!filter.workflow.empty()) st.Bind(i++, filter.workflow);
+  if (!filter.caller.empty()) st.Bind(i++, filter.caller);
+  st.Bind(i, static_cast<int64_t>(filter.limit));
   std::vector<RunRecord> out;
   while (true) {
     WFS_ASSIGN_OR_RETURN(bool row, st.Step());

@@ -96,6 +96,15 @@ class Journal {
   Result<RunRecord> GetRun(const std::string& run_id);
   // Newest first; `state` empty for all.
   Result<std::vector<RunRecord>> ListRuns(const std::string& state, int limit);
+  // Runs of one workflow (name@version) and/or one caller created at or
+  // after `since_us`, oldest first, at most `limit`; empty fields match all.
+  struct RunFilter {
+    std::string workflow;
+    std::string caller;
+    int64_t since_us = 0;
+    int limit = 1000000;
+  };
+  Result<std::vector<RunRecord>> FindRuns(const RunFilter& filter);
   Result<std::vector<EventRecord>> Events(const std::string& run_id);
 
   // Consistency of every run's events: sequence numbers contiguous from 1,

@@ -446,7 +446,8 @@ Result<Json> WorkflowTools::CallTool(mcp::CallContext& ctx,
     return NotFound(StrCat("unknown tool ", Quote(name),
                            " (tools/list shows the tools you may call)"));
   }
-  return Run(ctx, name, version, args);
+  static const std::string kAnyRelease;
+  return Run(ctx, name, version, args, &kAnyRelease);
 }
 
 Result<store::PackageInfo> WorkflowTools::Visible(const mcp::Principal& caller,
@@ -689,9 +690,25 @@ Result<runtime::ProgramPtr> WorkflowTools::LoadProgram(
 }
 
 Result<Json> WorkflowTools::Run(mcp::CallContext& ctx, const std::string& name,
-                                const std::string& range, const Json& inputs) {
+                                const std::string& range, const Json& inputs,
+                                const std::string* route_range) {
   const mcp::Principal& caller = ctx.principal();
-  auto p = Visible(caller, name, range);
+  std::string run_id = "r-" + SecureRandomHex(8);
+  std::string chosen = range;
+  if (options_.rollout != nullptr && caller.grants.AllowsNamespace(name)) {
+    // The run id is random: its first 32 bits are the draw.
+    double draw =
+        static_cast<double>(std::stoul(run_id.substr(2, 8), nullptr, 16)) /
+        4294967296.0;
+    bool may_canary = store::StageIndex(caller.grants.min_stage) <=
+                      store::StageIndex("canary");
+    auto routed = options_.rollout->Choose(
+        name, route_range != nullptr ? *route_range : range, caller.agent,
+        may_canary, draw);
+    if (!routed.ok()) return ToolError(routed.status().message());
+    if (routed->has_value()) chosen = **routed;
+  }
+  auto p = Visible(caller, name, chosen);
   if (!p.ok()) {
     if (p.status().code() == Code::kNotFound) return p.status();
     return ToolError(p.status().message());
@@ -719,12 +736,30 @@ Result<Json> WorkflowTools::Run(mcp::CallContext& ctx, const std::string& name,
   }
   ctx.Progress(0, 1, StrCat("running ", name, "@", p->version));
   ElicitingApprover approver(ctx, options_.elicit_timeout);
-  std::string run_id = "r-" + SecureRandomHex(8);
   auto r = runner_->Start(program, inputs, options_.connector_config, &approver,
                           caller.agent, run_id, uses);
   if (!r.ok()) return ToolError(r.status().message());
   ctx.Progress(1, 1, runtime::OutcomeName(r->outcome));
+  if (r->outcome != runtime::Outcome::kWaiting) AfterRun(name, p->version);
   return RunToolResult(ctx, program, run_id, *r);
+}
+
+void WorkflowTools::AfterRun(const std::string& name,
+                             const std::string& version) {
+  if (options_.rollout == nullptr || options_.rollout_key == nullptr) return;
+  auto rolled = options_.rollout->AfterRun(name, version, *options_.rollout_key);
+  if (!options_.log) return;
+  if (!rolled.ok()) {
+    options_.log(StrCat("rollout of ", name, "@", version,
+                        " could not be evaluated: ", rolled.status().message()));
+  } else if (rolled->has_value()) {
+    const rollout::Rollout& r = **rolled;
+    options_.log(StrCat("rolled back canary ", name, "@", r.canary,
+                        r.stable.empty() ? std::string()
+                                         : StrCat(" (calls go to ", r.stable,
+                                                  ")"),
+                        ": ", r.reason));
+  }
 }
 
 Json WorkflowTools::RunRecordResult(mcp::CallContext& ctx,
@@ -802,6 +837,12 @@ Result<Json> WorkflowTools::AnswerRun(mcp::CallContext& ctx, const Json& args) {
   if (!r.ok()) return ToolError(r.status().message());
   auto prog = runner_->LoadProgram(rec->content_id);
   if (!prog.ok()) return ToolError(prog.status().message());
+  if (r->outcome != runtime::Outcome::kWaiting) {
+    size_t at = rec->workflow.rfind('@');
+    if (at != std::string::npos) {
+      AfterRun(rec->workflow.substr(0, at), rec->workflow.substr(at + 1));
+    }
+  }
   return RunToolResult(ctx, **prog, id, *r);
 }
 

@@ -11,6 +11,7 @@
 #define WFSTORE_SERVER_WORKFLOW_TOOLS_H_
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,7 @@
 #include "journal/journal.h"
 #include "journal/runner.h"
 #include "mcp/engine.h"
+#include "rollout/controller.h"
 #include "runtime/agent_view.h"
 #include "store/store.h"
 
@@ -44,6 +46,13 @@ struct ToolsOptions {
   bool workflow_tools = true;
   runtime::ExecOptions exec;
   const Clock* clock = nullptr;
+  // Staged rollout: routes calls between a canary and stable and rolls a
+  // failing canary back, signing the demotion with `rollout_key`. Null: the
+  // store's resolution alone.
+  rollout::Controller* rollout = nullptr;
+  const crypto::SecretKey* rollout_key = nullptr;
+  // Operational messages (a canary rolled back); null: dropped.
+  std::function<void(const std::string&)> log;
 };
 
 class WorkflowTools : public mcp::ToolProvider {
@@ -78,8 +87,13 @@ class WorkflowTools : public mcp::ToolProvider {
 
   Result<Json> Find(mcp::CallContext& ctx, const Json& args);
   Result<Json> Describe(mcp::CallContext& ctx, const Json& args);
+  // `route_range`: the range the rollout may route within (the workflow
+  // tools pass "" while naming the stable version in `range`); null: range.
   Result<Json> Run(mcp::CallContext& ctx, const std::string& name,
-                   const std::string& range, const Json& inputs);
+                   const std::string& range, const Json& inputs,
+                   const std::string* route_range = nullptr);
+  // Lets the rollout judge a finished run of name@version.
+  void AfterRun(const std::string& name, const std::string& version);
   Result<Json> GetRun(mcp::CallContext& ctx, const Json& args);
   Result<Json> AnswerRun(mcp::CallContext& ctx, const Json& args);
 

@@ -20,6 +20,8 @@ inline constexpr char kReviewType[] =
 inline constexpr char kYankType[] = "https://wfstore.dev/attestations/yank/v1";
 inline constexpr char kDeprecationType[] =
     "https://wfstore.dev/attestations/deprecation/v1";
+inline constexpr char kDemotionType[] =
+    "https://wfstore.dev/attestations/demotion/v1";
 // Evidence produced outside the store and accepted by gates.
 inline constexpr const char* kHardeningType = kHardeningPredicate;
 inline constexpr const char* kRolloutType = kRolloutPredicate;

@@ -429,6 +429,65 @@ Result<Attestation> Store::Review(const std::string& name,
   return a;
 }
 
+Result<Attestation> Store::Demote(const std::string& name,
+                                  const std::string& version,
+                                  const std::string& stage,
+                                  const std::string& reason, Json details,
+                                  const crypto::SecretKey& key) {
+  std::lock_guard lock(mu_);
+  WFS_ASSIGN_OR_RETURN(PackageInfo info, GetLocked(name, version));
+  std::string ref = Ref(info);
+  int want = StageIndex(stage);
+  if (want < 0) return InvalidArgument(StrCat("unknown stage ", Quote(stage)));
+  if (want >= StageIndex(info.stage)) {
+    return FailedPrecondition(StrCat(ref, " is ", info.stage,
+                                     "; a demotion moves to an earlier stage"));
+  }
+  if (reason.empty()) return InvalidArgument("a demotion needs a reason");
+  std::string key_id = crypto::KeyIdHex(key.key_id());
+  auto own = crypto::LoadSecretKeyFile(options_.dir + "/keys/store.key", "");
+  if (!own.ok() || crypto::KeyIdHex(own->key_id()) != key_id) {
+    auto allowed = AllowedKey(NamespaceOf(name), key_id);
+    if (!allowed.ok() || !(*allowed == key.public_key())) {
+      return PermissionDenied(StrCat(
+          "key ", key_id, " may not demote ", ref, ": only the store's key ",
+          "and keys allowed in namespace ", Quote(NamespaceOf(name)), " may"));
+    }
+  }
+  internal::Txn txn(db_.get());
+  WFS_RETURN_IF_ERROR(txn.Begin());
+  Json predicate = {{"from", info.stage},
+                    {"stage", stage},
+                    {"reason", reason},
+                    {"details", std::move(details)}};
+  WFS_ASSIGN_OR_RETURN(Attestation a,
+                       Attest(info, "demotion", stage, internal::kDemotionType,
+                              predicate, key));
+  WFS_RETURN_IF_ERROR(InsertAttestation(info, a));
+  WFS_ASSIGN_OR_RETURN(
+      sql::Stmt * st,
+      db_->Cached("UPDATE packages SET stage = ? WHERE name = ? AND "
+                  "version = ? AND stage = ?"));
+  sql::ScopedReset st_reset(st);
+  st->Bind(1, stage).Bind(2, name).Bind(3, version).Bind(4, info.stage);
+  WFS_RETURN_IF_ERROR(st->Run());
+  if (db_->Changes() != 1) {
+    return Aborted(StrCat(ref, " changed stage meanwhile; try again"));
+  }
+  WFS_ASSIGN_OR_RETURN(
+      sql::Stmt * ins,
+      db_->Cached("INSERT OR IGNORE INTO flags(name, version, flag, "
+                  "created_us) VALUES(?, ?, ?, ?)"));
+  sql::ScopedReset ins_reset(ins);
+  ins->Bind(1, name)
+      .Bind(2, version)
+      .Bind(3, StrCat(kDemotedFlagPrefix, stage, ": ", reason))
+      .Bind(4, clock_->NowMicros());
+  WFS_RETURN_IF_ERROR(ins->Run());
+  WFS_RETURN_IF_ERROR(txn.Commit());
+  return a;
+}
+
 Status Store::Yank(const std::string& name, const std::string& version,
                    const std::string& reason, const crypto::SecretKey& key) {
   {
@@ -615,9 +674,13 @@ Result<std::vector<std::string>> Store::Recheck() {
     WFS_RETURN_IF_ERROR(txn.Begin());
     WFS_ASSIGN_OR_RETURN(
         sql::Stmt * del,
-        db_->Cached("DELETE FROM flags WHERE name = ? AND version = ?"));
+        db_->Cached("DELETE FROM flags WHERE name = ? AND version = ? AND "
+                    "substr(flag, 1, ?) != ?"));
     sql::ScopedReset del_reset(del);
-    del->Bind(1, info->name).Bind(2, info->version);
+    del->Bind(1, info->name)
+        .Bind(2, info->version)
+        .Bind(3, static_cast<int64_t>(sizeof(kDemotedFlagPrefix) - 1))
+        .Bind(4, kDemotedFlagPrefix);
     WFS_RETURN_IF_ERROR(del->Run());
     for (const std::string& flag : flags) {
       WFS_ASSIGN_OR_RETURN(

@@ -160,8 +160,17 @@ Result<Json> Store::Report(const std::string& name,
 
   Json reviews = Json::array();
   Json evidence = Json::array();
+  Json demotions = Json::array();
   for (const Attestation& a : atts) {
-    if (a.kind == "review") {
+    if (a.kind == "demotion") {
+      demotions.push_back({{"by", a.signer},
+                           {"at", FormatRfc3339(a.created_us)},
+                           {"from", StrMember(a.predicate, "from")},
+                           {"stage", a.stage},
+                           {"reason", StrMember(a.predicate, "reason")},
+                           {"details", JsonObjectMember(a.predicate, "details")},
+                           {"verified", a.verified}});
+    } else if (a.kind == "review") {
       reviews.push_back({{"by", a.signer},
                          {"at", FormatRfc3339(a.created_us)},
                          {"verdict", StrMember(a.predicate, "verdict")},
@@ -180,6 +189,7 @@ Result<Json> Store::Report(const std::string& name,
   r["reviews"] = reviews;
   r["required_reviews"] = options_.required_reviews;
   r["evidence"] = evidence;
+  r["demotions"] = demotions;
 
   Json warnings = Json::array();
   if (sp.ok()) {

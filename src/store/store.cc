@@ -724,6 +724,14 @@ Result<bool> InRange(const Semver& v, const std::string& range) {
 
 }  // namespace
 
+Result<bool> VersionInRange(const std::string& version,
+                            const std::string& range) {
+  WFS_ASSIGN_OR_RETURN(Semver v, ParseSemver(version));
+  auto exact = ParseSemver(range);
+  if (!range.empty() && exact.ok()) return *exact == v;
+  return InRange(v, range);
+}
+
 Result<PackageInfo> Store::Resolve(const std::string& name,
                                    const std::string& range) {
   std::lock_guard lock(mu_);

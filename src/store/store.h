@@ -45,6 +45,16 @@ inline constexpr char kHardeningPredicate[] =
 inline constexpr char kRolloutPredicate[] =
     "https://wfstore.dev/attestations/rollout/v1";
 
+// Flags that start with this prefix record a demotion (Store::Demote). A
+// re-check leaves them in place: only a new version clears them.
+inline constexpr char kDemotedFlagPrefix[] = "demoted to ";
+
+// Whether `version` satisfies `range` as Store::Resolve reads ranges: "" (any
+// release), "1.2.3" (exactly), "^1.2", "~1.2.3", "1", "1.2".
+// InvalidArgument for a malformed version or range.
+Result<bool> VersionInRange(const std::string& version,
+                            const std::string& range);
+
 struct StoreOptions {
   std::string dir;  // holds store.db; created when absent
   const Clock* clock = nullptr;
@@ -169,6 +179,17 @@ class Store {
                                      const std::string& predicate_type,
                                      Json predicate,
                                      const crypto::SecretKey& key);
+  // Moves name@version back to the earlier `stage` (e.g. a canary rolled
+  // back, or a hardened workflow that no longer passes), recording a signed
+  // attestation (kind "demotion", predicate {reason, details}) and a flag
+  // (kDemotedFlagPrefix) that keeps it from being promoted again: fixing it
+  // means publishing a new version. `key` must be allowed in the namespace
+  // or be the store's own key (demoting only ever lowers trust).
+  Result<Attestation> Demote(const std::string& name,
+                             const std::string& version,
+                             const std::string& stage,
+                             const std::string& reason, Json details,
+                             const crypto::SecretKey& key);
   // Hides name@version from new resolution (pinned callers still work) and
   // flags its dependents. `key` must be allowed in the namespace; the act is
   // recorded as a signed attestation.

@@ -1,0 +1,558 @@
+#include "rollout/controller.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "base/strings.h"
+
+namespace wfs::rollout {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS rollouts(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  canary TEXT NOT NULL,
+  stable TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  state TEXT NOT NULL,
+  started_us INTEGER NOT NULL,
+  ended_us INTEGER NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS rollouts_by_name ON rollouts(name, id);
+)sql";
+
+constexpr const char* kColumns =
+    "id, name, canary, stable, policy, state, started_us, ended_us, reason";
+
+std::string Percent(double rate) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", rate * 100);
+  return buf;
+}
+
+std::string Ms(double ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f ms", ms);
+  return buf;
+}
+
+// A rounded duration for people: "23h 59m", "4m 10s", "12s".
+std::string Human(int64_t us) {
+  int64_t s = us / 1000000;
+  if (s >= 86400) return StrCat(s / 86400, "d ", (s % 86400) / 3600, "h");
+  if (s >= 3600) return StrCat(s / 3600, "h ", (s % 3600) / 60, "m");
+  if (s >= 60) return StrCat(s / 60, "m ", s % 60, "s");
+  return StrCat(s, "s");
+}
+
+double Percentile(std::vector<double>& v, double q) {
+  if (v.empty()) return 0;
+  size_t k = static_cast<size_t>(std::ceil(q * v.size())) - 1;
+  k = std::min(k, v.size() - 1);
+  std::nth_element(v.begin(), v.begin() + k, v.end());
+  return v[k];
+}
+
+// The newest non-yanked stable version of `name` other than `except`.
+Result<std::string> StableVersion(store::Store* store, const std::string& name,
+                                  const std::string& except) {
+  WFS_ASSIGN_OR_RETURN(std::vector<store::PackageInfo> all, store->List());
+  for (const store::PackageInfo& p : all) {  // newest first per name
+    if (p.name == name && p.version != except && !p.yanked &&
+        p.stage == "stable") {
+      return p.version;
+    }
+  }
+  return std::string();
+}
+
+}  // namespace
+
+Json VersionMetrics::ToJson() const {
+  return {{"version", version},
+          {"runs", runs},
+          {"in_flight", in_flight},
+          {"completed", completed},
+          {"failures", failures},
+          {"violations_stopped", violations},
+          {"denials", denials},
+          {"unanswered", unanswered},
+          {"compensated", compensated},
+          {"failure_rate", Rate(failures)},
+          {"violation_rate", Rate(violations)},
+          {"compensation_rate", Rate(compensated)},
+          {"denial_rate", Rate(denials)},
+          {"latency_p50_ms", latency_p50_ms},
+          {"latency_p95_ms", latency_p95_ms}};
+}
+
+VersionMetrics Measure(const std::string& version,
+                       const std::vector<journal::RunRecord>& runs) {
+  VersionMetrics m;
+  m.version = version;
+  std::vector<double> latencies;
+  for (const journal::RunRecord& r : runs) {
+    if (r.state == "running" || r.state == "waiting") {
+      ++m.in_flight;
+      continue;
+    }
+    ++m.runs;
+    if (r.state == "completed") {
+      ++m.completed;
+      latencies.push_back((r.updated_us - r.created_us) / 1000.0);
+    } else if (r.state == "failed" || r.state == "limit") {
+      ++m.failures;
+    } else if (r.state == "violation") {
+      ++m.violations;
+    } else if (r.state == "denied") {
+      ++m.denials;
+    } else if (r.state == "unanswered") {
+      ++m.unanswered;
+    }
+    const Json& undo = JsonArrayMember(r.outcome, "undo");
+    if (!undo.empty()) ++m.compensated;
+  }
+  m.latency_p50_ms = Percentile(latencies, 0.5);
+  m.latency_p95_ms = Percentile(latencies, 0.95);
+  return m;
+}
+
+Json Rollout::ToJson() const {
+  Json j = {{"id", id},
+            {"name", name},
+            {"canary", canary},
+            {"stable", stable.empty() ? Json() : Json(stable)},
+            {"state", state},
+            {"started", FormatRfc3339(started_us)},
+            {"policy", policy.ToJson()}};
+  if (ended_us != 0) j["ended"] = FormatRfc3339(ended_us);
+  if (!reason.empty()) j["reason"] = reason;
+  return j;
+}
+
+Json Verdict::ToJson() const {
+  static const char* kKinds[] = {"collecting", "healthy", "roll back"};
+  return {{"verdict", kKinds[static_cast<int>(kind)]},
+          {"reasons", reasons},
+          {"soaked", soaked},
+          {"soak_left", Human(soak_left_us)}};
+}
+
+Controller::Controller(ControllerOptions options)
+    : options_(std::move(options)),
+      clock_(options_.clock ? options_.clock : &system_clock_) {}
+
+Controller::~Controller() = default;
+
+Result<std::unique_ptr<Controller>> Controller::Open(
+    const ControllerOptions& options) {
+  if (options.store == nullptr || options.journal == nullptr ||
+      options.path.empty()) {
+    return InvalidArgument(
+        "a rollout controller needs a store, a journal "
+        "and a database path");
+  }
+  std::unique_ptr<Controller> c(new Controller(options));
+  sql::Db::Options o;
+  WFS_ASSIGN_OR_RETURN(c->db_, sql::Db::Open(options.path, o));
+  WFS_RETURN_IF_ERROR(c->db_->Exec(kSchema));
+  return c;
+}
+
+Result<std::vector<Rollout>> Controller::QueryLocked(const std::string& where,
+                                                     const std::string& arg) {
+  WFS_ASSIGN_OR_RETURN(
+      sql::Stmt st,
+      db_->Prepare(StrCat("SELECT ", kColumns, " FROM rollouts ", where)));
+  if (!arg.empty()) st.Bind(1, arg);
+  std::vector<Rollout> out;
+  while (true) {
+    WFS_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    Rollout r;
+    r.id = st.Int(0);
+    r.name = st.Text(1);
+    r.canary = st.Text(2);
+    r.stable = st.Text(3);
+    auto pj = ParseJson(st.Text(4));
+    if (!pj.ok()) {
+      return DataLoss(
+          StrCat("rollout ", r.id, " of ", r.name,
+                 " has an unreadable policy: ", pj.status().message()));
+    }
+    WFS_ASSIGN_OR_RETURN(r.policy, ParseRolloutPolicy(*pj, RolloutPolicy{}));
+    r.state = st.Text(5);
+    r.started_us = st.Int(6);
+    r.ended_us = st.Int(7);
+    r.reason = st.Text(8);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Status Controller::RefreshLocked() {
+  WFS_ASSIGN_OR_RETURN(sql::Stmt * v, db_->Cached("PRAGMA data_version"));
+  sql::ScopedReset v_reset(v);
+  WFS_ASSIGN_OR_RETURN(bool row, v->Step());
+  int64_t version = row ? v->Int(0) : -1;
+  if (!dirty_ && version == data_version_) return Status::Ok();
+  WFS_ASSIGN_OR_RETURN(
+      std::vector<Rollout> all,
+      QueryLocked("WHERE id IN (SELECT max(id) FROM rollouts GROUP BY name)",
+                  ""));
+  latest_.clear();
+  for (Rollout& r : all) latest_[r.name] = std::move(r);
+  data_version_ = version;
+  dirty_ = false;
+  return Status::Ok();
+}
+
+Result<Rollout> Controller::Start(const std::string& name,
+                                  const std::string& version,
+                                  const RolloutPolicy& policy) {
+  WFS_ASSIGN_OR_RETURN(store::PackageInfo info,
+                       options_.store->Get(name, version));
+  std::string ref = StrCat(name, "@", version);
+  if (info.stage != "canary") {
+    return FailedPrecondition(
+        StrCat(ref, " is ", info.stage,
+               "; only a canary rolls out (wfstore promote ", ref, " canary)"));
+  }
+  if (info.yanked) return FailedPrecondition(StrCat(ref, " is yanked"));
+  WFS_ASSIGN_OR_RETURN(std::string stable,
+                       StableVersion(options_.store, name, version));
+  std::lock_guard lock(mu_);
+  WFS_RETURN_IF_ERROR(RefreshLocked());
+  auto it = latest_.find(name);
+  dirty_ = true;
+  if (it != latest_.end() && it->second.state == "active") {
+    if (it->second.canary != version) {
+      return FailedPrecondition(
+          StrCat(name, "@", it->second.canary,
+                 " is rolling out; roll it back (wfstore rollout stop ", name,
+                 ") or promote it to stable first"));
+    }
+    WFS_ASSIGN_OR_RETURN(
+        sql::Stmt st,
+        db_->Prepare("UPDATE rollouts SET policy = ? WHERE id = ?"));
+    st.Bind(1, CanonicalJson(policy.ToJson())).Bind(2, it->second.id);
+    WFS_RETURN_IF_ERROR(st.Run());
+    Rollout r = it->second;
+    r.policy = policy;
+    return r;
+  }
+  WFS_ASSIGN_OR_RETURN(
+      sql::Stmt st,
+      db_->Prepare("INSERT INTO rollouts(name, canary, stable, policy, state, "
+                   "started_us) VALUES(?, ?, ?, ?, 'active', ?)"));
+  Rollout r;
+  r.name = name;
+  r.canary = version;
+  r.stable = stable;
+  r.policy = policy;
+  r.state = "active";
+  r.started_us = clock_->NowMicros();
+  st.Bind(1, name)
+      .Bind(2, version)
+      .Bind(3, stable)
+      .Bind(4, CanonicalJson(policy.ToJson()))
+      .Bind(5, r.started_us);
+  WFS_RETURN_IF_ERROR(st.Run());
+  WFS_ASSIGN_OR_RETURN(sql::Stmt id,
+                       db_->Prepare("SELECT last_insert_rowid()"));
+  WFS_ASSIGN_OR_RETURN(bool row, id.Step());
+  if (row) r.id = id.Int(0);
+  return r;
+}
+
+Result<Rollout> Controller::Current(const std::string& name) {
+  std::lock_guard lock(mu_);
+  WFS_RETURN_IF_ERROR(RefreshLocked());
+  auto it = latest_.find(name);
+  if (it == latest_.end()) {
+    return NotFound(StrCat(name, " has never rolled out (wfstore promote ",
+                           name, "@VERSION canary starts a rollout)"));
+  }
+  return it->second;
+}
+
+Result<std::vector<Rollout>> Controller::History(const std::string& name) {
+  std::lock_guard lock(mu_);
+  return QueryLocked("WHERE name = ? ORDER BY id DESC", name);
+}
+
+Result<std::optional<std::string>> Controller::Choose(const std::string& name,
+                                                      const std::string& range,
+                                                      const std::string& agent,
+                                                      bool may_canary,
+                                                      double draw) {
+  Rollout r;
+  {
+    std::lock_guard lock(mu_);
+    WFS_RETURN_IF_ERROR(RefreshLocked());
+    auto it = latest_.find(name);
+    if (it == latest_.end()) return std::optional<std::string>();
+    r = it->second;
+  }
+  if (r.state == "promoted") return std::optional<std::string>();
+  bool stable_fits = false;
+  if (!r.stable.empty()) {
+    auto fits = store::VersionInRange(r.stable, range);
+    if (!fits.ok()) return fits.status();
+    stable_fits = *fits;
+  }
+  if (r.state == "rolled_back") {
+    if (stable_fits) return std::optional<std::string>(r.stable);
+    return std::optional<std::string>();
+  }
+  WFS_ASSIGN_OR_RETURN(bool canary_fits,
+                       store::VersionInRange(r.canary, range));
+  if (!canary_fits) return std::optional<std::string>();
+  bool named = std::find(r.policy.agents.begin(), r.policy.agents.end(),
+                         agent) != r.policy.agents.end();
+  if (may_canary && (named || draw < r.policy.share || !stable_fits)) {
+    return std::optional<std::string>(r.canary);
+  }
+  if (stable_fits) return std::optional<std::string>(r.stable);
+  return std::optional<std::string>();
+}
+
+Result<Verdict> Controller::Evaluate(const Rollout& r) {
+  WFS_RETURN_IF_ERROR(options_.journal->Flush());
+  Verdict v;
+  journal::Journal::RunFilter f;
+  f.workflow = StrCat(r.name, "@", r.canary);
+  f.since_us = r.started_us;
+  WFS_ASSIGN_OR_RETURN(std::vector<journal::RunRecord> canary,
+                       options_.journal->FindRuns(f));
+  v.canary = Measure(r.canary, canary);
+  if (!r.stable.empty()) {
+    f.workflow = StrCat(r.name, "@", r.stable);
+    WFS_ASSIGN_OR_RETURN(std::vector<journal::RunRecord> stable,
+                         options_.journal->FindRuns(f));
+    // Too little traffic on stable during the rollout: its whole history
+    // is the baseline.
+    if (static_cast<int>(stable.size()) < r.policy.min_runs) {
+      f.since_us = 0;
+      WFS_ASSIGN_OR_RETURN(stable, options_.journal->FindRuns(f));
+    }
+    v.stable = Measure(r.stable, stable);
+  }
+  int64_t age = clock_->NowMicros() - r.started_us;
+  v.soaked = age >= r.policy.soak_us;
+  v.soak_left_us = v.soaked ? 0 : r.policy.soak_us - age;
+  if (v.canary.runs < r.policy.min_runs) {
+    v.kind = Verdict::Kind::kCollecting;
+    return v;
+  }
+  const Margins& m = r.policy.margins;
+  struct Check {
+    const char* what;
+    int canary, stable;
+    double margin;
+  } checks[] = {
+      {"failure", v.canary.failures, v.stable.failures, m.failure},
+      {"violation", v.canary.violations, v.stable.violations, m.violation},
+      {"compensation", v.canary.compensated, v.stable.compensated,
+       m.compensation},
+      {"denial", v.canary.denials, v.stable.denials, m.denial},
+  };
+  for (const Check& c : checks) {
+    double cr = v.canary.Rate(c.canary), sr = v.stable.Rate(c.stable);
+    if (cr - sr > c.margin + 1e-12) {
+      v.reasons.push_back(
+          StrCat(c.what, " rate ", Percent(cr), " (", c.canary, " of ",
+                 v.canary.runs, " runs) vs ", Percent(sr), " on ",
+                 r.stable.empty() ? std::string("no stable version")
+                                  : StrCat("stable ", r.stable),
+                 ", over the margin of ", Percent(c.margin)));
+    }
+  }
+  if (m.latency_ratio > 0 && v.stable.completed > 0 && v.canary.completed > 0 &&
+      v.canary.latency_p95_ms > m.latency_ratio * v.stable.latency_p95_ms &&
+      v.canary.latency_p95_ms - v.stable.latency_p95_ms > m.latency_floor_ms) {
+    v.reasons.push_back(StrCat("p95 latency ", Ms(v.canary.latency_p95_ms),
+                               " vs ", Ms(v.stable.latency_p95_ms),
+                               " on stable, over ", m.latency_ratio, "x"));
+  }
+  v.kind =
+      v.reasons.empty() ? Verdict::Kind::kHealthy : Verdict::Kind::kRollBack;
+  return v;
+}
+
+Result<Rollout> Controller::RollBackLocked(const Rollout& r,
+                                           const std::string& reason,
+                                           const Json& details,
+                                           const crypto::SecretKey& key) {
+  dirty_ = true;
+  // Claim the rollback first: of two servers that both saw the canary
+  // fail, one demotes it.
+  WFS_ASSIGN_OR_RETURN(
+      sql::Stmt st,
+      db_->Prepare("UPDATE rollouts SET state = 'rolled_back', ended_us = ?, "
+                   "reason = ? WHERE id = ? AND state = 'active'"));
+  int64_t now = clock_->NowMicros();
+  st.Bind(1, now).Bind(2, reason).Bind(3, r.id);
+  WFS_RETURN_IF_ERROR(st.Run());
+  Rollout out = r;
+  out.state = "rolled_back";
+  out.ended_us = now;
+  out.reason = reason;
+  if (db_->Changes() != 1) return out;  // someone else rolled it back
+  auto info = options_.store->Get(r.name, r.canary);
+  if (info.ok() && info->stage == "canary") {
+    WFS_RETURN_IF_ERROR(options_.store
+                            ->Demote(r.name, r.canary, "reviewed",
+                                     StrCat("canary rolled back: ", reason),
+                                     details, key)
+                            .status());
+  }
+  return out;
+}
+
+Result<std::optional<Rollout>> Controller::AfterRun(
+    const std::string& name, const std::string& version,
+    const crypto::SecretKey& key) {
+  std::unique_lock lock(mu_);
+  WFS_RETURN_IF_ERROR(RefreshLocked());
+  auto it = latest_.find(name);
+  if (it == latest_.end() || it->second.state != "active" ||
+      it->second.canary != version) {
+    return std::optional<Rollout>();
+  }
+  Rollout r = it->second;
+  // Evaluate every tenth of the minimum runs (and every run from the
+  // minimum on, while the count is near it).
+  int every = std::max(1, r.policy.min_runs / 10);
+  int& since = runs_since_check_[r.id];
+  if (++since < every) return std::optional<Rollout>();
+  since = 0;
+  lock.unlock();
+  WFS_ASSIGN_OR_RETURN(Verdict v, Evaluate(r));
+  if (v.kind != Verdict::Kind::kRollBack) return std::optional<Rollout>();
+  lock.lock();
+  Json details = {{"rollout", r.ToJson()},
+                  {"canary", v.canary.ToJson()},
+                  {"stable", v.stable.ToJson()},
+                  {"reasons", v.reasons}};
+  WFS_ASSIGN_OR_RETURN(
+      Rollout rolled,
+      RollBackLocked(r, StrJoin(v.reasons, "; "), details, key));
+  return std::optional<Rollout>(rolled);
+}
+
+Result<Rollout> Controller::Stop(const std::string& name,
+                                 const std::string& reason,
+                                 const crypto::SecretKey& key) {
+  WFS_ASSIGN_OR_RETURN(Rollout r, Current(name));
+  if (r.state != "active") {
+    return FailedPrecondition(StrCat(name,
+                                     " has no active rollout (the last, of ",
+                                     r.canary, ", is ", r.state, ")"));
+  }
+  WFS_ASSIGN_OR_RETURN(Verdict v, Evaluate(r));
+  std::lock_guard lock(mu_);
+  Json details = {{"rollout", r.ToJson()},
+                  {"canary", v.canary.ToJson()},
+                  {"stable", v.stable.ToJson()},
+                  {"stopped_by_operator", true}};
+  return RollBackLocked(r, reason.empty() ? "stopped by the operator" : reason,
+                        details, key);
+}
+
+Result<store::Attestation> Controller::Certify(const std::string& name,
+                                               const std::string& version,
+                                               const crypto::SecretKey& key) {
+  WFS_ASSIGN_OR_RETURN(Rollout r, Current(name));
+  std::string ref = StrCat(name, "@", version);
+  if (r.canary != version || r.state != "active") {
+    return FailedPrecondition(StrCat(ref, " has no active rollout",
+                                     r.canary == version
+                                         ? StrCat(" (it was ", r.state, ")")
+                                         : std::string()));
+  }
+  WFS_ASSIGN_OR_RETURN(Verdict v, Evaluate(r));
+  std::vector<std::string> missing;
+  if (v.kind == Verdict::Kind::kCollecting) {
+    missing.push_back(StrCat("it has ", v.canary.runs, " of the ",
+                             r.policy.min_runs, " canary runs needed"));
+  }
+  if (v.kind == Verdict::Kind::kRollBack) {
+    missing.push_back(
+        StrCat("it is over its margins: ", StrJoin(v.reasons, "; ")));
+  }
+  if (!v.soaked) {
+    missing.push_back(StrCat("it has soaked ",
+                             Human(r.policy.soak_us - v.soak_left_us), " of ",
+                             FormatDurationUs(r.policy.soak_us), " (",
+                             Human(v.soak_left_us), " left)"));
+  }
+  if (!missing.empty()) {
+    return FailedPrecondition(
+        StrCat(ref, " cannot be stable yet: ", StrJoin(missing, "; "),
+               " (wfstore rollout status ", name, ")"));
+  }
+  Json predicate = {{"passed", true},
+                    {"rollout", r.ToJson()},
+                    {"canary", v.canary.ToJson()},
+                    {"stable", v.stable.ToJson()}};
+  return options_.store->RecordEvidence(name, version, store::kRolloutPredicate,
+                                        predicate, key);
+}
+
+Status Controller::MarkPromoted(const std::string& name,
+                                const std::string& version) {
+  std::lock_guard lock(mu_);
+  dirty_ = true;
+  WFS_ASSIGN_OR_RETURN(
+      sql::Stmt st,
+      db_->Prepare("UPDATE rollouts SET state = 'promoted', ended_us = ? "
+                   "WHERE name = ? AND canary = ? AND state = 'active'"));
+  st.Bind(1, clock_->NowMicros()).Bind(2, name).Bind(3, version);
+  return st.Run();
+}
+
+Result<Json> Controller::StatusReport(const std::string& name) {
+  WFS_ASSIGN_OR_RETURN(Rollout r, Current(name));
+  WFS_ASSIGN_OR_RETURN(Verdict v, Evaluate(r));
+  Json out = r.ToJson();
+  out["canary_figures"] = v.canary.ToJson();
+  if (!r.stable.empty()) out["stable_figures"] = v.stable.ToJson();
+  Json vj = v.ToJson();
+  if (r.state != "active") {
+    vj["verdict"] = r.state == "promoted" ? "promoted" : "rolled back";
+    vj["reasons"] = r.reason.empty() ? Json::array() : Json::array({r.reason});
+  }
+  out["verdict"] = vj;
+  std::string ref = StrCat(name, "@", r.canary);
+  if (r.state == "active") {
+    if (v.kind == Verdict::Kind::kCollecting) {
+      out["next"] = StrCat("collecting: ", v.canary.runs, " of ",
+                           r.policy.min_runs, " canary runs");
+    } else if (v.kind == Verdict::Kind::kRollBack) {
+      out["next"] = "over its margins: the next canary run rolls it back";
+    } else if (!v.soaked) {
+      out["next"] =
+          StrCat("healthy; soaking for ", Human(v.soak_left_us), " more");
+    } else {
+      out["next"] =
+          StrCat("healthy and soaked: wfstore promote ", ref, " stable");
+    }
+  } else if (r.state == "rolled_back") {
+    out["next"] = StrCat("calls go to ",
+                         r.stable.empty() ? std::string("no stable version")
+                                          : StrCat("stable ", r.stable),
+                         "; fix it and publish a new version");
+  }
+  WFS_ASSIGN_OR_RETURN(std::vector<Rollout> history, History(name));
+  Json h = Json::array();
+  for (const Rollout& x : history) {
+    if (x.id != r.id) h.push_back(x.ToJson());
+  }
+  out["earlier"] = h;
+  return out;
+}
+
+}  // namespace wfs::rollout

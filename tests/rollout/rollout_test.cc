@@ -1,0 +1,474 @@
+// Staged rollout through the MCP tools (run_workflow routes between canary
+// and stable; a failing canary is rolled back by the server on its own),
+// certification for `stable`, recertification and the readiness report.
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include "base/clock.h"
+#include "base/strings.h"
+#include "crypto/keys.h"
+#include "gtest/gtest.h"
+#include "journal/journal.h"
+#include "journal/runner.h"
+#include "mcp/engine.h"
+#include "mcp/jsonrpc.h"
+#include "mcp/session.h"
+#include "rollout/controller.h"
+#include "rollout/policy.h"
+#include "rollout/readiness.h"
+#include "rollout/recertify.h"
+#include "server/workflow_tools.h"
+#include "store/store.h"
+
+namespace wfs::rollout {
+namespace {
+
+// v1.0.0 always answers; v1.1.0 fails for n > 3 (six inputs in ten): the
+// injected failures a canary must be rolled back for; v1.2.0 is healthy.
+std::string Source(const std::string& version, bool failing) {
+  return StrCat(
+      R"(workflow shop.quote )", version, R"( {
+  summary "Quote a price for an item."
+  intent "quote a price"
+
+  input n: int "Item number."
+  output text: string reveal "The quote."
+
+  run {
+)",
+      failing ? "    if n > 3 {\n      fail \"no price for {n}\"\n    }\n" : "",
+      R"(    return { text: "price of {n}" }
+  }
+
+  test "quotes item one" {
+    call { n: 1 }
+    expect outcome == "completed"
+    expect output.text == "price of 1"
+  }
+}
+)");
+}
+
+class NoConnectors : public journal::ConnectorProvider {
+ public:
+  Result<std::unique_ptr<journal::ConnectorLease>> Open(const Json&) override {
+    class L : public journal::ConnectorLease {
+     public:
+      const connectors::ConnectorSet& set() const override { return set_; }
+      connectors::ConnectorSet set_;
+    };
+    return std::unique_ptr<journal::ConnectorLease>(new L);
+  }
+};
+
+class NullChannel : public mcp::ClientChannel {
+ public:
+  Status Send(const Json&) override { return Status::Ok(); }
+};
+
+class RolloutTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        std::filesystem::temp_directory_path() /
+        StrCat("wfs-rollout-", ::getpid(), "-",
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store::StoreOptions so;
+    so.dir = dir_.string();
+    so.clock = &clock_;
+    so.required_reviews = 1;
+    so.property_cases = 20;
+    store_ = store::Store::Open(so).value();
+    journal::JournalOptions jo;
+    jo.path = (dir_ / "runs.db").string();
+    jo.clock = &clock_;
+    journal_ = journal::Journal::Open(jo).value();
+    ControllerOptions co;
+    co.store = store_.get();
+    co.journal = journal_.get();
+    co.path = (dir_ / "rollout.db").string();
+    co.clock = &clock_;
+    controller_ = Controller::Open(co).value();
+    store_key_ = store_->StoreKey().value();
+    server::ToolsOptions to;
+    to.store = store_.get();
+    to.journal = journal_.get();
+    to.connectors = &connectors_;
+    to.rollout = controller_.get();
+    to.rollout_key = &*store_key_;
+    to.clock = &clock_;
+    to.workflow_tools = false;
+    to.log = [this](const std::string& m) {
+      std::lock_guard lock(log_mu_);
+      log_.push_back(m);
+    };
+    tools_ = server::WorkflowTools::Create(std::move(to)).value();
+    engine_ = std::make_unique<mcp::Engine>(mcp::EngineOptions{}, tools_.get());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Publishes shop.quote@version and promotes it through every gate up to
+  // `canary` (hardening evidence as a hardening lab would sign it).
+  void ToCanary(const std::string& version, bool failing) {
+    auto published = store_->Publish({{"quote.wf", Source(version, failing)}},
+                                     publisher_.secret_key);
+    ASSERT_TRUE(published.ok()) << published.status();
+    auto promote = [&](const std::string& stage) {
+      auto a =
+          store_->Promote("shop.quote", version, stage, publisher_.secret_key);
+      ASSERT_TRUE(a.ok()) << stage << ": " << a.status();
+    };
+    promote("tested");
+    ASSERT_TRUE(store_
+                    ->RecordEvidence("shop.quote", version,
+                                     store::kHardeningPredicate,
+                                     Json{{"passed", true}}, *store_key_)
+                    .ok());
+    promote("hardened");
+    ASSERT_TRUE(
+        store_->Review("shop.quote", version, reviewer_.secret_key, "ok").ok());
+    promote("reviewed");
+    promote("canary");
+  }
+
+  mcp::Session& SessionFor(const std::string& agent,
+                           const std::string& min_stage = "draft") {
+    auto it = sessions_.find(agent);
+    if (it != sessions_.end()) return *it->second;
+    mcp::Principal p{agent, {}};
+    p.grants.min_stage = min_stage;
+    auto s = std::make_unique<mcp::Session>("s-" + agent, p);
+    engine_->Handle(
+        *s,
+        mcp::MakeRequest(1, "initialize",
+                         {{"protocolVersion", "2025-06-18"},
+                          {"capabilities", Json::object()},
+                          {"clientInfo", {{"name", "t"}, {"version", "1"}}}}),
+        &channel_);
+    return *sessions_.emplace(agent, std::move(s)).first->second;
+  }
+
+  // Calls run_workflow shop.quote as `agent`; returns the version that ran
+  // ("" when the call was refused) and whether it completed.
+  std::pair<std::string, bool> Call(const std::string& agent, int n,
+                                    const std::string& min_stage = "draft") {
+    mcp::Session& s = SessionFor(agent, min_stage);
+    Json r = engine_->Handle(
+        s,
+        mcp::MakeRequest(
+            ++id_, "tools/call",
+            {{"name", "run_workflow"},
+             {"arguments",
+              {{"name", "shop.quote"}, {"arguments", {{"n", n}}}}}}),
+        &channel_);
+    EXPECT_TRUE(r.contains("result")) << r.dump();
+    std::string run_id = RunIdOf(r);
+    auto run = journal_->GetRun(run_id);
+    if (run_id.empty() || !run.ok() || run->caller != agent) return {"", false};
+    std::string wf = run->workflow;
+    return {wf.substr(wf.rfind('@') + 1), run->state == "completed"};
+  }
+
+  // The run id in a tools/call answer (structured, or the JSON text of a
+  // failed run).
+  static std::string RunIdOf(const Json& reply) {
+    const Json& result = JsonObjectMember(reply, "result");
+    Json body = JsonObjectMember(result, "structuredContent");
+    if (body.empty()) {
+      const Json& content = JsonArrayMember(result, "content");
+      if (!content.empty() && content[0].contains("text")) {
+        body = ParseJson(content[0]["text"].get<std::string>())
+                   .value_or(Json::object());
+      }
+    }
+    return body.is_object() ? body.value("run_id", "") : "";
+  }
+
+  std::filesystem::path dir_;
+  FakeClock clock_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<journal::Journal> journal_;
+  std::unique_ptr<Controller> controller_;
+  std::optional<crypto::SecretKey> store_key_;
+  crypto::KeyPair publisher_ = crypto::GenerateKeyPair();
+  crypto::KeyPair reviewer_ = crypto::GenerateKeyPair();
+  NoConnectors connectors_;
+  NullChannel channel_;
+  std::unique_ptr<server::WorkflowTools> tools_;
+  std::unique_ptr<mcp::Engine> engine_;
+  std::map<std::string, std::unique_ptr<mcp::Session>> sessions_;
+  int64_t id_ = 100;
+  std::mutex log_mu_;
+  std::vector<std::string> log_;
+};
+
+RolloutPolicy Quick(double share, int min_runs, const std::string& soak) {
+  RolloutPolicy p;
+  p.share = share;
+  p.min_runs = min_runs;
+  p.soak_us = ParseDuration(soak).value();
+  return p;
+}
+
+TEST_F(RolloutTest, FirstReleaseNeedsItsRunsAndItsSoakBeforeStable) {
+  ToCanary("1.0.0", false);
+  ASSERT_TRUE(
+      controller_->Start("shop.quote", "1.0.0", Quick(0.1, 10, "2h")).ok());
+  // Without a stable version, every call may run the canary.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(Call("a", i).first, "1.0.0");
+  auto early = controller_->Certify("shop.quote", "1.0.0", *store_key_);
+  ASSERT_FALSE(early.ok());
+  EXPECT_NE(early.status().message().find("5 of the 10 canary runs"),
+            std::string::npos)
+      << early.status();
+  EXPECT_NE(early.status().message().find("(2h 0m left)"), std::string::npos)
+      << early.status();
+  for (int i = 0; i < 5; ++i) Call("a", i);
+  auto unsoaked = controller_->Certify("shop.quote", "1.0.0", *store_key_);
+  ASSERT_FALSE(unsoaked.ok());
+  EXPECT_EQ(unsoaked.status().message().find("canary runs"), std::string::npos);
+  // The stable gate refuses without rollout evidence.
+  EXPECT_FALSE(
+      store_->Promote("shop.quote", "1.0.0", "stable", publisher_.secret_key)
+          .ok());
+  clock_.Advance(ParseDuration("2h").value());
+  auto certified = controller_->Certify("shop.quote", "1.0.0", *store_key_);
+  ASSERT_TRUE(certified.ok()) << certified.status();
+  EXPECT_EQ(certified->predicate["canary"]["runs"], 10);
+  ASSERT_TRUE(
+      store_->Promote("shop.quote", "1.0.0", "stable", publisher_.secret_key)
+          .ok());
+  ASSERT_TRUE(controller_->MarkPromoted("shop.quote", "1.0.0").ok());
+  EXPECT_EQ(controller_->Current("shop.quote")->state, "promoted");
+}
+
+TEST_F(RolloutTest, CanaryWithInjectedFailuresRollsBackOnItsOwn) {
+  ToCanary("1.0.0", false);
+  ASSERT_TRUE(controller_->Start("shop.quote", "1.0.0", Quick(1, 5, "0")).ok());
+  for (int i = 0; i < 5; ++i) Call("a", i % 4);
+  ASSERT_TRUE(controller_->Certify("shop.quote", "1.0.0", *store_key_).ok());
+  ASSERT_TRUE(
+      store_->Promote("shop.quote", "1.0.0", "stable", publisher_.secret_key)
+          .ok());
+  ASSERT_TRUE(controller_->MarkPromoted("shop.quote", "1.0.0").ok());
+  // Stable's own baseline.
+  for (int i = 0; i < 30; ++i) EXPECT_EQ(Call("a", i % 10).first, "1.0.0");
+
+  ToCanary("1.1.0", true);
+  ASSERT_TRUE(
+      controller_->Start("shop.quote", "1.1.0", Quick(0.5, 20, "1h")).ok());
+  std::map<std::string, int> before, after;
+  bool rolled_back = false;
+  for (int i = 0; i < 400; ++i) {
+    auto [version, ok] = Call("a", i % 10);
+    ASSERT_FALSE(version.empty());
+    (rolled_back ? after : before)[version]++;
+    if (!rolled_back &&
+        controller_->Current("shop.quote")->state == "rolled_back") {
+      rolled_back = true;
+    }
+  }
+  ASSERT_TRUE(rolled_back) << "canary calls: " << before["1.1.0"];
+  // Both versions took calls while it rolled out, near the share.
+  EXPECT_GE(before["1.1.0"], 20);
+  EXPECT_GE(before["1.0.0"], 5);
+  // Afterwards every call goes to stable.
+  EXPECT_EQ(after["1.1.0"], 0);
+  EXPECT_GT(after["1.0.0"], 100);
+
+  Rollout r = controller_->Current("shop.quote").value();
+  EXPECT_NE(r.reason.find("failure rate"), std::string::npos) << r.reason;
+  auto info = store_->Get("shop.quote", "1.1.0").value();
+  EXPECT_EQ(info.stage, "reviewed");
+  ASSERT_FALSE(info.flags.empty());
+  EXPECT_NE(info.flags[0].find("canary rolled back"), std::string::npos);
+  // The event is a signed attestation in the version's report, with the
+  // figures it was judged on; the version cannot be promoted again.
+  Json report = store_->Report("shop.quote", "1.1.0").value();
+  ASSERT_EQ(report["demotions"].size(), 1u);
+  EXPECT_TRUE(report["demotions"][0]["verified"].get<bool>());
+  EXPECT_EQ(report["demotions"][0]["stage"], "reviewed");
+  // Judged on at least its minimum runs, over the failure margin.
+  const Json& judged = report["demotions"][0]["details"]["canary"];
+  EXPECT_GE(judged["runs"].get<int>(), 20);
+  EXPECT_GT(judged["failure_rate"].get<double>(), 0.05);
+  EXPECT_EQ(report["grade"], "F");
+  EXPECT_FALSE(
+      store_->Promote("shop.quote", "1.1.0", "canary", publisher_.secret_key)
+          .ok());
+  // A re-check (an interface change elsewhere) keeps the demotion.
+  ASSERT_TRUE(store_->Recheck().ok());
+  EXPECT_EQ(store_->Get("shop.quote", "1.1.0")->flags.size(), 1u);
+  {
+    std::lock_guard lock(log_mu_);
+    ASSERT_FALSE(log_.empty());
+    EXPECT_NE(log_.back().find("rolled back canary shop.quote@1.1.0"),
+              std::string::npos);
+  }
+  Json status = controller_->StatusReport("shop.quote").value();
+  EXPECT_EQ(status["verdict"]["verdict"], "rolled back");
+  EXPECT_GE(status["canary_figures"]["failures"].get<int>(),
+            judged["failures"].get<int>());
+}
+
+TEST_F(RolloutTest, NamedAgentsShareAndStableOnlyCallers) {
+  ToCanary("1.0.0", false);
+  ASSERT_TRUE(controller_->Start("shop.quote", "1.0.0", Quick(1, 1, "0")).ok());
+  Call("a", 1);
+  clock_.Advance(1000000);  // the run happened while it was canary
+  ASSERT_TRUE(controller_->Certify("shop.quote", "1.0.0", *store_key_).ok());
+  ASSERT_TRUE(
+      store_->Promote("shop.quote", "1.0.0", "stable", publisher_.secret_key)
+          .ok());
+  ASSERT_TRUE(controller_->MarkPromoted("shop.quote", "1.0.0").ok());
+
+  ToCanary("1.2.0", false);
+  RolloutPolicy p = Quick(0, 10, "1h");
+  p.agents = {"tester"};
+  ASSERT_TRUE(controller_->Start("shop.quote", "1.2.0", p).ok());
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(Call("tester", i).first, "1.2.0");
+    EXPECT_EQ(Call("other", i).first, "1.0.0");  // share 0
+    // An agent that runs only stable workflows never gets the canary.
+    EXPECT_EQ(Call("careful", i, "stable").first, "1.0.0");
+  }
+  // A pinned version is honoured.
+  mcp::Session& s = SessionFor("pinning");
+  Json pinned =
+      engine_->Handle(s,
+                      mcp::MakeRequest(++id_, "tools/call",
+                                       {{"name", "run_workflow"},
+                                        {"arguments",
+                                         {{"name", "shop.quote"},
+                                          {"version", "1.0.0"},
+                                          {"arguments", {{"n", 1}}}}}}),
+                      &channel_);
+  EXPECT_EQ(journal_->GetRun(RunIdOf(pinned))->workflow, "shop.quote@1.0.0");
+
+  clock_.Advance(ParseDuration("1h").value());
+  Json status = controller_->StatusReport("shop.quote").value();
+  EXPECT_EQ(status["verdict"]["verdict"], "healthy");
+  EXPECT_EQ(status["canary_figures"]["runs"], 10);
+  ASSERT_TRUE(controller_->Certify("shop.quote", "1.2.0", *store_key_).ok());
+  ASSERT_TRUE(
+      store_->Promote("shop.quote", "1.2.0", "stable", publisher_.secret_key)
+          .ok());
+
+  // Readiness: every run went through a workflow that was canary or stable
+  // when it ran; `tester` ran the canary.
+  Json all = Readiness(*store_, *journal_, {}).value();
+  EXPECT_EQ(all["runs"].get<int>(), 32);
+  EXPECT_EQ(all["hardened_or_later"].get<int>(), 32);
+  EXPECT_EQ(all["by_stage_at_run"]["canary"].get<int>(), 11);
+  EXPECT_EQ(all["by_stage_at_run"]["stable"].get<int>(), 21);
+  Json tester = Readiness(*store_, *journal_, {.agent = "tester"}).value();
+  EXPECT_EQ(tester["runs"].get<int>(), 10);
+  EXPECT_EQ(tester["workflows"][0]["workflow"], "shop.quote@1.2.0");
+  EXPECT_EQ(tester["workflows"][0]["stage_now"], "stable");
+}
+
+TEST_F(RolloutTest, ReadinessCountsDraftsDenialsAndViolations) {
+  ASSERT_TRUE(store_
+                  ->Publish({{"quote.wf", Source("1.0.0", true)}},
+                            publisher_.secret_key)
+                  .ok());
+  for (int i = 0; i < 10; ++i) Call("a", i);
+  Json r = Readiness(*store_, *journal_, {}).value();
+  EXPECT_EQ(r["runs"].get<int>(), 10);
+  EXPECT_EQ(r["supervised_drafts"].get<int>(), 10);
+  EXPECT_EQ(r["failures"].get<int>(), 6);
+  EXPECT_EQ(r["hardened_share"].get<double>(), 0.0);
+  EXPECT_NE(r["answer"].get<std::string>().find("0.0% of 10 runs"),
+            std::string::npos)
+      << r["answer"];
+}
+
+TEST_F(RolloutTest, RecertifyDemotesWhatNoLongerPassesThePolicy) {
+  // Hardened through the real pipeline under a lenient policy.
+  ASSERT_TRUE(store_
+                  ->Publish({{"quote.wf", Source("1.0.0", true)}},
+                            publisher_.secret_key)
+                  .ok());
+  ASSERT_TRUE(
+      store_->Promote("shop.quote", "1.0.0", "tested", publisher_.secret_key)
+          .ok());
+  Policy lenient;
+  lenient.harden.min_coverage = 0;
+  lenient.harden.min_mutation = 0;
+  lenient.harden.cases = 20;
+  auto program = store_->LoadProgram("shop.quote", "1.0.0").value();
+  testing::TestRunner runner(store_->schema(), &store_->programs());
+  harden::HardenOptions ho = HardenOptionsFor(lenient.harden);
+  auto report = harden::Harden(*program, runner, ho).value();
+  ASSERT_TRUE(report.passed);
+  ASSERT_TRUE(store_
+                  ->RecordEvidence(
+                      "shop.quote", "1.0.0", store::kHardeningPredicate,
+                      HardeningEvidence(report, ho, store_->InterfacesDigest()),
+                      *store_key_)
+                  .ok());
+  ASSERT_TRUE(
+      store_->Promote("shop.quote", "1.0.0", "hardened", publisher_.secret_key)
+          .ok());
+  // Nothing changed: nothing to do.
+  auto none = Recertify(*store_, lenient, {}, *store_key_).value();
+  EXPECT_TRUE(none.empty());
+  // --all re-runs it and it passes again.
+  RecertifyOptions all;
+  all.all = true;
+  auto again = Recertify(*store_, lenient, all, *store_key_).value();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].verdict, "recertified");
+  // The policy now wants every branch covered: its one test leaves the
+  // failing branch uncovered, so it is demoted with the reason.
+  Policy strict = lenient;
+  strict.harden.min_coverage = 1.0;
+  RecertifyOptions dry;
+  dry.dry_run = true;
+  auto listed = Recertify(*store_, strict, dry, *store_key_).value();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].verdict, "affected");
+  EXPECT_EQ(store_->Get("shop.quote", "1.0.0")->stage, "hardened");
+  auto results = Recertify(*store_, strict, {}, *store_key_).value();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].verdict, "demoted");
+  EXPECT_NE(results[0].changed[0].find("policy changed"), std::string::npos);
+  EXPECT_NE(results[0].reason.find("coverage"), std::string::npos)
+      << results[0].reason;
+  auto info = store_->Get("shop.quote", "1.0.0").value();
+  EXPECT_EQ(info.stage, "tested");
+  Json rep = store_->Report("shop.quote", "1.0.0").value();
+  ASSERT_EQ(rep["demotions"].size(), 1u);
+  EXPECT_NE(rep["demotions"][0]["reason"].get<std::string>().find(
+                "recertification failed"),
+            std::string::npos);
+}
+
+TEST(PolicyTest, ParsesDefaultsAndRefusesNonsense) {
+  auto p = ParsePolicy(R"({"rollout": {"share": 0.25, "soak": "3d",
+      "margins": {"failure": 0.01}}, "harden": {"min_mutation": 0.8}})");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->rollout.share, 0.25);
+  EXPECT_EQ(p->rollout.soak_us, 3 * 86400000000LL);
+  EXPECT_EQ(p->rollout.margins.failure, 0.01);
+  EXPECT_EQ(p->rollout.margins.denial, 0.10);  // default kept
+  EXPECT_EQ(p->harden.min_mutation, 0.8);
+  EXPECT_NE(p->HardenDigest(), Policy{}.HardenDigest());
+  for (const char* bad :
+       {R"({"rollout": {"share": 2}})", R"({"rollout": {"soak": "soon"}})",
+        R"({"rollout": {"shar": 0.1}})", R"({"harden": {"cases": 0}})",
+        R"({"rollout": {"agents": [1]}})", R"([1])", R"({)"}) {
+    EXPECT_FALSE(ParsePolicy(bad).ok()) << bad;
+  }
+  EXPECT_EQ(ParsePolicy(R"({"rollout": {"shar": 0.1}})").status().message(),
+            "unknown member `shar` in rollout");
+  EXPECT_EQ(FormatDurationUs(ParseDuration("36h").value()), "36h");
+}
+
+}  // namespace
+}  // namespace wfs::rollout
