@@ -6,7 +6,6 @@
 #include <filesystem>
 
 #include "base/strings.h"
-#include "connectors/sim/file_world.h"
 #include "connectors/sim/simulators.h"
 
 namespace wfs::cli {
@@ -47,12 +46,12 @@ namespace {
 
 class FileLease : public journal::ConnectorLease {
  public:
-  explicit FileLease(std::unique_ptr<connectors::sim::FileBackedSimulators> s)
+  explicit FileLease(std::shared_ptr<connectors::sim::FileBackedSimulators> s)
       : s_(std::move(s)) {}
   const connectors::ConnectorSet& set() const override { return s_->set(); }
 
  private:
-  std::unique_ptr<connectors::sim::FileBackedSimulators> s_;
+  std::shared_ptr<connectors::sim::FileBackedSimulators> s_;
 };
 
 class MemoryLease : public journal::ConnectorLease {
@@ -76,11 +75,17 @@ Result<std::unique_ptr<journal::ConnectorLease>> CliConnectors::Open(
     const Json& config) {
   std::string kind = config.value("kind", "");
   if (kind == "sim") {
-    WFS_ASSIGN_OR_RETURN(
-        auto sims, connectors::sim::FileBackedSimulators::Open(
-                       config.value("world", ""), schema_, {}));
-    return std::unique_ptr<journal::ConnectorLease>(
-        new FileLease(std::move(sims)));
+    std::string path = config.value("world", "");
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = worlds_.find(path);
+    if (it == worlds_.end() || it->second->ChangedOnDisk()) {
+      // Runs still holding the previous instance finish on it.
+      WFS_ASSIGN_OR_RETURN(
+          std::shared_ptr<connectors::sim::FileBackedSimulators> sims,
+          connectors::sim::FileBackedSimulators::Open(path, schema_, {}));
+      it = worlds_.insert_or_assign(path, std::move(sims)).first;
+    }
+    return std::unique_ptr<journal::ConnectorLease>(new FileLease(it->second));
   }
   if (kind == "sim-memory") {
     WFS_ASSIGN_OR_RETURN(connectors::sim::World w,

@@ -117,6 +117,8 @@ Status Journal::Enqueue(std::function<Status(sql::Db&)> write, bool wait) {
     if (!failed_.ok()) return failed_;
     if (stopping_) return Unavailable("the journal is closing");
     queue_.push_back(Item{std::move(write), waiter});
+    ++queued_;
+    if (waiter) ++stats_.waits;
   }
   cv_.notify_one();
   if (!waiter) return Status::Ok();
@@ -169,8 +171,19 @@ void Journal::WriterLoop() {
       it.waiter->status = s.ok() ? it.status : s;
       it.waiter->cv.notify_all();
     }
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      handled_ += static_cast<int64_t>(batch.size());
+    }
+    handled_cv_.notify_all();
     batch.clear();
   }
+}
+
+void Journal::AwaitQueued() {
+  std::unique_lock<std::mutex> l(mu_);
+  int64_t target = queued_;
+  handled_cv_.wait(l, [&] { return handled_ >= target; });
 }
 
 namespace {
@@ -227,6 +240,7 @@ Status Journal::PutProgram(const std::string& content_id,
 }
 
 Result<std::string> Journal::GetProgram(const std::string& content_id) {
+  AwaitQueued();
   std::lock_guard<std::mutex> l(reader_mu_);
   WFS_ASSIGN_OR_RETURN(
       sql::Stmt st,
@@ -239,6 +253,7 @@ Result<std::string> Journal::GetProgram(const std::string& content_id) {
 
 Result<std::pair<std::string, std::string>> Journal::FindProgram(
     const std::string& name, const std::string& version) {
+  AwaitQueued();
   std::lock_guard<std::mutex> l(reader_mu_);
   WFS_ASSIGN_OR_RETURN(sql::Stmt st,
                        reader_db_->Prepare("SELECT content_id, ir FROM "
@@ -315,6 +330,7 @@ Status Journal::SetState(const std::string& run_id, const std::string& state,
 }
 
 Result<RunRecord> Journal::GetRun(const std::string& run_id) {
+  AwaitQueued();
   std::lock_guard<std::mutex> l(reader_mu_);
   WFS_ASSIGN_OR_RETURN(
       sql::Stmt st, reader_db_->Prepare(StrCat("SELECT ", kRunColumns,
@@ -327,6 +343,7 @@ Result<RunRecord> Journal::GetRun(const std::string& run_id) {
 
 Result<std::vector<RunRecord>> Journal::ListRuns(const std::string& state,
                                                  int limit) {
+  AwaitQueued();
   std::lock_guard<std::mutex> l(reader_mu_);
   std::string q = StrCat("SELECT ", kRunColumns, " FROM runs",
                          state.empty() ? "" : " WHERE state = ?",
@@ -369,6 +386,7 @@ Result<std::vector<RunRecord>> Journal::FindRuns(const RunFilter& filter) {
 }
 
 Result<std::vector<EventRecord>> Journal::Events(const std::string& run_id) {
+  AwaitQueued();
   std::lock_guard<std::mutex> l(reader_mu_);
   WFS_ASSIGN_OR_RETURN(sql::Stmt st,
                        reader_db_->Prepare("SELECT seq, kind, effect, key, "

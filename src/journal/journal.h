@@ -10,7 +10,8 @@
 // intent, before the connector is called) waits for its commit; other records
 // ride along with the next commit, in order. A failed write (a full disk, an
 // I/O error) is sticky: every later write fails with the same error, so no
-// effect can run without its intent on disk.
+// effect can run without its intent on disk. Reads see every write this
+// process queued before them (they wait for the commit that carries it).
 #ifndef WFSTORE_JOURNAL_JOURNAL_H_
 #define WFSTORE_JOURNAL_JOURNAL_H_
 
@@ -119,6 +120,7 @@ class Journal {
   struct Stats {
     int64_t commits = 0;
     int64_t records = 0;  // records written (several per commit)
+    int64_t waits = 0;    // records whose caller waited for their commit
   };
   Stats stats();
 
@@ -140,6 +142,9 @@ class Journal {
   Journal(JournalOptions options, std::unique_ptr<sql::Db> writer,
           std::unique_ptr<sql::Db> reader);
   Status Enqueue(std::function<Status(sql::Db&)> write, bool wait);
+  // Waits until every record queued before the call has been committed (or
+  // has failed), so that reads see this process's own writes.
+  void AwaitQueued();
   void WriterLoop();
   Status CommitBatch(std::vector<Item>& batch);
 
@@ -153,6 +158,9 @@ class Journal {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> queue_;
+  int64_t queued_ = 0;   // records ever queued
+  int64_t handled_ = 0;  // of those, committed or failed
+  std::condition_variable handled_cv_;
   bool stopping_ = false;
   Status failed_;  // sticky write error
   Stats stats_;

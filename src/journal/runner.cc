@@ -225,7 +225,12 @@ Status RunLog::Finish(const runtime::RunResult& r,
     e.data = outcome;
     Add(e, false).IgnoreError();
   }
-  Status s = j_->SetState(run_id_, state, outcome, /*wait=*/true);
+  // A waiting run is durable before the caller is told to answer it (the
+  // answer may come from another process). A finished run's outcome rides
+  // along with the next commit: its effects' intents are already durable,
+  // and a crash before that commit only leaves the run to recovery.
+  Status s = j_->SetState(run_id_, state, outcome,
+                          /*wait=*/r.outcome == runtime::Outcome::kWaiting);
   if (!s.ok() && error_.ok()) error_ = s;
   return error_;
 }

@@ -60,7 +60,9 @@ class RunLog : public runtime::ExecHooks {
   bool UndoneBefore(const runtime::UndoEvent& u) override;
   void AfterUndo(const runtime::UndoEvent& u, const Status& s) override;
 
-  // Records the outcome and the run's final (or waiting) state.
+  // Records the outcome and the run's final (or waiting) state. A waiting
+  // state is durable on return; a final one rides along with the next commit
+  // (the journal's reads see it at once).
   Status Finish(const runtime::RunResult& r, const runtime::Program& p);
 
   int reconciled() const { return reconciled_; }

@@ -143,6 +143,19 @@ Result<Stmt> Db::Prepare(std::string_view sql) {
 
 int64_t Db::Changes() const { return sqlite3_changes64(db_); }
 
+int64_t Db::TotalChanges() const { return sqlite3_total_changes64(db_); }
+
+Result<int64_t> Db::DataVersion() {
+  WFS_ASSIGN_OR_RETURN(Stmt * st, Cached("PRAGMA data_version"));
+  WFS_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return Internal("sqlite: PRAGMA data_version returned no row");
+  int64_t v = st->Int(0);
+  st->Reset();
+  return v;
+}
+
+bool Db::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
 Status Db::ExecCached(const std::string& sql) {
   WFS_ASSIGN_OR_RETURN(Stmt * st, Cached(sql));
   return st->Run();

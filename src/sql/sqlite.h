@@ -85,6 +85,15 @@ class Db {
   // very often, such as SAVEPOINT).
   Status ExecCached(const std::string& sql);
   int64_t Changes() const;
+  // Rows this connection has inserted, updated or deleted since it was
+  // opened (changes later rolled back included).
+  int64_t TotalChanges() const;
+  // SQLite's PRAGMA data_version: differs from an earlier value when another
+  // connection (in this process or another) has committed to the database
+  // since. Commits of this connection do not change it (see TotalChanges).
+  Result<int64_t> DataVersion();
+  // Whether a transaction is open on this connection.
+  bool InTransaction() const;
   sqlite3* raw() { return db_; }
 
   // Maps the last error to a Status ("sqlite: <message> (<context>)"):

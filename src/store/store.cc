@@ -735,6 +735,33 @@ Result<bool> VersionInRange(const std::string& version,
 Result<PackageInfo> Store::Resolve(const std::string& name,
                                    const std::string& range) {
   std::lock_guard lock(mu_);
+  // Inside a transaction (a gate resolving while it writes) the catalog may
+  // hold changes that are later rolled back: no cache.
+  if (db_->InTransaction()) return ResolveLocked(name, range);
+  // The generation is read before resolving: a commit in between makes the
+  // answer newer than its generation, never older, and the next call sees
+  // the generation move.
+  WFS_ASSIGN_OR_RETURN(int64_t data_version, db_->DataVersion());
+  int64_t changes = db_->TotalChanges();
+  ResolveCache& c = resolve_cache_;
+  if (c.data_version != data_version || c.changes != changes) {
+    c.entries.clear();
+    c.data_version = data_version;
+    c.changes = changes;
+  }
+  auto key = std::make_pair(name, range);
+  auto it = c.entries.find(key);
+  if (it != c.entries.end()) return it->second;
+  WFS_ASSIGN_OR_RETURN(PackageInfo info, ResolveLocked(name, range));
+  // Names and ranges come from callers: bound what they can make us keep.
+  constexpr size_t kMaxEntries = 4096;
+  if (c.entries.size() >= kMaxEntries) c.entries.clear();
+  c.entries.emplace(std::move(key), info);
+  return info;
+}
+
+Result<PackageInfo> Store::ResolveLocked(const std::string& name,
+                                         const std::string& range) {
   if (!range.empty() && ParseSemver(range).ok()) {
     return GetLocked(name, range);  // exact: yanked versions still resolve
   }

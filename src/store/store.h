@@ -133,7 +133,10 @@ class Store {
   // The newest version that is not yanked (releases before pre-releases).
   Result<PackageInfo> Latest(const std::string& name);
   // Resolves "1.2.3", "" (latest), "^1.2", "~1.2.3" or "1" to a version;
-  // yanked versions match only an exact version.
+  // yanked versions match only an exact version. Answers are cached until
+  // the catalog changes (through this store, or any other connection or
+  // process writing the same catalog.db), so they always reflect the latest
+  // publishes, promotions and yanks.
   Result<PackageInfo> Resolve(const std::string& name,
                               const std::string& range);
   Result<std::vector<PackageInfo>> List();
@@ -262,6 +265,8 @@ class Store {
   Status FillDetailsLocked(PackageInfo* info);
   Result<PackageInfo> GetLocked(const std::string& name,
                                 const std::string& version);
+  Result<PackageInfo> ResolveLocked(const std::string& name,
+                                    const std::string& range);
   Result<std::vector<PackageInfo>> VersionsLocked(const std::string& name);
   Result<std::vector<PackageInfo>> DependentsLocked(const std::string& name,
                                                     const std::string& version);
@@ -296,6 +301,15 @@ class Store {
   // the checker resolves sub-workflows through the store while it is held.
   std::recursive_mutex mu_;
   std::map<std::string, runtime::ProgramPtr> program_cache_;
+  // Resolve's answers for one generation of the catalog: this connection's
+  // change count (writes through this store) and SQLite's data_version
+  // (commits of other connections and processes). Either moving clears it.
+  struct ResolveCache {
+    int64_t changes = -1;
+    int64_t data_version = -1;
+    std::map<std::pair<std::string, std::string>, PackageInfo> entries;
+  };
+  ResolveCache resolve_cache_;
 };
 
 // The starter catalog compiled into the binary: (path, text) of every

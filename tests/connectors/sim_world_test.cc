@@ -1,9 +1,15 @@
 // World: schema from the interfaces, normalization and its error messages,
 // Set, ToJson/FromJson round trips (private state included), concurrent use.
+#include <sys/stat.h>
+
 #include <atomic>
+#include <filesystem>
 #include <set>
 #include <thread>
 
+#include "base/file.h"
+#include "base/random.h"
+#include "connectors/sim/file_world.h"
 #include "tests/connectors/sim_test_util.h"
 
 namespace wfs::connectors::sim {
@@ -313,6 +319,55 @@ TEST(SimWorldTest, ConcurrentCallsSerialiseOnTheWorldLock) {
             static_cast<size_t>(kThreads * kPerThread));
   EXPECT_EQ(h.Coll("mail", "messages")[0]["flags"].size(),
             static_cast<size_t>(kThreads));
+}
+
+// Simulators on a world file: a call that changes nothing leaves the file
+// alone; a change is saved before the call returns; a write by anyone else
+// is noticed.
+TEST(SimFileWorldTest, SavesChangesOnlyAndNoticesOtherWriters) {
+  std::string dir = (std::filesystem::temp_directory_path() /
+                     ("wfs-file-world-" + SecureRandomHex(4)))
+                        .string();
+  std::filesystem::create_directories(dir);
+  std::string path = dir + "/world.json";
+  constexpr char kWorld[] =
+      R"({"payments": {"accounts": [{"id": "chk", "balance": "10.00"}]}})";
+  ASSERT_TRUE(WriteFileAtomic(path, kWorld).ok());
+  auto inode = [&] {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+  };
+  auto f = FileBackedSimulators::Open(path, Schema(), {});
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  Connector* pay = (*f)->set().Find("payments");
+  ASSERT_NE(pay, nullptr);
+  EXPECT_FALSE((*f)->ChangedOnDisk());
+  auto before = inode();
+  ScopeMap scopes;
+  ActionRequest read;
+  read.scopes = &scopes;
+  read.action = "balance";
+  read.args = J(R"({"account": "chk"})");
+  ASSERT_TRUE(pay->Invoke(read).ok());
+  EXPECT_EQ(inode(), before) << "a read rewrote the file";
+
+  ActionRequest spend;
+  spend.scopes = &scopes;
+  spend.action = "pay";
+  spend.args = J(R"({"from": "chk", "to": "DE1", "amount": "1.00",
+                     "memo": ""})");
+  spend.idempotency_key = "r/1/1";
+  ASSERT_TRUE(pay->Invoke(spend).ok());
+  EXPECT_NE(inode(), before);
+  EXPECT_FALSE((*f)->ChangedOnDisk()) << "its own save is not a change";
+  auto again = FileBackedSimulators::Open(path, Schema(), {});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)->world().ToJson()["payments"]["payments"].size(), 1u);
+  // Another writer (here: the second instance) makes the first one stale.
+  spend.idempotency_key = "r/1/2";
+  ASSERT_TRUE((*again)->set().Find("payments")->Invoke(spend).ok());
+  EXPECT_TRUE((*f)->ChangedOnDisk());
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

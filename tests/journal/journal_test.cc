@@ -178,6 +178,73 @@ Json Bank() {
     {"id": "acct", "name": "a", "balance": "100.00"}]}})");
 }
 
+// The durability contract at the least cost: a run's creation is durable
+// before it runs, an effect's intent before its connector is called, a
+// waiting state before the caller hears of it; everything else (results,
+// the outcome of a finished run) rides along with the next commit.
+TEST(RunnerTest, ARunWaitsOnlyForWhatMustBeDurable) {
+  TempDir dir;
+  Env env;
+  auto world = env.World(Bank());
+  SimProvider provider(&world);
+  auto j = OpenJournal(dir.File("j.db"));
+  Runner runner(j.get(), &provider, nullptr);
+  auto echo = env.Program(R"(workflow t.echo 1.0.0 {
+  summary "s"
+  intent "i"
+  input text: string "t"
+  output text: string "t"
+  run {
+    return { text: text }
+  }
+})");
+  auto pay = env.Program(kPay);
+  runtime::FixedApprover approve(runtime::Answer::Approve());
+  runtime::FixedApprover later(runtime::Answer::Defer());
+  // The first run of a program also records the program.
+  ASSERT_TRUE(
+      runner.Start(*echo, {{"text", "a"}}, {}, &approve, "t", "e0").ok());
+  ASSERT_TRUE(
+      runner.Start(*pay, {{"memo", "m"}}, {}, &approve, "t", "p0").ok());
+
+  int64_t before = j->stats().waits;
+  auto r = runner.Start(*echo, {{"text", "b"}}, {}, &approve, "t", "e1");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(j->stats().waits - before, 1) << "no effects: its creation only";
+  // Reads see the outcome at once, though nobody waited for it.
+  EXPECT_EQ(j->GetRun("e1")->state, "completed");
+
+  before = j->stats().waits;
+  r = runner.Start(*pay, {{"memo", "m"}}, {}, &approve, "t", "p1");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->outcome, runtime::Outcome::kCompleted);
+  EXPECT_EQ(j->stats().waits - before, 2) << "its creation and one intent";
+  EXPECT_EQ(j->GetRun("p1")->state, "completed");
+
+  // A waiting run is durable before the caller is told: another process
+  // sees it waiting while this one still runs.
+  before = j->stats().waits;
+  r = runner.Start(*pay, {{"memo", "m"}}, {}, &later, "t", "w1");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->outcome, runtime::Outcome::kWaiting);
+  EXPECT_EQ(j->stats().waits - before, 2) << "its creation and its state";
+  {
+    sql::Db::Options ro;
+    ro.wal = false;
+    auto other = sql::Db::Open(dir.File("j.db"), ro).value();
+    auto st = other->Prepare("SELECT state FROM runs WHERE run_id = 'w1'");
+    ASSERT_TRUE(st.ok());
+    ASSERT_TRUE(st->Step().value());
+    EXPECT_EQ(st->Text(0), "waiting");
+  }
+  // What nobody waited for is durable once the journal closes.
+  j.reset();
+  auto j2 = OpenJournal(dir.File("j.db"));
+  EXPECT_EQ(j2->GetRun("e1")->state, "completed");
+  EXPECT_EQ(j2->GetRun("p1")->state, "completed");
+  EXPECT_TRUE(j2->Verify()->empty());
+}
+
 TEST(RunnerTest, AWaitingRunIsAnsweredLater) {
   TempDir dir;
   Env env;

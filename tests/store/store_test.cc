@@ -490,6 +490,54 @@ TEST_F(StoreTest, ResolvesVersionRanges) {
   EXPECT_NE(resolve("^x").find("invalid version range"), std::string::npos);
 }
 
+TEST_F(StoreTest, ResolveSeesEveryChangeToTheCatalog) {
+  auto publish = [&](Store& s, const char* version) {
+    lang::SourceText f = Catalog("contacts/lookup.wf");
+    f.text.replace(f.text.find("1.0.0"), 5, version);
+    ASSERT_TRUE(s.Publish({f}, alice_.secret_key).ok()) << version;
+  };
+  auto latest = [&](Store& s) {
+    auto r = s.Resolve("contacts.lookup", "^1");
+    return r.ok() ? r->version + "/" + r->stage
+                  : std::string(r.status().message());
+  };
+  publish(*store_, "1.0.0");
+  EXPECT_EQ(latest(*store_), "1.0.0/draft");
+  EXPECT_EQ(latest(*store_), "1.0.0/draft");  // answered from the cache
+  // Changes through this store.
+  publish(*store_, "1.1.0");
+  EXPECT_EQ(latest(*store_), "1.1.0/draft");
+  ASSERT_TRUE(
+      store_->Yank("contacts.lookup", "1.1.0", "broken", alice_.secret_key)
+          .ok());
+  EXPECT_EQ(latest(*store_), "1.0.0/draft");
+  EXPECT_TRUE(store_->Resolve("contacts.lookup", "1.1.0")->yanked);
+
+  // Changes through another connection to the same catalog (as another
+  // process, such as the command line beside a server, makes them).
+  StoreOptions o;
+  o.dir = dir_;
+  o.clock = &clock_;
+  o.property_cases = 20;
+  auto other = Store::Open(o);
+  ASSERT_TRUE(other.ok()) << other.status();
+  ASSERT_TRUE(
+      (*other)
+          ->Promote("contacts.lookup", "1.0.0", "tested", alice_.secret_key)
+          .ok());
+  EXPECT_EQ(latest(*store_), "1.0.0/tested");
+  publish(**other, "1.2.0");
+  EXPECT_EQ(latest(*store_), "1.2.0/draft");
+  ASSERT_TRUE(
+      (*other)
+          ->Yank("contacts.lookup", "1.2.0", "broken", alice_.secret_key)
+          .ok());
+  EXPECT_EQ(latest(*store_), "1.0.0/tested");
+  // And behind the store's back, with plain SQL.
+  Tamper("UPDATE packages SET yanked = 1 WHERE version = '1.0.0'");
+  EXPECT_NE(latest(*store_).find("no version"), std::string::npos);
+}
+
 TEST_F(StoreTest, ReportSaysWhatTheWorkflowMayDoInPlainWords) {
   ASSERT_TRUE(store_->Publish({Catalog("mail/delete_message.wf")},
                               alice_.secret_key)

@@ -27,6 +27,7 @@ class FileBackedSimulators::Saving : public Connector {
   }
   Result<std::optional<ActionResponse>> Lookup(
       const std::string& key) override {
+    std::lock_guard<std::mutex> l(owner_->io_mu_);
     return inner_->Lookup(key);
   }
 
@@ -40,9 +41,10 @@ Result<std::unique_ptr<FileBackedSimulators>> FileBackedSimulators::Open(
     const Options& options) {
   std::unique_ptr<FileBackedSimulators> f(new FileBackedSimulators());
   f->path_ = path;
+  // Before reading: a write in between makes the next check reload.
+  f->on_disk_ = Stat(path);
   Json doc = Json::object();
-  struct stat st;
-  if (stat(path.c_str(), &st) == 0) {
+  if (f->on_disk_.exists) {
     WFS_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
     WFS_ASSIGN_OR_RETURN(doc, ParseJson(text, JsonLimits{64u << 20, 64}));
   }
@@ -58,6 +60,25 @@ Result<std::unique_ptr<FileBackedSimulators>> FileBackedSimulators::Open(
 }
 
 FileBackedSimulators::~FileBackedSimulators() = default;
+
+FileBackedSimulators::FileId FileBackedSimulators::Stat(
+    const std::string& path) {
+  FileId id;
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return id;
+  id.exists = true;
+  id.dev = static_cast<uint64_t>(st.st_dev);
+  id.ino = static_cast<uint64_t>(st.st_ino);
+  id.size = static_cast<int64_t>(st.st_size);
+  id.mtime_ns =
+      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  return id;
+}
+
+bool FileBackedSimulators::ChangedOnDisk() {
+  std::lock_guard<std::mutex> l(io_mu_);
+  return !(Stat(path_) == on_disk_);
+}
 
 Status FileBackedSimulators::SaveIfChanged() {
   std::string now = CanonicalJson(world_.ToJson());
@@ -76,6 +97,7 @@ Status FileBackedSimulators::SaveIfChanged() {
     return s;
   }
   saved_ = std::move(now);
+  on_disk_ = Stat(path_);
   return Status::Ok();
 }
 

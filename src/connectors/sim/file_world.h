@@ -1,10 +1,15 @@
 // Simulators whose world lives in a file, like a server's state: every call
 // that changes the world saves it (atomically, with fsync) before returning,
-// so effects survive a crash of the process that made them. Used by
-// `wfstore run --world FILE` and by the journal's crash tests.
+// so effects survive a crash of the process that made them (and a result the
+// journal records is never ahead of the file). Calls that change nothing do
+// not touch the file. One instance may serve many concurrent runs: calls
+// are serialized. Used by `wfstore run --world FILE`, `wfstore serve` (one
+// instance per world file for the server's lifetime) and by the journal's
+// crash tests.
 #ifndef WFSTORE_CONNECTORS_SIM_FILE_WORLD_H_
 #define WFSTORE_CONNECTORS_SIM_FILE_WORLD_H_
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,8 +35,23 @@ class FileBackedSimulators {
   World& world() { return world_; }
   const std::string& path() const { return path_; }
 
+  // Whether the file is no longer the one this instance loaded or last
+  // saved (another process wrote it, or it was removed or replaced): the
+  // in-memory world is stale and the file should be loaded again. One stat.
+  bool ChangedOnDisk();
+
  private:
   class Saving;
+  // What identifies one version of the file: device, inode, size and
+  // modification time (an atomic write makes a new inode).
+  struct FileId {
+    bool exists = false;
+    uint64_t dev = 0, ino = 0;
+    int64_t size = 0, mtime_ns = 0;
+    bool operator==(const FileId&) const = default;
+  };
+  static FileId Stat(const std::string& path);
+
   FileBackedSimulators() = default;
   // Saves the world when it changed; on failure reloads the file (the change
   // is lost, as on a server whose disk failed) and returns the error.
@@ -44,6 +64,7 @@ class FileBackedSimulators {
   ConnectorSet set_;
   std::mutex io_mu_;  // one call at a time: invoke, then save
   std::string saved_;
+  FileId on_disk_;  // the file as loaded or last saved
 };
 
 }  // namespace wfs::connectors::sim
