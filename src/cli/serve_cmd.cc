@@ -8,6 +8,9 @@
 #include <iostream>
 #include <optional>
 #include <thread>
+#include <condition_variable>
+#include <mutex>
+#include <chrono>
 
 #include <CLI/CLI.hpp>
 
@@ -97,39 +100,62 @@ struct Catalog {
   std::unique_ptr<rollout::Controller> rollout;
   std::optional<crypto::SecretKey> store_key;
   std::unique_ptr<server::WorkflowTools> tools;
-  // Recertifies, in the background, what changed since the last start.
+  // Recertifies, in the background, what changed: at start, then every
+  // --recertify-every (the policy file is read again each time).
   std::thread recertifier;
+  std::mutex recertify_mu;
+  std::condition_variable recertify_cv;
+  bool stopping = false;
   ~Catalog() {
+    {
+      std::lock_guard<std::mutex> lock(recertify_mu);
+      stopping = true;
+    }
+    recertify_cv.notify_all();
     if (recertifier.joinable()) recertifier.join();
   }
 };
+
+// One recertification pass; logs what it did on stderr.
+void RecertifyOnce(store::Store* st, const crypto::SecretKey& key,
+                   const std::string& dir, bool quiet) {
+  auto policy = rollout::LoadPolicy(dir);
+  if (!policy.ok()) {
+    std::cerr << "wfstore: recertification skipped: "
+              << policy.status().message() << "\n";
+    return;
+  }
+  auto results = rollout::Recertify(*st, *policy, {}, key);
+  if (!results.ok()) {
+    std::cerr << "wfstore: recertification failed: "
+              << results.status().message() << "\n";
+    return;
+  }
+  for (const rollout::RecertifyResult& r : *results) {
+    if (quiet && r.verdict != "demoted") continue;
+    std::cerr << "wfstore: recertify " << r.workflow << ": " << r.verdict
+              << (r.reason.empty() ? "" : " (" + r.reason + ")") << "\n";
+  }
+}
 
 // Re-runs the hardening pipeline for workflows whose interfaces,
 // dependencies or policy changed since they were hardened (off the serving
 // path; the store is thread-safe).
 void StartRecertifier(const ServeFlags& flags, const std::string& dir,
-                      Catalog* c) {
+                      int64_t every_us, Catalog* c) {
   if (flags.no_recertify || !c->store_key) return;
   store::Store* st = c->store.get();
   crypto::SecretKey key = *c->store_key;
   bool quiet = flags.quiet;
-  c->recertifier = std::thread([st, key, dir, quiet] {
-    auto policy = rollout::LoadPolicy(dir);
-    if (!policy.ok()) {
-      std::cerr << "wfstore: recertification skipped: "
-                << policy.status().message() << "\n";
-      return;
-    }
-    auto results = rollout::Recertify(*st, *policy, {}, key);
-    if (!results.ok()) {
-      std::cerr << "wfstore: recertification failed: "
-                << results.status().message() << "\n";
-      return;
-    }
-    for (const rollout::RecertifyResult& r : *results) {
-      if (quiet && r.verdict != "demoted") continue;
-      std::cerr << "wfstore: recertify " << r.workflow << ": " << r.verdict
-                << (r.reason.empty() ? "" : " — " + r.reason) << "\n";
+  c->recertifier = std::thread([c, st, key, dir, quiet, every_us] {
+    while (true) {
+      RecertifyOnce(st, key, dir, quiet);
+      std::unique_lock<std::mutex> lock(c->recertify_mu);
+      if (every_us <= 0) return;
+      if (c->recertify_cv.wait_for(lock, std::chrono::microseconds(every_us),
+                                   [c] { return c->stopping; })) {
+        return;
+      }
     }
   });
 }
@@ -232,7 +258,12 @@ int OpenCatalog(const ServeFlags& flags, const std::string& dir, Catalog* c) {
     return kExitFailure;
   }
   c->tools = std::move(*tools);
-  StartRecertifier(flags, dir, c);
+  auto every = rollout::ParseDuration(flags.recertify_every);
+  if (!every.ok()) {
+    PrintError(StrCat("--recertify-every: ", every.status().message()));
+    return kExitUsage;
+  }
+  StartRecertifier(flags, dir, *every, c);
   return kExitOk;
 }
 
@@ -510,9 +541,12 @@ void AddServeCommands(CLI::App& app, ServeFlags& flags) {
                   "so no progress or elicitation)");
   serve->add_flag("--quiet", flags.quiet, "Fewer messages on stderr");
   serve->add_flag("--no-recertify", flags.no_recertify,
-                  "Do not re-harden, at start, workflows whose interfaces, "
-                  "dependencies or policy changed (wfstore recertify does it "
-                  "by hand)");
+                  "Do not re-harden, in the background, workflows whose "
+                  "interfaces, dependencies or policy changed (wfstore "
+                  "recertify does it by hand)");
+  serve->add_option("--recertify-every", flags.recertify_every,
+                    "How often to look for such changes after the check at "
+                    "start (default 10m; 0: only at start)");
   serve->add_option("--fixture", flags.fixture,
                     "Serve a test fixture instead of the catalog: "
                     "`conformance` (the tools, resources and prompts the MCP "

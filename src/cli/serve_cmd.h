@@ -26,6 +26,7 @@ struct ServeFlags {
   bool json_only = false;
   bool quiet = false;
   bool no_recertify = false;
+  std::string recertify_every = "10m";
   std::string fixture;  // "conformance": the conformance suite's test tools
   // token
   std::string agent;

@@ -157,6 +157,12 @@ PY
 expect_rc "recertify" 0 "$WFSTORE" recertify
 expect_grep "recertified" "shop.quote@1.0.0 (stable): recertified" "$tmp/out"
 expect_rc "then nothing" 0 "$WFSTORE" recertify
+# The server recertifies on its own when the policy changes.
+echo '{"harden": {"min_coverage": 0.9}}' >"$WFSTORE_HOME/policy.json"
+expect_rc "serve notices the policy" 0 "$WFSTORE" serve --stdio --empty </dev/null
+expect_grep "server recertified" "recertify shop.quote@1.0.0: recertified" "$tmp/err"
+expect_rc "and then nothing" 0 "$WFSTORE" recertify --dry-run
+expect_grep "nothing left" "nothing to recertify" "$tmp/out"
 echo '{"rollout": {"shar": 0.2}}' >"$WFSTORE_HOME/policy.json"
 expect_rc "bad policy" 2 "$WFSTORE" policy
 expect_grep "bad member named" 'unknown member `shar` in rollout' "$tmp/err"
