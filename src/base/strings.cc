@@ -1,5 +1,7 @@
 #include "base/strings.h"
 
+#include <cstdio>
+
 #include <cctype>
 #include <cstdint>
 
@@ -50,6 +52,22 @@ std::string ToLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
+}
+
+std::string FormatFixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::string FormatPercent(double fraction) {
+  return FormatFixed(fraction * 100, 1) + "%";
+}
+
+std::string FormatShort(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
 }
 
 std::string Quote(std::string_view s, size_t max_chars) {

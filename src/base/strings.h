@@ -37,6 +37,13 @@ bool EndsWith(std::string_view s, std::string_view suffix);
 std::string_view Trim(std::string_view s);
 std::string ToLower(std::string_view s);
 
+// Numbers for people: FormatFixed(3.14159, 1) == "3.1",
+// FormatPercent(0.256) == "25.6%" (a fraction, one decimal), FormatShort(0.5)
+// == "0.5" (%g).
+std::string FormatFixed(double v, int decimals);
+std::string FormatPercent(double fraction);
+std::string FormatShort(double v);
+
 // Quotes a string for messages: `text` with control characters escaped and
 // long text shortened to `max_chars` bytes with an ellipsis.
 std::string Quote(std::string_view s, size_t max_chars = 80);

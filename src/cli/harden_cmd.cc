@@ -22,15 +22,9 @@
 namespace wfs::cli {
 namespace {
 
-std::string Fixed1(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", v);
-  return buf;
-}
-
 void PrintSummary(const harden::HardenReport& r) {
   std::cout << (r.passed ? "PASSED " : "FAILED ") << r.workflow << "  "
-            << r.content_id << "  (" << Fixed1(r.seconds) << " s)\n";
+            << r.content_id << "  (" << FormatFixed(r.seconds, 1) << " s)\n";
   std::cout << "  tests        " << r.tests - r.tests_failed << " of "
             << r.tests << " passed\n";
   std::cout << "  coverage     " << r.branch_sides_covered << " of "

@@ -26,30 +26,21 @@ int Fail(const Status& s) {
              : kExitFailure;
 }
 
-std::string Pct(double rate) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f%%", rate * 100);
-  return buf;
-}
-
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", v);
-  return buf;
-}
-
 void PrintFigures(const char* label, const Json& f) {
   std::cout << "  " << label << " " << f["version"].get<std::string>() << ": "
             << f["runs"].get<int>() << " runs";
   if (f["in_flight"].get<int>() > 0) {
     std::cout << " (+" << f["in_flight"].get<int>() << " in flight)";
   }
-  std::cout << "; failures " << Pct(f["failure_rate"].get<double>())
-            << ", violations stopped " << Pct(f["violation_rate"].get<double>())
-            << ", compensated " << Pct(f["compensation_rate"].get<double>())
-            << ", denied " << Pct(f["denial_rate"].get<double>()) << "; p50 "
-            << Num(f["latency_p50_ms"].get<double>()) << " ms, p95 "
-            << Num(f["latency_p95_ms"].get<double>()) << " ms\n";
+  std::cout << "; failures " << FormatPercent(f["failure_rate"].get<double>())
+            << ", violations stopped "
+            << FormatPercent(f["violation_rate"].get<double>())
+            << ", compensated "
+            << FormatPercent(f["compensation_rate"].get<double>())
+            << ", denied " << FormatPercent(f["denial_rate"].get<double>())
+            << "; p50 " << FormatFixed(f["latency_p50_ms"].get<double>(), 1)
+            << " ms, p95 " << FormatFixed(f["latency_p95_ms"].get<double>(), 1)
+            << " ms\n";
 }
 
 int Status_(store::Store& st, const RolloutFlags& f) {
@@ -75,7 +66,7 @@ int Status_(store::Store& st, const RolloutFlags& f) {
   }
   std::cout << "\n";
   const Json& p = r["policy"];
-  std::cout << "  policy: share " << Pct(p["share"].get<double>());
+  std::cout << "  policy: share " << FormatPercent(p["share"].get<double>());
   if (!p["agents"].empty()) {
     std::vector<std::string> a = p["agents"].get<std::vector<std::string>>();
     std::cout << " + agents " << StrJoin(a, ", ");
@@ -83,10 +74,10 @@ int Status_(store::Store& st, const RolloutFlags& f) {
   const Json& m = p["margins"];
   std::cout << ", verdict after " << p["min_runs"].get<int>() << " runs, soak "
             << p["soak"].get<std::string>() << "; margins: failure "
-            << Pct(m["failure"].get<double>()) << ", violation "
-            << Pct(m["violation"].get<double>()) << ", compensation "
-            << Pct(m["compensation"].get<double>()) << ", denial "
-            << Pct(m["denial"].get<double>()) << "\n";
+            << FormatPercent(m["failure"].get<double>()) << ", violation "
+            << FormatPercent(m["violation"].get<double>()) << ", compensation "
+            << FormatPercent(m["compensation"].get<double>()) << ", denial "
+            << FormatPercent(m["denial"].get<double>()) << "\n";
   PrintFigures("canary", r["canary_figures"]);
   if (r.contains("stable_figures")) PrintFigures("stable", r["stable_figures"]);
   const Json& v = r["verdict"];
@@ -137,7 +128,7 @@ int Start(store::Store& st, const RolloutFlags& f) {
   if (f.json) {
     std::cout << PrettyJson(r->ToJson()) << "\n";
   } else {
-    std::cout << "rolling out " << f.ref << " to " << Pct(p.share)
+    std::cout << "rolling out " << f.ref << " to " << FormatPercent(p.share)
               << " of calls"
               << (p.agents.empty() ? std::string()
                                    : " and agents " + StrJoin(p.agents, ", "))
@@ -244,7 +235,7 @@ int ReadinessCmd(store::Store& st, const RolloutFlags& f) {
                   w["runs"].get<int>(),
                   w["stage_now"].get<std::string>().c_str(),
                   w["grade"].get<std::string>().c_str(),
-                  Pct(w["hardened_share"].get<double>()).c_str(),
+                  FormatPercent(w["hardened_share"].get<double>()).c_str(),
                   w["denials"].get<int>(), w["violations_stopped"].get<int>());
     std::cout << line;
   }
@@ -255,8 +246,8 @@ int ReadinessCmd(store::Store& st, const RolloutFlags& f) {
       char line[256];
       std::snprintf(line, sizeof line, "  %-20s %5d  %7s  %6s  %6d  %7d\n",
                     a["agent"].get<std::string>().c_str(), a["runs"].get<int>(),
-                    Pct(a["hardened_share"].get<double>()).c_str(),
-                    Pct(a["draft_share"].get<double>()).c_str(),
+                    FormatPercent(a["hardened_share"].get<double>()).c_str(),
+                    FormatPercent(a["draft_share"].get<double>()).c_str(),
                     a["denials"].get<int>(),
                     a["violations_stopped"].get<int>());
       std::cout << line;

@@ -58,6 +58,17 @@ Result<RunRecord> ReadRun(sql::Stmt& s) {
   return r;
 }
 
+Result<std::vector<RunRecord>> ReadRuns(sql::Stmt& st) {
+  std::vector<RunRecord> out;
+  while (true) {
+    WFS_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    WFS_ASSIGN_OR_RETURN(RunRecord r, ReadRun(st));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 constexpr const char* kRunColumns =
     "run_id, workflow, content_id, caller, inputs, connectors, state, "
     "outcome, created_us, updated_us";
@@ -352,14 +363,7 @@ Result<std::vector<RunRecord>> Journal::ListRuns(const std::string& state,
   int i = 1;
   if (!state.empty()) st.Bind(i++, state);
   st.Bind(i, static_cast<int64_t>(limit));
-  std::vector<RunRecord> out;
-  while (true) {
-    WFS_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    WFS_ASSIGN_OR_RETURN(RunRecord r, ReadRun(st));
-    out.push_back(std::move(r));
-  }
-  return out;
+  return ReadRuns(st);
 }
 
 Result<std::vector<RunRecord>> Journal::FindRuns(const RunFilter& filter) {
@@ -375,14 +379,7 @@ Result<std::vector<RunRecord>> Journal::FindRuns(const RunFilter& filter) {
   if (!filter.workflow.empty()) st.Bind(i++, filter.workflow);
   if (!filter.caller.empty()) st.Bind(i++, filter.caller);
   st.Bind(i, static_cast<int64_t>(filter.limit));
-  std::vector<RunRecord> out;
-  while (true) {
-    WFS_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    WFS_ASSIGN_OR_RETURN(RunRecord r, ReadRun(st));
-    out.push_back(std::move(r));
-  }
-  return out;
+  return ReadRuns(st);
 }
 
 Result<std::vector<EventRecord>> Journal::Events(const std::string& run_id) {

@@ -26,18 +26,6 @@ CREATE INDEX IF NOT EXISTS rollouts_by_name ON rollouts(name, id);
 constexpr const char* kColumns =
     "id, name, canary, stable, policy, state, started_us, ended_us, reason";
 
-std::string Percent(double rate) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f%%", rate * 100);
-  return buf;
-}
-
-std::string Ms(double ms) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f ms", ms);
-  return buf;
-}
-
 // A rounded duration for people: "23h 59m", "4m 10s", "12s".
 std::string Human(int64_t us) {
   int64_t s = us / 1000000;
@@ -363,19 +351,20 @@ Result<Verdict> Controller::Evaluate(const Rollout& r) {
     double cr = v.canary.Rate(c.canary), sr = v.stable.Rate(c.stable);
     if (cr - sr > c.margin + 1e-12) {
       v.reasons.push_back(
-          StrCat(c.what, " rate ", Percent(cr), " (", c.canary, " of ",
-                 v.canary.runs, " runs) vs ", Percent(sr), " on ",
+          StrCat(c.what, " rate ", FormatPercent(cr), " (", c.canary, " of ",
+                 v.canary.runs, " runs) vs ", FormatPercent(sr), " on ",
                  r.stable.empty() ? std::string("no stable version")
                                   : StrCat("stable ", r.stable),
-                 ", over the margin of ", Percent(c.margin)));
+                 ", over the margin of ", FormatPercent(c.margin)));
     }
   }
   if (m.latency_ratio > 0 && v.stable.completed > 0 && v.canary.completed > 0 &&
       v.canary.latency_p95_ms > m.latency_ratio * v.stable.latency_p95_ms &&
       v.canary.latency_p95_ms - v.stable.latency_p95_ms > m.latency_floor_ms) {
-    v.reasons.push_back(StrCat("p95 latency ", Ms(v.canary.latency_p95_ms),
-                               " vs ", Ms(v.stable.latency_p95_ms),
-                               " on stable, over ", m.latency_ratio, "x"));
+    v.reasons.push_back(
+        StrCat("p95 latency ", FormatFixed(v.canary.latency_p95_ms, 1), " ms",
+               " vs ", FormatFixed(v.stable.latency_p95_ms, 1), " ms",
+               " on stable, over ", FormatShort(m.latency_ratio), "x"));
   }
   v.kind =
       v.reasons.empty() ? Verdict::Kind::kHealthy : Verdict::Kind::kRollBack;

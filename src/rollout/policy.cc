@@ -11,12 +11,6 @@
 namespace wfs::rollout {
 namespace {
 
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
 Status OnlyMembers(const Json& j, const std::string& where,
                    const std::set<std::string>& known) {
   if (!j.is_object()) {
@@ -37,7 +31,7 @@ Status Fraction(const Json& j, const char* key, const std::string& where,
   if (it == j.end()) return Status::Ok();
   if (!it->is_number() || it->get<double>() < lo || it->get<double>() > hi) {
     return InvalidArgument(StrCat(where, ".", key, " must be a number from ",
-                                  Num(lo), " to ", Num(hi)));
+                                  FormatShort(lo), " to ", FormatShort(hi)));
   }
   *out = it->get<double>();
   return Status::Ok();

@@ -38,12 +38,6 @@ std::string StageAt(const History& h, int64_t t) {
   return stage;
 }
 
-std::string Pct(int n, int of) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f%%", of == 0 ? 0.0 : 100.0 * n / of);
-  return buf;
-}
-
 struct Tally {
   int runs = 0, hardened = 0, reviewed_or_later = 0, drafts = 0,
       unpublished = 0, denials = 0, violations = 0, failures = 0,
@@ -81,6 +75,10 @@ struct Tally {
         {"waiting", waiting}};
   }
 };
+
+std::string Pct(int n, int of) {
+  return FormatPercent(of == 0 ? 0.0 : static_cast<double>(n) / of);
+}
 
 }  // namespace
 

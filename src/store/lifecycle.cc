@@ -332,6 +332,22 @@ Result<Json> Store::CheckGate(const PackageInfo& info, const std::string& stage,
   return InvalidArgument(StrCat("unknown stage ", Quote(stage)));
 }
 
+Status Store::SetStageLocked(const PackageInfo& info,
+                             const std::string& stage) {
+  WFS_ASSIGN_OR_RETURN(
+      sql::Stmt * st,
+      db_->Cached("UPDATE packages SET stage = ? WHERE name = ? AND "
+                  "version = ? AND stage = ?"));
+  sql::ScopedReset st_reset(st);
+  st->Bind(1, stage).Bind(2, info.name).Bind(3, info.version).Bind(4,
+                                                                    info.stage);
+  WFS_RETURN_IF_ERROR(st->Run());
+  if (db_->Changes() != 1) {
+    return Aborted(StrCat(Ref(info), " changed stage meanwhile; try again"));
+  }
+  return Status::Ok();
+}
+
 Result<Attestation> Store::Promote(const std::string& name,
                                    const std::string& version,
                                    const std::string& stage,
@@ -381,16 +397,7 @@ Result<Attestation> Store::Promote(const std::string& name,
                        Attest(info, "promotion", stage,
                               internal::kPromotionType, predicate, key));
   WFS_RETURN_IF_ERROR(InsertAttestation(info, a));
-  WFS_ASSIGN_OR_RETURN(
-      sql::Stmt * st,
-      db_->Cached("UPDATE packages SET stage = ? WHERE name = ? AND "
-                  "version = ? AND stage = ?"));
-  sql::ScopedReset st_reset(st);
-  st->Bind(1, stage).Bind(2, name).Bind(3, version).Bind(4, info.stage);
-  WFS_RETURN_IF_ERROR(st->Run());
-  if (db_->Changes() != 1) {
-    return Aborted(StrCat(ref, " changed stage meanwhile; try again"));
-  }
+  WFS_RETURN_IF_ERROR(SetStageLocked(info, stage));
   WFS_RETURN_IF_ERROR(txn.Commit());
   return a;
 }
@@ -464,16 +471,7 @@ Result<Attestation> Store::Demote(const std::string& name,
                        Attest(info, "demotion", stage, internal::kDemotionType,
                               predicate, key));
   WFS_RETURN_IF_ERROR(InsertAttestation(info, a));
-  WFS_ASSIGN_OR_RETURN(
-      sql::Stmt * st,
-      db_->Cached("UPDATE packages SET stage = ? WHERE name = ? AND "
-                  "version = ? AND stage = ?"));
-  sql::ScopedReset st_reset(st);
-  st->Bind(1, stage).Bind(2, name).Bind(3, version).Bind(4, info.stage);
-  WFS_RETURN_IF_ERROR(st->Run());
-  if (db_->Changes() != 1) {
-    return Aborted(StrCat(ref, " changed stage meanwhile; try again"));
-  }
+  WFS_RETURN_IF_ERROR(SetStageLocked(info, stage));
   WFS_ASSIGN_OR_RETURN(
       sql::Stmt * ins,
       db_->Cached("INSERT OR IGNORE INTO flags(name, version, flag, "

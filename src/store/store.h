@@ -284,6 +284,9 @@ class Store {
   // Verifies a DSSE envelope about `info` signed by a registered key.
   Result<Attestation> CheckEvidence(const PackageInfo& info,
                                     const std::string& envelope);
+  // Moves info's row from info.stage to `stage` (Aborted if it moved
+  // meanwhile). The caller holds mu_ and a transaction.
+  Status SetStageLocked(const PackageInfo& info, const std::string& stage);
   Result<Json> CheckGate(const PackageInfo& info, const std::string& stage,
                          const std::string& evidence);
   Result<Json> RunTests(const Package& package, bool* passed);
