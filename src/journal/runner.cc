@@ -1,5 +1,7 @@
 #include "journal/runner.h"
 
+#include <cstdio>
+
 #include "base/random.h"
 #include "base/sha256.h"
 #include "base/strings.h"
@@ -26,7 +28,8 @@ Json AnswerJson(const Answer& a) {
 }
 
 std::optional<Answer> AnswerFrom(const Json& j) {
-  if (j.is_object() && j.contains("choose") && j["choose"].is_number_integer()) {
+  if (j.is_object() && j.contains("choose") &&
+      j["choose"].is_number_integer()) {
     return Answer::Choose(j["choose"].get<int>());
   }
   if (!j.is_string()) return std::nullopt;
@@ -97,9 +100,8 @@ std::optional<Result<ActionResponse>> RunLog::Replay(
       connectors_ ? connectors_->Find(ConnectorOf(e.action)) : nullptr;
   Result<std::optional<ActionResponse>> found =
       conn ? conn->Lookup(e.idempotency_key)
-           : Result<std::optional<ActionResponse>>(
-                 Unavailable("connector " + ConnectorOf(e.action) +
-                             " is not configured"));
+           : Result<std::optional<ActionResponse>>(Unavailable(
+                 "connector " + ConnectorOf(e.action) + " is not configured"));
   EventRecord rec;
   rec.effect = e.seq;
   rec.key = e.idempotency_key;
@@ -122,8 +124,9 @@ std::optional<Result<ActionResponse>> RunLog::Replay(
   ++uncertain_;
   rec.kind = "uncertain";
   std::string msg =
-      StrCat(e.action, " was started before a crash and whether it happened "
-                       "cannot be told (",
+      StrCat(e.action,
+             " was started before a crash and whether it happened "
+             "cannot be told (",
              found.status().message(), ")");
   rec.data = {{"code", "aborted"}, {"message", msg}};
   Add(rec, false).IgnoreError();
@@ -171,8 +174,8 @@ void RunLog::AfterPrompt(const runtime::Prompt& p, const Answer& a) {
   EventRecord q;
   q.kind = "prompt";
   q.data = {{"prompt", p.seq},
-            {"kind", p.kind == runtime::Prompt::Kind::kConfirm ? "confirm"
-                                                               : "choose"},
+            {"kind",
+             p.kind == runtime::Prompt::Kind::kConfirm ? "confirm" : "choose"},
             {"text", p.text},
             {"options", p.options},
             {"workflow", p.workflow},
@@ -194,13 +197,12 @@ void RunLog::AfterUndo(const runtime::UndoEvent& u, const Status& s) {
   rec.kind = "undo";
   rec.effect = u.seq;
   rec.key = u.idempotency_key;
-  rec.data = {{"undo", u.undo}, {"ok", s.ok()}, {"error", s.ok() ? "" :
-                                                          s.ToString()}};
+  rec.data = {
+      {"undo", u.undo}, {"ok", s.ok()}, {"error", s.ok() ? "" : s.ToString()}};
   Add(rec, false).IgnoreError();
 }
 
-Status RunLog::Finish(const runtime::RunResult& r,
-                      const runtime::Program& p) {
+Status RunLog::Finish(const runtime::RunResult& r, const runtime::Program& p) {
   Json outcome = {{"outcome", runtime::OutcomeName(r.outcome)},
                   {"error", r.error},
                   {"rule", r.rule},
@@ -212,7 +214,9 @@ Status RunLog::Finish(const runtime::RunResult& r,
   }
   Json undo = Json::array();
   for (const runtime::UndoRecord& u : r.undo) {
-    undo.push_back({{"effect", u.seq}, {"action", u.action}, {"ok", u.ok},
+    undo.push_back({{"effect", u.seq},
+                    {"action", u.action},
+                    {"ok", u.ok},
                     {"error", u.error}});
   }
   outcome["undo"] = std::move(undo);
@@ -301,6 +305,26 @@ Result<runtime::ProgramPtr> Runner::LoadProgram(const std::string& content_id) {
   return runtime::Program::FromIr(ir, content_id);
 }
 
+std::string NewRunId(const Clock& clock) {
+  char stamp[32];
+  std::snprintf(stamp, sizeof stamp, "%014llx",
+                static_cast<unsigned long long>(clock.NowMicros()));
+  return StrCat("r-", stamp, SecureRandomHex(4));
+}
+
+double RunIdDraw(const std::string& run_id) {
+  if (run_id.size() != 24) return 0;
+  uint32_t bits = 0;
+  for (char c : run_id.substr(16)) {
+    int v = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                   : -1;
+    if (v < 0) return 0;
+    bits = bits * 16 + static_cast<uint32_t>(v);
+  }
+  return bits / 4294967296.0;
+}
+
 Result<runtime::RunResult> Runner::Start(const runtime::Program& program,
                                          const Json& inputs,
                                          const Json& connector_config,
@@ -308,7 +332,10 @@ Result<runtime::RunResult> Runner::Start(const runtime::Program& program,
                                          const std::string& caller,
                                          std::string run_id,
                                          const std::set<std::string>& granted) {
-  if (run_id.empty()) run_id = "r-" + SecureRandomHex(8);
+  if (run_id.empty()) {
+    SystemClock system;
+    run_id = NewRunId(options_.clock != nullptr ? *options_.clock : system);
+  }
   // Inputs are checked before anything is recorded.
   WFS_RETURN_IF_ERROR(runtime::CheckInputs(program, inputs));
   WFS_RETURN_IF_ERROR(RecordPrograms(program, 0));
@@ -352,8 +379,9 @@ Result<runtime::RunResult> Runner::Execute(const runtime::Program& program,
                        runtime::Execute(program, run.inputs, ctx));
   Status s = log.Finish(r, program);
   if (!s.ok()) {
-    return s.WithContext("the run's journal could not be written; the run "
-                         "will be recovered on the next start");
+    return s.WithContext(
+        "the run's journal could not be written; the run "
+        "will be recovered on the next start");
   }
   return r;
 }
@@ -409,8 +437,8 @@ Result<runtime::RunResult> Runner::Answer(const std::string& run_id,
   return Resume(run_id, approver);
 }
 
-Result<std::vector<std::pair<std::string, runtime::RunResult>>>
-Runner::Recover(runtime::Approver* approver) {
+Result<std::vector<std::pair<std::string, runtime::RunResult>>> Runner::Recover(
+    runtime::Approver* approver) {
   WFS_ASSIGN_OR_RETURN(std::vector<RunRecord> runs,
                        journal_->ListRuns("running", 1 << 30));
   std::vector<std::pair<std::string, runtime::RunResult>> out;

@@ -13,8 +13,8 @@
 #define WFSTORE_JOURNAL_RUNNER_H_
 
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <utility>
@@ -55,8 +55,7 @@ class RunLog : public runtime::ExecHooks {
                    const Result<connectors::ActionResponse>& r) override;
   std::optional<runtime::Answer> BeforePrompt(
       const runtime::Prompt& p) override;
-  void AfterPrompt(const runtime::Prompt& p,
-                   const runtime::Answer& a) override;
+  void AfterPrompt(const runtime::Prompt& p, const runtime::Answer& a) override;
   bool UndoneBefore(const runtime::UndoEvent& u) override;
   void AfterUndo(const runtime::UndoEvent& u, const Status& s) override;
 
@@ -85,6 +84,16 @@ class RunLog : public runtime::ExecHooks {
   int uncertain_ = 0;
   Status error_;
 };
+
+// A fresh run id: "r-", the time in microseconds (14 hex digits), then 32
+// random bits (8 hex digits). Time first, so the journal's rows of
+// consecutive runs are appended next to each other in its B-trees instead
+// of splitting pages all over them; the random part keeps ids of one
+// microsecond apart and is what RunIdDraw reads.
+std::string NewRunId(const Clock& clock);
+// The random part of a NewRunId as a uniform number in [0, 1) (0 for ids
+// of another shape).
+double RunIdDraw(const std::string& run_id);
 
 struct RunnerOptions {
   runtime::ExecOptions exec;

@@ -693,13 +693,10 @@ Result<Json> WorkflowTools::Run(mcp::CallContext& ctx, const std::string& name,
                                 const std::string& range, const Json& inputs,
                                 const std::string* route_range) {
   const mcp::Principal& caller = ctx.principal();
-  std::string run_id = "r-" + SecureRandomHex(8);
+  std::string run_id = journal::NewRunId(*clock_);
   std::string chosen = range;
   if (options_.rollout != nullptr && caller.grants.AllowsNamespace(name)) {
-    // The run id is random: its first 32 bits are the draw.
-    double draw =
-        static_cast<double>(std::stoul(run_id.substr(2, 8), nullptr, 16)) /
-        4294967296.0;
+    double draw = journal::RunIdDraw(run_id);
     bool may_canary = store::StageIndex(caller.grants.min_stage) <=
                       store::StageIndex("canary");
     auto routed = options_.rollout->Choose(
