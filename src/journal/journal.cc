@@ -367,6 +367,7 @@ Result<std::vector<RunRecord>> Journal::ListRuns(const std::string& state,
 }
 
 Result<std::vector<RunRecord>> Journal::FindRuns(const RunFilter& filter) {
+  AwaitQueued();
   std::lock_guard<std::mutex> l(reader_mu_);
   std::string q = StrCat("SELECT ", kRunColumns,
                          " FROM runs WHERE created_us >= ?",

@@ -99,6 +99,7 @@ class Journal {
   Result<std::vector<RunRecord>> ListRuns(const std::string& state, int limit);
   // Runs of one workflow (name@version) and/or one caller created at or
   // after `since_us`, oldest first, at most `limit`; empty fields match all.
+  // Like every read, sees what this process queued before the call.
   struct RunFilter {
     std::string workflow;
     std::string caller;

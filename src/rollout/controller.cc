@@ -308,7 +308,6 @@ Result<std::optional<std::string>> Controller::Choose(const std::string& name,
 }
 
 Result<Verdict> Controller::Evaluate(const Rollout& r) {
-  WFS_RETURN_IF_ERROR(options_.journal->Flush());
   Verdict v;
   journal::Journal::RunFilter f;
   f.workflow = StrCat(r.name, "@", r.canary);

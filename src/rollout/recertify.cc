@@ -91,8 +91,8 @@ Result<std::vector<RecertifyResult>> Recertify(store::Store& store,
                                                const Policy& policy,
                                                const RecertifyOptions& options,
                                                const crypto::SecretKey& key) {
-  // Dependencies and interfaces first: flags flow up the dependency graph.
-  if (!options.dry_run) WFS_RETURN_IF_ERROR(store.Recheck().status());
+  // Dependency and interface problems are already flags: the store re-checks
+  // when it opens with other interfaces and after every yank.
   const std::string interfaces = store.InterfacesDigest();
   const std::string policy_digest = policy.HardenDigest();
   WFS_ASSIGN_OR_RETURN(std::vector<store::PackageInfo> all, store.List());

@@ -1,7 +1,7 @@
-// Argument checking shared by the real connectors (src/connectors/*/): each
-// action's parameters, checked the way the simulators check them
-// (docs/simulators.md, "Arguments"), so a real connector and its simulator
-// refuse the same calls with the same codes and messages.
+// Argument checking for the real connectors (src/connectors/*/), through the
+// simulators' own checks (sim::CheckActionArgs, docs/simulators.md,
+// "Arguments"), so a real connector and its simulator refuse the same calls
+// with the same codes and messages.
 //
 // Lives in src/connectors/http/ for want of a shared folder; it has no
 // network dependency (library wfs_conn_args).
@@ -14,29 +14,15 @@
 #include "base/json.h"
 #include "base/result.h"
 #include "connectors/connector.h"
+#include "connectors/sim/simulator.h"
 
 namespace wfs::connectors {
 
-enum class ArgType {
-  kString,
-  kInt,
-  kTime,        // an RFC 3339 string
-  kStringList,  // list of strings
-  kObject,
-  kOptionalString,  // a string or null
-};
-
-struct ArgSpec {
-  const char* name;
-  ArgType type;
-};
-
-struct ActionArgs {
-  const char* name;
-  bool read;
-  std::vector<ArgSpec> params;          // every one required
-  std::vector<ArgSpec> private_params;  // "_"-prefixed, from undo records only
-};
+// The simulators' argument specs (connectors/sim/simulator.h), under the
+// names the real connectors use: one mechanism checks both.
+using ArgType = sim::ArgKind;
+using ArgSpec = sim::ParamSpec;
+using ActionArgs = sim::ActionSpec;
 
 // The entry for `action`, or InvalidArgument "<connector> has no action `x`".
 Result<const ActionArgs*> FindAction(const std::string& connector,

@@ -97,9 +97,6 @@ Result<UrlParts> ParseUrl(const std::string& url);
 // True for "localhost", 127.0.0.0/8 and [::1].
 bool IsLoopbackHost(const std::string& host);
 
-// Percent-encodes everything but RFC 3986 unreserved characters.
-std::string PercentEncode(std::string_view s);
-
 // Maps an HTTP error status to a Status code (404 NotFound, 401
 // Unauthenticated, 403 PermissionDenied, 409/412 FailedPrecondition,
 // 400/422 InvalidArgument, 408/429/5xx Unavailable).

@@ -14,6 +14,9 @@ namespace wfs::connectors {
 // result is always valid UTF-8; valid input comes back unchanged.
 std::string ToValidUtf8(std::string_view s);
 
+// Percent-encodes everything but RFC 3986 unreserved characters.
+std::string PercentEncode(std::string_view s);
+
 // Standard base64 (RFC 4648, "+/" alphabet, "=" padding) of any bytes.
 std::string Base64Encode(std::string_view data);
 

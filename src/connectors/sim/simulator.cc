@@ -82,40 +82,7 @@ Status Simulator::Bad(const ActionRequest& r,
 
 Status Simulator::CheckArgs(const ActionSpec& spec,
                             const ActionRequest& r) const {
-  if (!r.args.is_object() && !r.args.is_null()) {
-    return Bad(r, "arguments must be an object");
-  }
-  for (const ParamSpec& p : spec.params) {
-    const Json* v = r.args.is_object() ? FieldOf(r.args, p.name) : nullptr;
-    if (v == nullptr) return Bad(r, StrCat("missing argument `", p.name, "`"));
-    std::string problem = KindProblem(*v, p.kind);
-    if (!problem.empty()) {
-      return Bad(r, StrCat("argument `", p.name, "`", problem));
-    }
-  }
-  if (!r.args.is_object()) return Status::Ok();
-  for (auto it = r.args.begin(); it != r.args.end(); ++it) {
-    const std::string& key = it.key();
-    bool known = false;
-    for (const ParamSpec& p : spec.params) known |= key == p.name;
-    if (known) continue;
-    const ParamSpec* priv = nullptr;
-    for (const ParamSpec& p : spec.private_params) {
-      if (key == p.name) priv = &p;
-    }
-    if (priv == nullptr) {
-      return Bad(r, StrCat("unknown argument `", key, "`"));
-    }
-    if (!r.compensation) {
-      return Bad(r, StrCat("private argument `", key,
-                           "` is only accepted from an undo record"));
-    }
-    std::string problem = KindProblem(it.value(), priv->kind);
-    if (!problem.empty()) {
-      return Bad(r, StrCat("argument `", key, "`", problem));
-    }
-  }
-  return Status::Ok();
+  return CheckActionArgs(name_, spec, r);
 }
 
 Result<ActionResponse> Simulator::Invoke(const ActionRequest& request) {
@@ -224,6 +191,47 @@ Result<std::optional<ActionResponse>> Simulator::Lookup(
   if (const Json* res = FieldOf(*rec, "result")) response.result = *res;
   if (const Json* undo = FieldOf(*rec, "undo")) response.undo = *undo;
   return std::optional<ActionResponse>(std::move(response));
+}
+
+Status CheckActionArgs(const std::string& connector, const ActionSpec& spec,
+                       const ActionRequest& r) {
+  auto bad = [&](const std::string& message) {
+    return InvalidArgument(StrCat(connector, ".", r.action, ": ", message));
+  };
+  if (!r.args.is_object() && !r.args.is_null()) {
+    return bad("arguments must be an object");
+  }
+  for (const ParamSpec& p : spec.params) {
+    const Json* v = r.args.is_object() ? FieldOf(r.args, p.name) : nullptr;
+    if (v == nullptr) return bad(StrCat("missing argument `", p.name, "`"));
+    std::string problem = KindProblem(*v, p.kind);
+    if (!problem.empty()) {
+      return bad(StrCat("argument `", p.name, "`", problem));
+    }
+  }
+  if (!r.args.is_object()) return Status::Ok();
+  for (auto it = r.args.begin(); it != r.args.end(); ++it) {
+    const std::string& key = it.key();
+    bool known = false;
+    for (const ParamSpec& p : spec.params) known |= key == p.name;
+    if (known) continue;
+    const ParamSpec* priv = nullptr;
+    for (const ParamSpec& p : spec.private_params) {
+      if (key == p.name) priv = &p;
+    }
+    if (priv == nullptr) {
+      return bad(StrCat("unknown argument `", key, "`"));
+    }
+    if (!r.compensation) {
+      return bad(StrCat("private argument `", key,
+                           "` is only accepted from an undo record"));
+    }
+    std::string problem = KindProblem(it.value(), priv->kind);
+    if (!problem.empty()) {
+      return bad(StrCat("argument `", key, "`", problem));
+    }
+  }
+  return Status::Ok();
 }
 
 const std::vector<std::string>* ScopeValues(const ActionRequest& r,

@@ -109,6 +109,13 @@ class Simulator : public Connector {
   std::vector<ActionSpec> actions_;
 };
 
+// InvalidArgument naming the first missing, unknown or ill-typed argument,
+// or a private argument outside compensation ("mail.move: missing argument
+// `to`"). Simulators and the real connectors check arguments with it, so a
+// connector and its simulator refuse the same calls with the same messages.
+Status CheckActionArgs(const std::string& connector, const ActionSpec& spec,
+                       const ActionRequest& r);
+
 // The run's values for `scope`, or nullptr when the request does not
 // constrain it (no scope map, or the scope is not in it).
 const std::vector<std::string>* ScopeValues(const ActionRequest& r,
