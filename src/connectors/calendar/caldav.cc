@@ -19,6 +19,7 @@
 #include "connectors/http/secrets.h"
 #include "connectors/http/text.h"
 #include "connectors/sim/values.h"
+#include "connectors/sim/simulators.h"
 
 namespace wfs::connectors::calendar {
 
@@ -29,38 +30,6 @@ constexpr int64_t kMicrosPerDay = 86400 * kMicrosPerSecond;
 constexpr size_t kMaxNameBytes = 255;
 constexpr char kDefaultEffectsCalendar[] = "wfstore-effects";
 constexpr char kProdId[] = "-//wfstore//calendar connector//EN";
-
-using T = ArgType;
-
-std::vector<ActionArgs> CalendarActions() {
-  return {
-      {"find",
-       true,
-       {{"calendar", T::kString}, {"from", T::kTime}, {"to", T::kTime}},
-       {}},
-      {"get", true, {{"id", T::kString}}, {}},
-      {"create",
-       false,
-       {{"calendar", T::kString},
-        {"title", T::kString},
-        {"start", T::kTime},
-        {"end", T::kTime},
-        {"attendees", T::kStringList}},
-       {}},
-      {"update",
-       false,
-       {{"id", T::kString},
-        {"title", T::kString},
-        {"start", T::kTime},
-        {"end", T::kTime}},
-       {}},
-      {"cancel", false, {{"id", T::kString}}, {}},
-      {"uncancel",
-       false,
-       {{"id", T::kString}},
-       {{"_event", T::kObject}, {"_index", T::kInt}, {"_ics", T::kString}}},
-  };
-}
 
 // A calendar or resource name: one path segment of printable UTF-8.
 bool ValidName(std::string_view s) {
@@ -199,7 +168,7 @@ class CalDavConnector final : public Connector {
         clock_(clock != nullptr ? clock : &system_clock_),
         redactor_(redactor),
         http_(c_.limits, std::move(redactor)),
-        actions_(CalendarActions()) {}
+        actions_(sim::CalendarActionSpecs()) {}
 
   const std::string& name() const override { return name_; }
 

@@ -21,6 +21,7 @@
 #include "base/strings.h"
 #include "connectors/http/action_args.h"
 #include "connectors/sim/values.h"
+#include "connectors/sim/simulators.h"
 
 namespace wfs::connectors::fs {
 
@@ -30,37 +31,6 @@ constexpr int kMaxLinkHops = 40;  // Linux's MAXSYMLINKS
 constexpr size_t kMaxPathBytes = 4096;
 constexpr size_t kMaxComponents = 4096;
 constexpr mode_t kDefaultMode = 0644;
-
-using T = ArgType;
-
-std::vector<ActionArgs> FsActions() {
-  return {
-      {"read", true, {{"path", T::kString}}, {}},
-      {"list", true, {{"dir", T::kString}}, {}},
-      {"write", false, {{"path", T::kString}, {"content", T::kString}}, {}},
-      {"create", false, {{"path", T::kString}, {"content", T::kString}}, {}},
-      {"move",
-       false,
-       {{"from", T::kString}, {"to", T::kString}},
-       {{"_root", T::kString}}},
-      {"delete", false, {{"path", T::kString}}, {}},
-      {"restore",
-       false,
-       {{"path", T::kString}},
-       {{"_content", T::kString},
-        {"_link", T::kOptionalString},
-        {"_index", T::kInt},
-        {"_mode", T::kInt},
-        {"_root", T::kString}}},
-      {"remove",
-       false,
-       {{"path", T::kString}},
-       {{"_content", T::kString},
-        {"_link", T::kOptionalString},
-        {"_mode", T::kInt},
-        {"_root", T::kString}}},
-  };
-}
 
 bool FollowsLast(const std::string& action) {
   return action == "read" || action == "list" || action == "write";
@@ -189,7 +159,7 @@ struct Kept {
 class LocalFs final : public Connector {
  public:
   explicit LocalFs(const LocalFsOptions& options)
-      : options_(options), actions_(FsActions()) {}
+      : options_(options), actions_(sim::FsActionSpecs()) {}
 
   const std::string& name() const override { return name_; }
 

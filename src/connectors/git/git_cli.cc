@@ -19,6 +19,7 @@
 #include "connectors/git/subprocess.h"
 #include "connectors/http/action_args.h"
 #include "connectors/sim/values.h"
+#include "connectors/sim/simulators.h"
 
 namespace wfs::connectors::git {
 
@@ -26,27 +27,6 @@ namespace {
 
 constexpr char kCheckpointRefs[] = "refs/wfstore/checkpoints/";
 constexpr char kAutoRefs[] = "refs/wfstore/auto/";
-
-using T = ArgType;
-
-std::vector<ActionArgs> GitActions() {
-  return {
-      {"status", true, {{"repo", T::kString}}, {}},
-      {"diff", true, {{"repo", T::kString}}, {}},
-      {"log", true, {{"repo", T::kString}, {"count", T::kInt}}, {}},
-      {"checkpoint", false, {{"repo", T::kString}}, {}},
-      {"drop_checkpoint",
-       false,
-       {{"repo", T::kString}, {"checkpoint", T::kString}},
-       {}},
-      {"commit", false, {{"repo", T::kString}, {"message", T::kString}}, {}},
-      {"revert", false, {{"repo", T::kString}, {"commit", T::kString}}, {}},
-      {"restore",
-       false,
-       {{"repo", T::kString}, {"checkpoint", T::kString}},
-       {}},
-  };
-}
 
 std::string TrimNewline(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
@@ -71,7 +51,7 @@ class GitCli final : public Connector {
   explicit GitCli(const GitCliOptions& options)
       : options_(options),
         clock_(options.clock != nullptr ? options.clock : &system_clock_),
-        actions_(GitActions()) {}
+        actions_(sim::GitActionSpecs()) {}
 
   const std::string& name() const override { return name_; }
 
@@ -368,6 +348,17 @@ class GitCli final : public Connector {
       if (write(out, buf, static_cast<size_t>(n)) != n) {
         s = Internal("git: cannot copy the index");
         break;
+      }
+    }
+    // The copy keeps the index's times: git trusts an entry whose stat data
+    // match the file only when the entry is older than the index file
+    // ("racy git"); a copy stamped now would hide an edit of the same size
+    // made in the same second as the last commit.
+    struct stat st;
+    if (s.ok() && fstat(in, &st) == 0) {
+      const struct timespec times[2] = {st.st_atim, st.st_mtim};
+      if (futimens(out, times) != 0) {
+        s = Internal("git: cannot stamp the temporary index");
       }
     }
     close(in);

@@ -7,12 +7,12 @@
 #include "base/strings.h"
 #include "connectors/http/action_args.h"
 #include "connectors/http/text.h"
+#include "connectors/sim/values.h"
 
 namespace wfs::connectors::http {
 
 namespace {
 
-constexpr size_t kMaxUrlBytes = 8192;
 
 bool LooksLikeJson(const std::string& body) {
   size_t i = body.find_first_not_of(" \t\r\n");
@@ -50,7 +50,7 @@ class HttpConnector final : public Connector {
     WFS_RETURN_IF_ERROR(CheckArgs(name_, *spec, r));
     const std::string action = spec->name;
     const std::string url = StrArg(r.args, "url");
-    WFS_ASSIGN_OR_RETURN(std::string host, UrlHost(url));
+    WFS_ASSIGN_OR_RETURN(std::string host, sim::UrlHost(url));
     if (const std::vector<std::string>* allowed = ScopeValuesOf(r, "domain")) {
       bool ok = false;
       for (const std::string& d : *allowed) ok |= ToLower(d) == host;
@@ -126,7 +126,7 @@ class HttpConnector final : public Connector {
       if (!value.is_string()) {
         return InvalidArgument("http: argument `url` must be a string");
       }
-      return UrlHost(value.get<std::string>());
+      return sim::UrlHost(value.get<std::string>());
     }
     return Connector::ScopeKey(action, param, value, scopes);
   }
@@ -157,53 +157,5 @@ std::unique_ptr<Connector> MakeHttpConnector(HttpConnectorOptions options) {
   return std::make_unique<HttpConnector>(std::move(options));
 }
 
-// The same algorithm as the simulator's (src/connectors/sim/http.cc), so
-// that scope keys agree.
-Result<std::string> UrlHost(const std::string& url) {
-  auto bad = [&](const char* why) {
-    return InvalidArgument(StrCat(
-        "http: ", Quote(url), " is not an absolute http(s) URL (", why, ")"));
-  };
-  if (url.size() > kMaxUrlBytes) return bad("too long");
-  const std::string lower = ToLower(url);
-  size_t start;
-  if (StartsWith(lower, "http://")) {
-    start = 7;
-  } else if (StartsWith(lower, "https://")) {
-    start = 8;
-  } else {
-    return bad("the scheme must be http or https");
-  }
-  size_t end = lower.find_first_of("/?#", start);
-  std::string authority =
-      lower.substr(start, end == std::string::npos ? end : end - start);
-  size_t at = authority.rfind('@');
-  if (at != std::string::npos) authority = authority.substr(at + 1);
-  std::string host;
-  std::string rest;
-  if (!authority.empty() && authority[0] == '[') {
-    size_t close = authority.find(']');
-    if (close == std::string::npos) return bad("unterminated IPv6 address");
-    host = authority.substr(0, close + 1);
-    rest = authority.substr(close + 1);
-  } else {
-    size_t colon = authority.find(':');
-    host = authority.substr(0, colon);
-    rest = colon == std::string::npos ? "" : authority.substr(colon);
-  }
-  if (!rest.empty()) {
-    if (rest[0] != ':' || rest.size() == 1 || rest.size() > 6) {
-      return bad("bad port");
-    }
-    for (size_t i = 1; i < rest.size(); ++i) {
-      if (rest[i] < '0' || rest[i] > '9') return bad("bad port");
-    }
-  }
-  if (host.empty()) return bad("no host");
-  for (unsigned char c : host) {
-    if (c <= ' ' || c == 0x7f) return bad("invalid host");
-  }
-  return host;
-}
 
 }  // namespace wfs::connectors::http

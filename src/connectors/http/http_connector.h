@@ -56,10 +56,6 @@ HttpConnectorOptions DefaultHttpConnectorOptions();
 
 std::unique_ptr<Connector> MakeHttpConnector(HttpConnectorOptions options);
 
-// The lower-cased host of an absolute http(s) URL, exactly as the simulator
-// computes the `url` scope key (IPv6 hosts keep their brackets).
-Result<std::string> UrlHost(const std::string& url);
-
 struct RestOptions {
   std::string base;  // overrides the interface's `base` when set
   CurlLimits limits;

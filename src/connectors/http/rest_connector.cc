@@ -277,7 +277,7 @@ class RestConnector final : public Connector {
           Result<std::string> ps = sim::NormalizeAbsolutePath(s);
           ok |= pv.ok() && ps.ok() && sim::PathWithin(*pv, *ps);
         } else if (kind == "domain") {
-          Result<std::string> host = UrlHost(key);
+          Result<std::string> host = sim::UrlHost(key);
           ok |= ToLower(s) == (host.ok() ? *host : ToLower(key));
         } else {
           ok |= s == key;

@@ -16,6 +16,7 @@
 #include "connectors/http/text.h"
 #include "connectors/mail/mime.h"
 #include "connectors/sim/values.h"
+#include "connectors/sim/simulators.h"
 
 namespace wfs::connectors::mail {
 
@@ -24,32 +25,6 @@ namespace {
 constexpr size_t kBatch = 200;        // UIDs per FETCH command
 constexpr size_t kMaxCache = 100000;  // id -> location hints
 constexpr size_t kMaxMailboxes = 1000;
-
-using T = ArgType;
-
-std::vector<ActionArgs> MailActions() {
-  return {
-      {"find", true, {{"mailbox", T::kString}, {"query", T::kString}}, {}},
-      {"get", true, {{"id", T::kString}}, {}},
-      {"move", false, {{"id", T::kString}, {"to", T::kString}}, {}},
-      {"flag", false, {{"id", T::kString}, {"flag", T::kString}}, {}},
-      {"unflag", false, {{"id", T::kString}, {"flag", T::kString}}, {}},
-      {"delete", false, {{"id", T::kString}}, {}},
-      {"restore", false, {{"id", T::kString}}, {{"_mailbox", T::kString}}},
-      {"send",
-       false,
-       {{"to", T::kStringList}, {"subject", T::kString}, {"body", T::kString}},
-       {}},
-  };
-}
-
-std::string EmailDomain(const std::string& address) {
-  size_t at = address.rfind('@');
-  if (at == std::string::npos || at == 0 || at + 1 >= address.size()) {
-    return "";
-  }
-  return ToLower(address.substr(at + 1));
-}
 
 // An id as the server gave it: printable ASCII without IMAP specials.
 bool ValidId(const std::string& id) {
@@ -124,7 +99,7 @@ class MailConnector final : public Connector {
       : o_(std::move(options)),
         redactor_(MakeRedactor(o_)),
         imap_(o_.imap, redactor_),
-        actions_(MailActions()) {}
+        actions_(sim::MailActionSpecs()) {}
 
   const std::string& name() const override { return name_; }
 
@@ -154,37 +129,7 @@ class MailConnector final : public Connector {
       if (!loc.ok()) return redactor_.Redact(loc.status());
       return loc->mailbox;
     }
-    if (action == "send" && param == "to") {
-      std::vector<std::string> addresses;
-      if (value.is_string()) {
-        addresses.push_back(value.get<std::string>());
-      } else if (value.is_array()) {
-        for (const Json& v : value) {
-          if (!v.is_string()) {
-            return InvalidArgument("mail.send: recipients must be strings");
-          }
-          addresses.push_back(v.get<std::string>());
-        }
-      } else {
-        return InvalidArgument("mail.send: recipients must be strings");
-      }
-      std::string domain;
-      for (const std::string& a : addresses) {
-        std::string d = EmailDomain(a);
-        if (d.empty()) {
-          return InvalidArgument(
-              StrCat("mail.send: ", Quote(a), " is not an email address"));
-        }
-        if (!domain.empty() && d != domain) {
-          return InvalidArgument(
-              "mail.send: recipients in several domains; ask for one address "
-              "at a time");
-        }
-        domain = d;
-      }
-      if (domain.empty()) return InvalidArgument("mail.send: no recipient");
-      return domain;
-    }
+    if (action == "send" && param == "to") return sim::RecipientDomain(value);
     return Connector::ScopeKey(action, param, value, scopes);
   }
 
@@ -654,7 +599,7 @@ class MailConnector final : public Connector {
     OutgoingMessage m;
     for (const Json& t : to) {
       const std::string address = t.get<std::string>();
-      const std::string domain = EmailDomain(address);
+      const std::string domain = sim::EmailDomain(address);
       if (domain.empty()) {
         return InvalidArgument(
             StrCat("mail.send: argument `to`: ", Quote(address),
@@ -685,7 +630,7 @@ class MailConnector final : public Connector {
     const std::string seed =
         r.idempotency_key.empty() ? SecureRandomHex(16) : r.idempotency_key;
     m.message_id = StrCat(Sha256Hex(seed).substr(0, 32), ".wfstore@",
-                          EmailDomain(o_.from));
+                          sim::EmailDomain(o_.from));
     WFS_ASSIGN_OR_RETURN(std::string data, ComposeMessage(m));
     WFS_RETURN_IF_ERROR(Smtp(m, data));
     return ActionResponse{};

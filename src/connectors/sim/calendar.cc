@@ -11,42 +11,11 @@ namespace wfs::connectors::sim {
 
 namespace {
 
-using K = ArgKind;
-
-std::vector<ActionSpec> CalendarActions() {
-  return {
-      {"find",
-       true,
-       {{"calendar", K::kString}, {"from", K::kTime}, {"to", K::kTime}},
-       {}},
-      {"get", true, {{"id", K::kString}}, {}},
-      {"create",
-       false,
-       {{"calendar", K::kString},
-        {"title", K::kString},
-        {"start", K::kTime},
-        {"end", K::kTime},
-        {"attendees", K::kStringList}},
-       {}},
-      {"update",
-       false,
-       {{"id", K::kString},
-        {"title", K::kString},
-        {"start", K::kTime},
-        {"end", K::kTime}},
-       {}},
-      {"cancel", false, {{"id", K::kString}}, {}},
-      {"uncancel",
-       false,
-       {{"id", K::kString}},
-       {{"_event", K::kObject}, {"_index", K::kInt}}},
-  };
-}
 
 class CalendarSimulator final : public Simulator {
  public:
   explicit CalendarSimulator(World* world)
-      : Simulator("calendar", world, CalendarActions()) {}
+      : Simulator("calendar", world, CalendarActionSpecs()) {}
 
  protected:
   Result<ActionResponse> Do(const ActionSpec& spec,
@@ -221,6 +190,37 @@ class CalendarSimulator final : public Simulator {
 };
 
 }  // namespace
+
+std::vector<ActionSpec> CalendarActionSpecs() {
+  return {
+      {"find",
+       true,
+       {{"calendar", ArgKind::kString}, {"from", ArgKind::kTime}, {"to", ArgKind::kTime}},
+       {}},
+      {"get", true, {{"id", ArgKind::kString}}, {}},
+      {"create",
+       false,
+       {{"calendar", ArgKind::kString},
+        {"title", ArgKind::kString},
+        {"start", ArgKind::kTime},
+        {"end", ArgKind::kTime},
+        {"attendees", ArgKind::kStringList}},
+       {}},
+      {"update",
+       false,
+       {{"id", ArgKind::kString},
+        {"title", ArgKind::kString},
+        {"start", ArgKind::kTime},
+        {"end", ArgKind::kTime}},
+       {}},
+      {"cancel", false, {{"id", ArgKind::kString}}, {}},
+      {"uncancel",
+       false,
+       {{"id", ArgKind::kString}},
+       {{"_event", ArgKind::kObject}, {"_index", ArgKind::kInt}, {"_ics", ArgKind::kString}}},
+  };
+}
+
 
 std::unique_ptr<Connector> MakeCalendarSimulator(World* world) {
   return std::make_unique<CalendarSimulator>(world);

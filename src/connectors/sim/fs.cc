@@ -21,34 +21,6 @@ constexpr size_t kMaxPathBytes = 4096;
 // Components looked at while resolving one path, links expanded.
 constexpr size_t kMaxComponents = 4096;
 
-using K = ArgKind;
-
-std::vector<ActionSpec> FsActions() {
-  return {
-      {"read", true, {{"path", K::kString}}, {}},
-      {"list", true, {{"dir", K::kString}}, {}},
-      {"write", false, {{"path", K::kString}, {"content", K::kString}}, {}},
-      {"create", false, {{"path", K::kString}, {"content", K::kString}}, {}},
-      {"move",
-       false,
-       {{"from", K::kString}, {"to", K::kString}},
-       {{"_root", K::kString}}},
-      {"delete", false, {{"path", K::kString}}, {}},
-      {"restore",
-       false,
-       {{"path", K::kString}},
-       {{"_content", K::kString},
-        {"_link", K::kOptionalString},
-        {"_index", K::kInt},
-        {"_root", K::kString}}},
-      {"remove",
-       false,
-       {{"path", K::kString}},
-       {{"_content", K::kString},
-        {"_link", K::kOptionalString},
-        {"_root", K::kString}}},
-  };
-}
 
 // Reading actions follow a link in the last component; the others act on
 // the entry itself (unlink and rename semantics).
@@ -78,7 +50,7 @@ Json FsUndo(const char* action, Json args, const std::string& root) {
 
 class FsSimulator final : public Simulator {
  public:
-  explicit FsSimulator(World* world) : Simulator("fs", world, FsActions()) {}
+  explicit FsSimulator(World* world) : Simulator("fs", world, FsActionSpecs()) {}
 
  protected:
   Result<ActionResponse> Do(const ActionSpec& spec,
@@ -442,6 +414,36 @@ class FsSimulator final : public Simulator {
 };
 
 }  // namespace
+
+std::vector<ActionSpec> FsActionSpecs() {
+  return {
+      {"read", true, {{"path", ArgKind::kString}}, {}},
+      {"list", true, {{"dir", ArgKind::kString}}, {}},
+      {"write", false, {{"path", ArgKind::kString}, {"content", ArgKind::kString}}, {}},
+      {"create", false, {{"path", ArgKind::kString}, {"content", ArgKind::kString}}, {}},
+      {"move",
+       false,
+       {{"from", ArgKind::kString}, {"to", ArgKind::kString}},
+       {{"_root", ArgKind::kString}}},
+      {"delete", false, {{"path", ArgKind::kString}}, {}},
+      {"restore",
+       false,
+       {{"path", ArgKind::kString}},
+       {{"_content", ArgKind::kString},
+        {"_link", ArgKind::kOptionalString},
+        {"_index", ArgKind::kInt},
+        {"_mode", ArgKind::kInt},
+        {"_root", ArgKind::kString}}},
+      {"remove",
+       false,
+       {{"path", ArgKind::kString}},
+       {{"_content", ArgKind::kString},
+        {"_link", ArgKind::kOptionalString},
+        {"_mode", ArgKind::kInt},
+        {"_root", ArgKind::kString}}},
+  };
+}
+
 
 std::unique_ptr<Connector> MakeFsSimulator(World* world) {
   return std::make_unique<FsSimulator>(world);

@@ -32,24 +32,6 @@ constexpr size_t kMaxDiffCells = size_t{1} << 20;
 constexpr size_t kMaxDiffBytes = size_t{1} << 20;
 constexpr size_t kContextLines = 3;
 
-using K = ArgKind;
-
-std::vector<ActionSpec> GitActions() {
-  return {
-      {"status", true, {{"repo", K::kString}}, {}},
-      {"diff", true, {{"repo", K::kString}}, {}},
-      {"log", true, {{"repo", K::kString}, {"count", K::kInt}}, {}},
-      {"checkpoint", false, {{"repo", K::kString}}, {}},
-      {"drop_checkpoint",
-       false,
-       {{"repo", K::kString}, {"checkpoint", K::kString}},
-       {}},
-      {"commit", false, {{"repo", K::kString}, {"message", K::kString}}, {}},
-      {"revert", false, {{"repo", K::kString}, {"commit", K::kString}}, {}},
-      {"restore", false, {{"repo", K::kString}, {"checkpoint", K::kString}},
-       {}},
-  };
-}
 
 // rel path -> {"content", "link"}; std::map keeps paths sorted.
 using Tree = std::map<std::string, Json>;
@@ -266,7 +248,7 @@ std::string FileDiff(const std::string& path, const Json& before,
 class GitSimulator final : public Simulator {
  public:
   explicit GitSimulator(World* world)
-      : Simulator("git", world, GitActions()) {}
+      : Simulator("git", world, GitActionSpecs()) {}
 
  protected:
   Result<ActionResponse> Do(const ActionSpec& spec,
@@ -554,6 +536,24 @@ class GitSimulator final : public Simulator {
 };
 
 }  // namespace
+
+std::vector<ActionSpec> GitActionSpecs() {
+  return {
+      {"status", true, {{"repo", ArgKind::kString}}, {}},
+      {"diff", true, {{"repo", ArgKind::kString}}, {}},
+      {"log", true, {{"repo", ArgKind::kString}, {"count", ArgKind::kInt}}, {}},
+      {"checkpoint", false, {{"repo", ArgKind::kString}}, {}},
+      {"drop_checkpoint",
+       false,
+       {{"repo", ArgKind::kString}, {"checkpoint", ArgKind::kString}},
+       {}},
+      {"commit", false, {{"repo", ArgKind::kString}, {"message", ArgKind::kString}}, {}},
+      {"revert", false, {{"repo", ArgKind::kString}, {"commit", ArgKind::kString}}, {}},
+      {"restore", false, {{"repo", ArgKind::kString}, {"checkpoint", ArgKind::kString}},
+       {}},
+  };
+}
+
 
 void EnsureGitBaselines(World& world) {
   Json& repos = world.Collection("git", "repos");

@@ -11,57 +11,6 @@ namespace wfs::connectors::sim {
 
 namespace {
 
-constexpr size_t kMaxUrlBytes = 8192;
-
-// The lower-cased host of an absolute http(s) URL.
-Result<std::string> UrlHost(const std::string& url) {
-  auto bad = [&](const char* why) {
-    return InvalidArgument(StrCat("http: ", Quote(url),
-                                  " is not an absolute http(s) URL (", why,
-                                  ")"));
-  };
-  if (url.size() > kMaxUrlBytes) return bad("too long");
-  const std::string lower = ToLower(url);
-  size_t start;
-  if (StartsWith(lower, "http://")) {
-    start = 7;
-  } else if (StartsWith(lower, "https://")) {
-    start = 8;
-  } else {
-    return bad("the scheme must be http or https");
-  }
-  size_t end = lower.find_first_of("/?#", start);
-  std::string authority =
-      lower.substr(start, end == std::string::npos ? end : end - start);
-  size_t at = authority.rfind('@');
-  if (at != std::string::npos) authority = authority.substr(at + 1);
-  std::string host;
-  std::string rest;
-  if (!authority.empty() && authority[0] == '[') {
-    size_t close = authority.find(']');
-    if (close == std::string::npos) return bad("unterminated IPv6 address");
-    host = authority.substr(0, close + 1);
-    rest = authority.substr(close + 1);
-  } else {
-    size_t colon = authority.find(':');
-    host = authority.substr(0, colon);
-    rest = colon == std::string::npos ? "" : authority.substr(colon);
-  }
-  if (!rest.empty()) {
-    if (rest[0] != ':' || rest.size() == 1 || rest.size() > 6) {
-      return bad("bad port");
-    }
-    for (size_t i = 1; i < rest.size(); ++i) {
-      if (rest[i] < '0' || rest[i] > '9') return bad("bad port");
-    }
-  }
-  if (host.empty()) return bad("no host");
-  for (unsigned char c : host) {
-    if (c <= ' ' || c == 0x7f) return bad("invalid host");
-  }
-  return host;
-}
-
 class HttpSimulator final : public Simulator {
  public:
   explicit HttpSimulator(World* world)

@@ -14,37 +14,11 @@ namespace {
 constexpr char kTrash[] = "Trash";
 constexpr char kInbox[] = "INBOX";
 
-using K = ArgKind;
-
-std::vector<ActionSpec> MailActions() {
-  return {
-      {"find", true, {{"mailbox", K::kString}, {"query", K::kString}}, {}},
-      {"get", true, {{"id", K::kString}}, {}},
-      {"move", false, {{"id", K::kString}, {"to", K::kString}}, {}},
-      {"flag", false, {{"id", K::kString}, {"flag", K::kString}}, {}},
-      {"unflag", false, {{"id", K::kString}, {"flag", K::kString}}, {}},
-      {"delete", false, {{"id", K::kString}}, {}},
-      {"restore", false, {{"id", K::kString}}, {{"_mailbox", K::kString}}},
-      {"send",
-       false,
-       {{"to", K::kStringList}, {"subject", K::kString}, {"body", K::kString}},
-       {}},
-  };
-}
-
-// The lower-cased domain of an address, or "" when it is not one.
-std::string EmailDomain(const std::string& address) {
-  size_t at = address.rfind('@');
-  if (at == std::string::npos || at == 0 || at + 1 >= address.size()) {
-    return "";
-  }
-  return ToLower(address.substr(at + 1));
-}
 
 class MailSimulator final : public Simulator {
  public:
   explicit MailSimulator(World* world)
-      : Simulator("mail", world, MailActions()) {}
+      : Simulator("mail", world, MailActionSpecs()) {}
 
  protected:
   Result<ActionResponse> Do(const ActionSpec& spec,
@@ -120,37 +94,7 @@ class MailSimulator final : public Simulator {
     }
     if (action == "send" && param == "to") {
       // recipient_domain is a domain scope: the key is the address's domain.
-      std::vector<std::string> addresses;
-      if (value.is_string()) {
-        addresses.push_back(value.get<std::string>());
-      } else if (value.is_array()) {
-        for (const Json& v : value) {
-          if (!v.is_string()) {
-            return InvalidArgument("mail.send: recipients must be strings");
-          }
-          addresses.push_back(v.get<std::string>());
-        }
-      } else {
-        return InvalidArgument("mail.send: recipients must be strings");
-      }
-      std::string domain;
-      for (const std::string& a : addresses) {
-        std::string d = EmailDomain(a);
-        if (d.empty()) {
-          return InvalidArgument(
-              StrCat("mail.send: ", Quote(a), " is not an email address"));
-        }
-        if (!domain.empty() && d != domain) {
-          return InvalidArgument(
-              "mail.send: recipients in several domains; ask for one address "
-              "at a time");
-        }
-        domain = d;
-      }
-      if (domain.empty()) {
-        return InvalidArgument("mail.send: no recipient");
-      }
-      return domain;
+      return RecipientDomain(value);
     }
     return Simulator::DoScopeKey(action, param, value, scopes);
   }
@@ -211,6 +155,23 @@ class MailSimulator final : public Simulator {
 };
 
 }  // namespace
+
+std::vector<ActionSpec> MailActionSpecs() {
+  return {
+      {"find", true, {{"mailbox", ArgKind::kString}, {"query", ArgKind::kString}}, {}},
+      {"get", true, {{"id", ArgKind::kString}}, {}},
+      {"move", false, {{"id", ArgKind::kString}, {"to", ArgKind::kString}}, {}},
+      {"flag", false, {{"id", ArgKind::kString}, {"flag", ArgKind::kString}}, {}},
+      {"unflag", false, {{"id", ArgKind::kString}, {"flag", ArgKind::kString}}, {}},
+      {"delete", false, {{"id", ArgKind::kString}}, {}},
+      {"restore", false, {{"id", ArgKind::kString}}, {{"_mailbox", ArgKind::kString}}},
+      {"send",
+       false,
+       {{"to", ArgKind::kStringList}, {"subject", ArgKind::kString}, {"body", ArgKind::kString}},
+       {}},
+  };
+}
+
 
 std::unique_ptr<Connector> MakeMailSimulator(World* world) {
   return std::make_unique<MailSimulator>(world);

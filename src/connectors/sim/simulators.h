@@ -19,9 +19,17 @@
 #include <vector>
 
 #include "connectors/connector.h"
+#include "connectors/sim/simulator.h"
 #include "connectors/sim/world.h"
 
 namespace wfs::connectors::sim {
+
+// Each connector's actions and their arguments, shared with the real
+// connectors (src/connectors/<name>/) so both check calls alike.
+std::vector<ActionSpec> MailActionSpecs();
+std::vector<ActionSpec> CalendarActionSpecs();
+std::vector<ActionSpec> FsActionSpecs();
+std::vector<ActionSpec> GitActionSpecs();
 
 std::unique_ptr<Connector> MakeMailSimulator(World* world);
 std::unique_ptr<Connector> MakeContactsSimulator(World* world);

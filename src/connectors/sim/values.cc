@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <limits>
+#include <vector>
 
 #include "base/strings.h"
 
@@ -228,6 +229,95 @@ Json UndoRecord(std::string_view action, Json args) {
   undo["action"] = std::string(action);
   undo["args"] = std::move(args);
   return undo;
+}
+
+std::string EmailDomain(std::string_view address) {
+  size_t at = address.rfind('@');
+  if (at == std::string::npos || at == 0 || at + 1 >= address.size()) {
+    return "";
+  }
+  return ToLower(address.substr(at + 1));
+}
+
+Result<std::string> RecipientDomain(const Json& value) {
+  std::vector<std::string> addresses;
+  if (value.is_string()) {
+    addresses.push_back(value.get<std::string>());
+  } else if (value.is_array()) {
+    for (const Json& v : value) {
+      if (!v.is_string()) {
+        return InvalidArgument("mail.send: recipients must be strings");
+      }
+      addresses.push_back(v.get<std::string>());
+    }
+  } else {
+    return InvalidArgument("mail.send: recipients must be strings");
+  }
+  std::string domain;
+  for (const std::string& a : addresses) {
+    std::string d = EmailDomain(a);
+    if (d.empty()) {
+      return InvalidArgument(
+          StrCat("mail.send: ", Quote(a), " is not an email address"));
+    }
+    if (!domain.empty() && d != domain) {
+      return InvalidArgument(
+          "mail.send: recipients in several domains; ask for one address at "
+          "a time");
+    }
+    domain = d;
+  }
+  if (domain.empty()) return InvalidArgument("mail.send: no recipient");
+  return domain;
+}
+
+constexpr size_t kMaxUrlBytes = 8192;
+
+Result<std::string> UrlHost(const std::string& url) {
+  auto bad = [&](const char* why) {
+    return InvalidArgument(StrCat(
+        "http: ", Quote(url), " is not an absolute http(s) URL (", why, ")"));
+  };
+  if (url.size() > kMaxUrlBytes) return bad("too long");
+  const std::string lower = ToLower(url);
+  size_t start;
+  if (StartsWith(lower, "http://")) {
+    start = 7;
+  } else if (StartsWith(lower, "https://")) {
+    start = 8;
+  } else {
+    return bad("the scheme must be http or https");
+  }
+  size_t end = lower.find_first_of("/?#", start);
+  std::string authority =
+      lower.substr(start, end == std::string::npos ? end : end - start);
+  size_t at = authority.rfind('@');
+  if (at != std::string::npos) authority = authority.substr(at + 1);
+  std::string host;
+  std::string rest;
+  if (!authority.empty() && authority[0] == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string::npos) return bad("unterminated IPv6 address");
+    host = authority.substr(0, close + 1);
+    rest = authority.substr(close + 1);
+  } else {
+    size_t colon = authority.find(':');
+    host = authority.substr(0, colon);
+    rest = colon == std::string::npos ? "" : authority.substr(colon);
+  }
+  if (!rest.empty()) {
+    if (rest[0] != ':' || rest.size() == 1 || rest.size() > 6) {
+      return bad("bad port");
+    }
+    for (size_t i = 1; i < rest.size(); ++i) {
+      if (rest[i] < '0' || rest[i] > '9') return bad("bad port");
+    }
+  }
+  if (host.empty()) return bad("no host");
+  for (unsigned char c : host) {
+    if (c <= ' ' || c == 0x7f) return bad("invalid host");
+  }
+  return host;
 }
 
 }  // namespace wfs::connectors::sim

@@ -52,6 +52,16 @@ bool IsInt64(const Json& value);
 // return it.
 Json PublicRecord(const Json& record);
 
+// The lower-cased domain of an email address, or "" when it is not one.
+std::string EmailDomain(std::string_view address);
+// The one domain of mail.send's `to` (an address or a list of them), the key
+// of the recipient_domain scope; InvalidArgument for no recipient, a value
+// that is not an address, or addresses in several domains.
+Result<std::string> RecipientDomain(const Json& to);
+// The lower-cased host of an absolute http(s) URL (the key of the http
+// connector's host scope); InvalidArgument saying what is wrong otherwise.
+Result<std::string> UrlHost(const std::string& url);
+
 // {"action": action, "args": args}.
 Json UndoRecord(std::string_view action, Json args);
 
