@@ -380,7 +380,11 @@ int Serve(const ServeFlags& flags) {
   so.address = addr.first;
   so.port = addr.second;
   so.allow_non_loopback = flags.allow_remote;
-  so.worker_threads = 8;
+  // Calls run on the server's workers: a few run them back to back, more
+  // are added when calls block (waiting for a person), beyond the calls
+  // the endpoint admits at once plus room for other requests.
+  so.worker_threads = 4;
+  so.max_worker_threads = ho.max_calls + 16;
   auto endpoint = std::make_unique<mcp::HttpEndpoint>(&engine, ho);
   auto server = transport::HttpServer::Start(so, endpoint.get());
   if (!server.ok()) {

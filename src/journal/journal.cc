@@ -123,15 +123,24 @@ Status Journal::health() {
 
 Status Journal::Enqueue(std::function<Status(sql::Db&)> write, bool wait) {
   std::shared_ptr<Waiter> waiter = wait ? std::make_shared<Waiter>() : nullptr;
+  bool wake;
   {
     std::lock_guard<std::mutex> l(mu_);
     if (!failed_.ok()) return failed_;
     if (stopping_) return Unavailable("the journal is closing");
+    // The writer sleeps without a deadline only on an empty queue; with
+    // records queued it wakes by its commit deadline, unless this one is
+    // urgent or fills a batch.
+    wake = queue_.empty() || waiter != nullptr ||
+           queue_.size() + 1 >= static_cast<size_t>(options_.max_batch);
     queue_.push_back(Item{std::move(write), waiter});
     ++queued_;
-    if (waiter) ++stats_.waits;
+    if (waiter) {
+      ++stats_.waits;
+      ++urgent_;
+    }
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
   if (!waiter) return Status::Ok();
   std::unique_lock<std::mutex> l(waiter->mu);
   waiter->cv.wait(l, [&] { return waiter->done; });
@@ -140,18 +149,27 @@ Status Journal::Enqueue(std::function<Status(sql::Db&)> write, bool wait) {
 
 void Journal::WriterLoop() {
   std::vector<Item> batch;
+  std::chrono::steady_clock::time_point last_commit{};
   while (true) {
     {
       std::unique_lock<std::mutex> l(mu_);
       cv_.wait(l, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) return;
+      if (options_.commit_delay.count() > 0) {
+        cv_.wait_until(l, last_commit + options_.commit_delay, [&] {
+          return stopping_ || urgent_ > 0 ||
+                 queue_.size() >= static_cast<size_t>(options_.max_batch);
+        });
+      }
       while (!queue_.empty() &&
              batch.size() < static_cast<size_t>(options_.max_batch)) {
+        if (queue_.front().waiter) --urgent_;
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
     Status s = CommitBatch(batch);
+    last_commit = std::chrono::steady_clock::now();
     {
       std::lock_guard<std::mutex> l(mu_);
       ++stats_.commits;
@@ -170,6 +188,7 @@ void Journal::WriterLoop() {
       if (failed_.ok()) failed_ = sticky;
       // Everything still queued fails too: order matters.
       for (Item& it : queue_) {
+        if (it.waiter) --urgent_;
         it.status = sticky;
         batch.push_back(std::move(it));
       }
@@ -194,7 +213,11 @@ void Journal::WriterLoop() {
 void Journal::AwaitQueued() {
   std::unique_lock<std::mutex> l(mu_);
   int64_t target = queued_;
+  if (handled_ >= target) return;
+  ++urgent_;  // a reader waits: commit now rather than at the deadline
+  cv_.notify_one();
   handled_cv_.wait(l, [&] { return handled_ >= target; });
+  --urgent_;
 }
 
 namespace {
@@ -276,7 +299,7 @@ Result<std::pair<std::string, std::string>> Journal::FindProgram(
   return std::make_pair(st.Text(0), st.Text(1));
 }
 
-Status Journal::CreateRun(const RunRecord& run) {
+Status Journal::CreateRun(const RunRecord& run, bool wait) {
   RunRecord r = run;
   int64_t now = clock_->NowMicros();
   if (r.created_us == 0) r.created_us = now;
@@ -298,8 +321,39 @@ Status Journal::CreateRun(const RunRecord& run) {
             .Bind(10, r.updated_us)
             .Run();
       },
-      true);
+      wait);
 }
+
+namespace {
+
+Status InsertEvent(sql::Db& db, const std::string& run_id,
+                   const EventRecord& e, const std::string& data) {
+  WFS_ASSIGN_OR_RETURN(
+      sql::Stmt * st,
+      db.Cached("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  return st->Bind(1, run_id)
+      .Bind(2, e.seq)
+      .Bind(3, e.kind)
+      .Bind(4, e.effect)
+      .Bind(5, e.key)
+      .Bind(6, data)
+      .Bind(7, e.at_us)
+      .Run();
+}
+
+Status UpdateState(sql::Db& db, const std::string& run_id,
+                   const std::string& state, const std::string& outcome,
+                   int64_t now) {
+  WFS_ASSIGN_OR_RETURN(sql::Stmt * st,
+                       db.Cached("UPDATE runs SET state = ?, outcome = "
+                                 "?, updated_us = ? WHERE run_id = ?"));
+  WFS_RETURN_IF_ERROR(
+      st->Bind(1, state).Bind(2, outcome).Bind(3, now).Bind(4, run_id).Run());
+  if (db.Changes() != 1) return NotFound("no run " + run_id);
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status Journal::Append(const std::string& run_id, const EventRecord& event,
                        bool wait) {
@@ -307,35 +361,34 @@ Status Journal::Append(const std::string& run_id, const EventRecord& event,
   if (e.at_us == 0) e.at_us = clock_->NowMicros();
   std::string data = CanonicalJson(e.data);
   return Enqueue(
-      [run_id, e, data](sql::Db& db) -> Status {
-        WFS_ASSIGN_OR_RETURN(
-            sql::Stmt * st,
-            db.Cached("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)"));
-        return st->Bind(1, run_id)
-            .Bind(2, e.seq)
-            .Bind(3, e.kind)
-            .Bind(4, e.effect)
-            .Bind(5, e.key)
-            .Bind(6, data)
-            .Bind(7, e.at_us)
-            .Run();
+      [run_id, e = std::move(e), data = std::move(data)](sql::Db& db) {
+        return InsertEvent(db, run_id, e, data);
       },
       wait);
 }
 
 Status Journal::SetState(const std::string& run_id, const std::string& state,
                          const Json& outcome, bool wait) {
-  std::string o = CanonicalJson(outcome);
-  int64_t now = clock_->NowMicros();
   return Enqueue(
-      [run_id, state, o, now](sql::Db& db) -> Status {
-        WFS_ASSIGN_OR_RETURN(sql::Stmt * st,
-                             db.Cached("UPDATE runs SET state = ?, outcome = "
-                                       "?, updated_us = ? WHERE run_id = ?"));
-        WFS_RETURN_IF_ERROR(
-            st->Bind(1, state).Bind(2, o).Bind(3, now).Bind(4, run_id).Run());
-        if (db.Changes() != 1) return NotFound("no run " + run_id);
-        return Status::Ok();
+      [run_id, state, o = CanonicalJson(outcome),
+       now = clock_->NowMicros()](sql::Db& db) {
+        return UpdateState(db, run_id, state, o, now);
+      },
+      wait);
+}
+
+Status Journal::FinishRun(const std::string& run_id, int64_t seq,
+                          const std::string& state, const Json& outcome,
+                          bool wait) {
+  EventRecord e;
+  e.seq = seq;
+  e.kind = "outcome";
+  e.at_us = clock_->NowMicros();
+  return Enqueue(
+      [run_id, e = std::move(e), o = CanonicalJson(outcome),
+       state](sql::Db& db) -> Status {
+        WFS_RETURN_IF_ERROR(InsertEvent(db, run_id, e, o));
+        return UpdateState(db, run_id, state, o, e.at_us);
       },
       wait);
 }

@@ -8,13 +8,15 @@
 // Writes go through one writer thread that commits whatever is queued in one
 // transaction (group commit): a caller that must be durable (an effect's
 // intent, before the connector is called) waits for its commit; other records
-// ride along with the next commit, in order. A failed write (a full disk, an
+// ride along with the next commit, in order, at most `commit_delay` after
+// they were queued (so that a stream of them shares commits). A failed write (a full disk, an
 // I/O error) is sticky: every later write fails with the same error, so no
 // effect can run without its intent on disk. Reads see every write this
 // process queued before them (they wait for the commit that carries it).
 #ifndef WFSTORE_JOURNAL_JOURNAL_H_
 #define WFSTORE_JOURNAL_JOURNAL_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -39,6 +41,12 @@ struct JournalOptions {
   bool sync = true;
   // Most records in one transaction.
   int max_batch = 4096;
+  // How long after the previous commit the writer waits for more records
+  // when nobody waits for the queued ones: records nobody waits for (a
+  // finished run's outcome, an effect's result) share commits instead of
+  // each paying for one. A waiting caller, a read or a full batch ends the
+  // wait at once. 0: commit as soon as the writer is free.
+  std::chrono::microseconds commit_delay{2000};
   // Largest database in pages of 4 KiB (0: unlimited). Tests use it to
   // simulate a full disk.
   int64_t max_pages = 0;
@@ -83,14 +91,21 @@ class Journal {
   Result<std::pair<std::string, std::string>> FindProgram(
       const std::string& name, const std::string& version);
 
-  // Creates a run (durable before returning). AlreadyExists for a used id.
-  Status CreateRun(const RunRecord& run);
+  // Creates a run. With `wait`, durable before returning, and a used id is
+  // AlreadyExists; without, the record rides along with the next commit
+  // (reads see it at once) and a used id is a write failure (sticky), so
+  // only ids that cannot collide (NewRunId) may skip the wait.
+  Status CreateRun(const RunRecord& run, bool wait = true);
   // Appends an event; with `wait`, returns after it is durable.
   Status Append(const std::string& run_id, const EventRecord& event,
                 bool wait);
   // Sets a run's state and outcome.
   Status SetState(const std::string& run_id, const std::string& state,
                   const Json& outcome, bool wait);
+  // Ends a run as one record: appends its "outcome" event (number `seq`,
+  // data `outcome`) and sets its final state and outcome.
+  Status FinishRun(const std::string& run_id, int64_t seq,
+                   const std::string& state, const Json& outcome, bool wait);
   // Waits until everything queued so far is durable.
   Status Flush();
 
@@ -161,6 +176,7 @@ class Journal {
   std::deque<Item> queue_;
   int64_t queued_ = 0;   // records ever queued
   int64_t handled_ = 0;  // of those, committed or failed
+  int urgent_ = 0;  // queued records with a waiter, plus readers waiting
   std::condition_variable handled_cv_;
   bool stopping_ = false;
   Status failed_;  // sticky write error

@@ -48,8 +48,11 @@ std::string ConnectorOf(const std::string& qualified) {
 
 RunLog::RunLog(Journal* journal, std::string run_id,
                const std::vector<EventRecord>& past,
-               const connectors::ConnectorSet* connectors)
-    : j_(journal), run_id_(std::move(run_id)), connectors_(connectors) {
+               const connectors::ConnectorSet* connectors, bool durable)
+    : j_(journal),
+      run_id_(std::move(run_id)),
+      connectors_(connectors),
+      durable_(durable) {
   for (const EventRecord& e : past) {
     next_seq_ = std::max(next_seq_, e.seq + 1);
     if (e.kind == "intent") {
@@ -136,7 +139,7 @@ std::optional<Result<ActionResponse>> RunLog::Replay(
 Status RunLog::BeforeEffect(const runtime::EffectEvent& e) {
   // A read changes nothing: it needs no intent (its result is still recorded
   // so a replay sees what the run saw).
-  if (e.effect == lang::Effect::kRead) return error_;
+  if (e.effect == lang::Effect::kRead) return MakeDurable();
   EventRecord rec;
   rec.kind = "intent";
   rec.effect = e.seq;
@@ -145,7 +148,9 @@ Status RunLog::BeforeEffect(const runtime::EffectEvent& e) {
               {"workflow", e.workflow},
               {"step", e.step},
               {"args", e.args ? *e.args : Json()}};
-  return Add(rec, /*wait=*/true);
+  Status s = Add(rec, /*wait=*/true);
+  if (s.ok()) durable_ = true;
+  return s;
 }
 
 void RunLog::AfterEffect(const runtime::EffectEvent& e,
@@ -166,8 +171,11 @@ void RunLog::AfterEffect(const runtime::EffectEvent& e,
 
 std::optional<Answer> RunLog::BeforePrompt(const runtime::Prompt& p) {
   auto it = answers_.find(p.seq);
-  if (it == answers_.end()) return std::nullopt;
-  return it->second;
+  if (it != answers_.end()) return it->second;
+  // The question is about to reach the person: the run exists on disk
+  // first. (A journal failure surfaces through error() after the prompt.)
+  MakeDurable().IgnoreError();
+  return std::nullopt;
 }
 
 void RunLog::AfterPrompt(const runtime::Prompt& p, const Answer& a) {
@@ -220,22 +228,27 @@ Status RunLog::Finish(const runtime::RunResult& r, const runtime::Program& p) {
                     {"error", u.error}});
   }
   outcome["undo"] = std::move(undo);
-  std::string state = r.outcome == runtime::Outcome::kWaiting
-                          ? "waiting"
-                          : runtime::OutcomeName(r.outcome);
-  if (r.outcome != runtime::Outcome::kWaiting) {
-    EventRecord e;
-    e.kind = "outcome";
-    e.data = outcome;
-    Add(e, false).IgnoreError();
+  Status s;
+  if (r.outcome == runtime::Outcome::kWaiting) {
+    // Durable before the caller is told to answer it (the answer may come
+    // from another process).
+    s = j_->SetState(run_id_, "waiting", outcome, /*wait=*/true);
+  } else {
+    // Rides along with the next commit: the run's effects' intents are
+    // already durable, and a crash before that commit only leaves the run
+    // to recovery (or, for a run that touched nothing, unrecorded).
+    s = j_->FinishRun(run_id_, next_seq_++, runtime::OutcomeName(r.outcome),
+                      outcome, /*wait=*/false);
   }
-  // A waiting run is durable before the caller is told to answer it (the
-  // answer may come from another process). A finished run's outcome rides
-  // along with the next commit: its effects' intents are already durable,
-  // and a crash before that commit only leaves the run to recovery.
-  Status s = j_->SetState(run_id_, state, outcome,
-                          /*wait=*/r.outcome == runtime::Outcome::kWaiting);
   if (!s.ok() && error_.ok()) error_ = s;
+  return error_;
+}
+
+Status RunLog::MakeDurable() {
+  if (durable_) return error_;
+  Status s = j_->Flush();
+  if (!s.ok() && error_.ok()) error_ = s;
+  durable_ = error_.ok();
   return error_;
 }
 
@@ -331,7 +344,12 @@ Result<runtime::RunResult> Runner::Start(const runtime::Program& program,
                                          runtime::Approver* approver,
                                          const std::string& caller,
                                          std::string run_id,
-                                         const std::set<std::string>& granted) {
+                                         const std::set<std::string>& granted,
+                                         bool fresh_id) {
+  // A fresh id cannot collide, so its record need not be waited for here
+  // (RunLog waits before the run's first effect, read or question); an id
+  // the caller chose may be taken and is checked now.
+  bool chosen_id = !run_id.empty() && !fresh_id;
   if (run_id.empty()) {
     SystemClock system;
     run_id = NewRunId(options_.clock != nullptr ? *options_.clock : system);
@@ -347,21 +365,22 @@ Result<runtime::RunResult> Runner::Start(const runtime::Program& program,
   run.inputs = inputs;
   run.connectors = connector_config;
   if (!granted.empty()) run.connectors["granted"] = granted;
-  WFS_RETURN_IF_ERROR(journal_->CreateRun(run));
-  return Execute(program, run, approver, /*fresh=*/true);
+  WFS_RETURN_IF_ERROR(journal_->CreateRun(run, /*wait=*/chosen_id));
+  return Execute(program, run, approver, /*fresh=*/true,
+                 /*durable=*/chosen_id);
 }
 
 Result<runtime::RunResult> Runner::Execute(const runtime::Program& program,
                                            const RunRecord& run,
                                            runtime::Approver* approver,
-                                           bool fresh) {
+                                           bool fresh, bool durable) {
   WFS_ASSIGN_OR_RETURN(std::unique_ptr<ConnectorLease> lease,
                        provider_->Open(run.connectors));
   std::vector<EventRecord> past;
   if (!fresh) {
     WFS_ASSIGN_OR_RETURN(past, journal_->Events(run.run_id));
   }
-  RunLog log(journal_, run.run_id, past, &lease->set());
+  RunLog log(journal_, run.run_id, past, &lease->set(), durable);
   JournalResolver resolver(journal_, resolver_);
   runtime::ExecContext ctx;
   ctx.connectors = &lease->set();
@@ -395,7 +414,7 @@ Result<runtime::RunResult> Runner::Resume(const std::string& run_id,
   }
   WFS_ASSIGN_OR_RETURN(runtime::ProgramPtr program,
                        LoadProgram(run.content_id));
-  return Execute(*program, run, approver, /*fresh=*/false);
+  return Execute(*program, run, approver, /*fresh=*/false, /*durable=*/true);
 }
 
 Result<runtime::RunResult> Runner::Answer(const std::string& run_id,

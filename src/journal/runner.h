@@ -44,9 +44,12 @@ class ConnectorProvider {
 // The journal's view of one run, as interpreter hooks.
 class RunLog : public runtime::ExecHooks {
  public:
+  // `durable`: the run's record is known to be on disk. When it is not (a
+  // fresh run whose creation was not waited for), the first effect, read
+  // or question waits for it: a run is durable before it touches the world.
   RunLog(Journal* journal, std::string run_id,
          const std::vector<EventRecord>& past,
-         const connectors::ConnectorSet* connectors);
+         const connectors::ConnectorSet* connectors, bool durable = true);
 
   std::optional<Result<connectors::ActionResponse>> Replay(
       const runtime::EffectEvent& e) override;
@@ -71,6 +74,8 @@ class RunLog : public runtime::ExecHooks {
 
  private:
   Status Add(EventRecord e, bool wait);
+  // Waits until everything this run queued is on disk (once).
+  Status MakeDurable();
 
   Journal* j_;
   std::string run_id_;
@@ -83,6 +88,7 @@ class RunLog : public runtime::ExecHooks {
   int reconciled_ = 0;
   int uncertain_ = 0;
   Status error_;
+  bool durable_;
 };
 
 // A fresh run id: "r-", the time in microseconds (14 hex digits), then 32
@@ -109,13 +115,17 @@ class Runner {
   // `granted`: the capabilities the caller's grant allows (empty: no limit
   // beyond the workflow's `uses`); recorded with the run (in its connector
   // configuration, as "granted") and enforced again when it resumes.
+  // `fresh_id`: `run_id` was made by NewRunId for this run, so it cannot be
+  // taken; any other given id is checked before the run starts (which
+  // costs a commit).
   Result<runtime::RunResult> Start(const runtime::Program& program,
                                    const Json& inputs,
                                    const Json& connector_config,
                                    runtime::Approver* approver,
                                    const std::string& caller,
                                    std::string run_id = "",
-                                   const std::set<std::string>& granted = {});
+                                   const std::set<std::string>& granted = {},
+                                   bool fresh_id = false);
   // Continues a run that is running (after a crash) or waiting.
   Result<runtime::RunResult> Resume(const std::string& run_id,
                                     runtime::Approver* approver);
@@ -132,10 +142,12 @@ class Runner {
   Result<runtime::ProgramPtr> LoadProgram(const std::string& content_id);
 
  private:
-  // `fresh`: a run just created, with no events to replay.
+  // `fresh`: a run just created, with no events to replay; `durable`: its
+  // record is on disk.
   Result<runtime::RunResult> Execute(const runtime::Program& program,
                                      const RunRecord& run,
-                                     runtime::Approver* approver, bool fresh);
+                                     runtime::Approver* approver, bool fresh,
+                                     bool durable);
   Status RecordPrograms(const runtime::Program& program, int depth);
 
   Journal* journal_;

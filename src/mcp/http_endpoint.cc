@@ -5,7 +5,6 @@
 
 #include "base/random.h"
 #include "base/strings.h"
-#include "mcp/call_pool.h"
 #include "mcp/jsonrpc.h"
 #include "transport/sse.h"
 
@@ -129,8 +128,7 @@ class HttpEndpoint::StreamChannel
 HttpEndpoint::HttpEndpoint(Engine* engine, HttpEndpointOptions options)
     : engine_(engine),
       options_(std::move(options)),
-      clock_(options_.clock != nullptr ? options_.clock : &system_clock_),
-      pool_(std::make_unique<CallPool>()) {}
+      clock_(options_.clock != nullptr ? options_.clock : &system_clock_) {}
 
 HttpEndpoint::~HttpEndpoint() {
   CloseAll();
@@ -415,13 +413,12 @@ void HttpEndpoint::HandlePost(HttpRequest& req, HttpResponder& responder,
   auto cancel_on_gone = [weak, id = m.id] {
     if (auto s = weak.lock()) s->CancelRequest(id);
   };
+  // The call runs here, on the HTTP server's worker: when it blocks (a
+  // person to answer), the server adds workers for other requests.
   if (options_.json_only) {
-    auto r = std::make_shared<HttpResponder>(std::move(responder));
-    r->OnClientGone(cancel_on_gone);
-    pool_->Submit([this, e, r, msg = std::move(m)] {
-      RespondJson(*r, 200, engine_->HandleParsed(*e->session, msg, nullptr));
-      CallDone();
-    });
+    responder.OnClientGone(cancel_on_gone);
+    RespondJson(responder, 200, engine_->HandleParsed(*e->session, m, nullptr));
+    CallDone();
     return;
   }
   // Answer on an SSE stream, where progress, log messages and elicitation
@@ -432,12 +429,10 @@ void HttpEndpoint::HandlePost(HttpRequest& req, HttpResponder& responder,
     return;
   }
   channel->OnGone(cancel_on_gone);
-  pool_->Submit([this, e, channel, msg = std::move(m)] {
-    Json reply = engine_->HandleParsed(*e->session, msg, channel.get());
-    channel->Send(reply).IgnoreError();
-    channel->End();
-    CallDone();
-  });
+  Json reply = engine_->HandleParsed(*e->session, m, channel.get());
+  channel->Send(reply).IgnoreError();
+  channel->End();
+  CallDone();
 }
 
 void HttpEndpoint::HandleGet(HttpRequest& req, HttpResponder& responder,

@@ -24,7 +24,6 @@
 
 #include "base/clock.h"
 #include "base/result.h"
-#include "mcp/call_pool.h"
 #include "mcp/engine.h"
 #include "mcp/session.h"
 #include "transport/http_server.h"
@@ -67,8 +66,8 @@ struct HttpEndpointOptions {
   // Answer every request with application/json, even tools/call (no
   // progress or elicitation then).
   bool json_only = false;
-  // tools/call requests running at once (each on a thread of the
-  // endpoint's own, never on the HTTP server's workers); more get 503.
+  // tools/call requests running at once; more get 503. They run on the
+  // HTTP server's workers, whose max_worker_threads should exceed this.
   int max_calls = 256;
   const Clock* clock = nullptr;
 };
@@ -118,9 +117,6 @@ class HttpEndpoint : public transport::HttpHandler {
   std::map<std::string, std::shared_ptr<Entry>> sessions_;
   std::condition_variable calls_cv_;
   int calls_ = 0;
-  // Runs tools/call off the HTTP server's workers (a call may run long);
-  // declared last so that it stops first.
-  std::unique_ptr<CallPool> pool_;
 };
 
 }  // namespace wfs::mcp

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -10,7 +11,7 @@
 #include <thread>
 
 #include "base/strings.h"
-#include "mcp/call_pool.h"
+#include "base/worker_pool.h"
 #include "mcp/jsonrpc.h"
 
 namespace wfs::mcp {
@@ -78,8 +79,11 @@ Status ServeStdio(Engine& engine, Session& session,
                   const StdioOptions& options) {
   StdioChannel channel(options.out_fd);
   Inflight inflight;
-  CallPool pool;
   inflight.set_limit(options.max_concurrent);
+  // Two workers run calls back to back; more are added when calls block
+  // (waiting for the person's answer, which this thread reads).
+  WorkerPool pool(WorkerPoolOptions{
+      .min_threads = 2, .max_threads = std::max(2, options.max_concurrent)});
 
   auto handle = [&](std::string line) {
     Parsed p = ParseMessageText(line);

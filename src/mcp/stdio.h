@@ -2,7 +2,7 @@
 // descriptors (the client's stdin and stdout for this process); logs go to
 // stderr, never to the message stream.
 //
-// Tool calls are handled on their own threads (a CallPool) so that a tool
+// Tool calls are handled on other threads (a WorkerPool) so that a tool
 // waiting for an elicitation answer does not block the answer itself, pings
 // or cancellations; quick requests are answered in order by the reading
 // thread. Output lines are written whole, one at a time.

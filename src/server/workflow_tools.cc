@@ -734,7 +734,7 @@ Result<Json> WorkflowTools::Run(mcp::CallContext& ctx, const std::string& name,
   ctx.Progress(0, 1, StrCat("running ", name, "@", p->version));
   ElicitingApprover approver(ctx, options_.elicit_timeout);
   auto r = runner_->Start(program, inputs, options_.connector_config, &approver,
-                          caller.agent, run_id, uses);
+                          caller.agent, run_id, uses, /*fresh_id=*/true);
   if (!r.ok()) return ToolError(r.status().message());
   ctx.Progress(1, 1, runtime::OutcomeName(r->outcome));
   if (r->outcome != runtime::Outcome::kWaiting) AfterRun(name, p->version);

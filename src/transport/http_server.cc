@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "base/worker_pool.h"
 #include "transport/http_exchange.h"
 
 namespace wfs::transport {
@@ -126,6 +127,9 @@ Status ValidateOptions(const HttpServerOptions& o, const HttpHandler* h) {
   if (o.worker_threads < 1 || o.worker_threads > 1024) {
     return InvalidArgument("worker_threads must be 1..1024");
   }
+  if (o.max_worker_threads > 4096) {
+    return InvalidArgument("max_worker_threads must be at most 4096");
+  }
   if (o.max_connections < 1) {
     return InvalidArgument("max_connections must be at least 1");
   }
@@ -151,52 +155,33 @@ Status ValidateOptions(const HttpServerOptions& o, const HttpHandler* h) {
   return Status::Ok();
 }
 
-// Runs the handler on a fixed set of threads, first come first served.
-// The queue holds at most one request per connection, so it is bounded by
-// max_connections.
+// Runs the handler on a WorkerPool: a request waits for a free worker, and
+// workers are added when the running handlers block. Queued requests are
+// bounded by max_connections (one per connection).
 class HandlerPool {
  public:
-  HandlerPool(HttpHandler* handler, int threads) : handler_(handler) {
-    threads_.reserve(static_cast<size_t>(threads));
-    for (int i = 0; i < threads; ++i) {
-      threads_.emplace_back([this] { Run(); });
-    }
-  }
+  HandlerPool(HttpHandler* handler, int min_threads, int max_threads)
+      : handler_(handler),
+        pool_(WorkerPoolOptions{.min_threads = min_threads,
+                                .max_threads = max_threads}) {}
   ~HandlerPool() { Shutdown(); }
 
-  // Wakes a sleeping worker only when the queue holds more jobs than there
-  // are workers already woken for it: under load one woken worker takes
-  // several jobs in a row instead of each job costing a futex wake and a
-  // context switch; a job never waits while a worker sleeps.
   void Submit(HttpRequest request, HttpResponder responder) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (shutdown_) return;  // the responder finishes into a closed mailbox
-    jobs_.push_back(Job{std::move(request), std::move(responder)});
-    // sleeping_ still counts workers already notified (they decrement it
-    // once they hold the lock again), so only sleeping_ > signaled_ proves
-    // that a worker is left to wake. Invariant: signaled_ <= the notified
-    // workers not yet awake, hence a queued job is never left while a worker
-    // sleeps un-notified.
-    if (sleeping_ > signaled_ && jobs_.size() > signaled_) {
-      ++signaled_;
-      cv_.notify_one();
-    }
+    // A dropped job's responder finishes into a closed mailbox.
+    pool_.Submit([handler = handler_,
+                  job = std::make_shared<Job>(
+                      Job{std::move(request), std::move(responder)})] {
+      try {
+        handler->Handle(std::move(job->request), std::move(job->responder));
+      } catch (...) {
+        // The responder, moved into Handle, completed itself with a 500
+        // when it was destroyed during unwinding.
+      }
+    });
   }
 
   // Drops queued jobs and joins the threads (waiting for running handlers).
-  void Shutdown() {
-    std::deque<Job> dropped;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      shutdown_ = true;
-      dropped.swap(jobs_);
-    }
-    cv_.notify_all();
-    dropped.clear();
-    for (std::thread& t : threads_) {
-      if (t.joinable()) t.join();
-    }
-  }
+  void Shutdown() { pool_.Shutdown(WorkerPool::Queued::kDrop); }
 
  private:
   struct Job {
@@ -204,40 +189,8 @@ class HandlerPool {
     HttpResponder responder;
   };
 
-  void Run() {
-    for (;;) {
-      Job job;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        while (!shutdown_ && jobs_.empty()) {
-          ++sleeping_;
-          cv_.wait(lock);
-          --sleeping_;
-          // Every wake, notified or spurious, uses up one signal, so
-          // signaled_ never exceeds the wake-ups still on their way.
-          if (signaled_ > 0) --signaled_;
-        }
-        if (jobs_.empty()) return;
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      try {
-        handler_->Handle(std::move(job.request), std::move(job.responder));
-      } catch (...) {
-        // The responder, moved into Handle, completed itself with a 500
-        // when it was destroyed during unwinding.
-      }
-    }
-  }
-
   HttpHandler* const handler_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Job> jobs_;
-  size_t sleeping_ = 0;  // workers waiting on cv_
-  size_t signaled_ = 0;  // notify_one() calls not yet matched by a wake
-  bool shutdown_ = false;
-  std::vector<std::thread> threads_;
+  WorkerPool pool_;
 };
 
 }  // namespace
@@ -443,7 +396,9 @@ Status HttpServer::Impl::Init() {
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, mailbox_->event_fd(), &ev) != 0) {
     return Internal(StrCat("epoll_ctl: ", std::strerror(errno)));
   }
-  pool_ = std::make_unique<HandlerPool>(handler_, options_.worker_threads);
+  pool_ = std::make_unique<HandlerPool>(
+      handler_, options_.worker_threads,
+      std::max(options_.worker_threads, options_.max_worker_threads));
   loop_thread_ = std::thread([this] { Run(); });
   return Status::Ok();
 }

@@ -14,9 +14,10 @@
 //   server->Stop();                          // or let the destructor stop
 //
 // Threads: one event-loop thread owns every socket (accept, read, parse,
-// write, timeouts); `worker_threads` threads call the handler. A handler may
-// return before responding and complete the HttpResponder later from any
-// thread; responders wake the loop through an eventfd.
+// write, timeouts); `worker_threads` threads call the handler, more (up to
+// `max_worker_threads`) when the running handlers block (base/worker_pool.h).
+// A handler may return before responding and complete the HttpResponder
+// later from any thread; responders wake the loop through an eventfd.
 //
 // Per connection, requests are handled one at a time in arrival order:
 // pipelined requests wait, buffered, until the previous response has been
@@ -42,10 +43,11 @@
 
 namespace wfs::transport {
 
-// Called on a worker thread, once per request. Must return reasonably soon
-// (it occupies a worker); long work and streams continue on other threads
-// through the responder. Must be thread-safe: several workers call it at
-// once. Exceptions are caught and answered with a 500.
+// Called on a worker thread, once per request. May block (a call waiting
+// for a person): the server adds workers when every one is blocked, up to
+// max_worker_threads, after which requests wait. Streams may also continue
+// on other threads through the responder. Must be thread-safe: several
+// workers call it at once. Exceptions are caught and answered with a 500.
 class HttpHandler {
  public:
   virtual ~HttpHandler() = default;
@@ -76,8 +78,10 @@ struct HttpServerOptions {
   bool allow_non_loopback = false;
   int listen_backlog = 1024;
 
-  // Threads that run the handler.
+  // Threads that run the handler, and the most there may be when handlers
+  // block (less than worker_threads: worker_threads).
   int worker_threads = 4;
+  int max_worker_threads = 256;
   // Open connections. Connections beyond it get "503 Service Unavailable"
   // and are closed.
   size_t max_connections = 1024;

@@ -1,11 +1,19 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <memory>
+#include <mutex>
+
 #include "base/json.h"
 #include "base/json_writer.h"
 #include "base/random.h"
 #include "base/result.h"
 #include "base/sha256.h"
 #include "base/strings.h"
+#include "base/worker_pool.h"
 
 namespace wfs {
 namespace {
@@ -112,6 +120,105 @@ TEST(RngTest, SeededAndUniform) {
   for (int i = 0; i < 3000; ++i) ++counts[c.Uniform(3)];
   for (int n : counts) EXPECT_GT(n, 800);
   EXPECT_EQ(SecureRandomHex(16).size(), 32u);
+}
+
+TEST(WorkerPoolTest, RunsEveryTaskWithoutGrowingForShortOnes) {
+  // A long stall: short tasks keep the workers taking tasks, so none is
+  // added however many wait.
+  WorkerPool pool(WorkerPoolOptions{
+      .min_threads = 2, .max_threads = 64, .stall = std::chrono::seconds(5)});
+  std::atomic<int> done{0};
+  for (int i = 0; i < 10000; ++i) {
+    ASSERT_TRUE(pool.Submit([&] { done.fetch_add(1); }));
+  }
+  pool.Shutdown(WorkerPool::Queued::kRun);
+  EXPECT_EQ(done.load(), 10000);
+  EXPECT_EQ(pool.threads(), 2u);
+}
+
+TEST(WorkerPoolTest, AddsThreadsWhenEveryWorkerIsBlocked) {
+  // Two workers block until a third task opens the gate: without added
+  // threads it would never run.
+  WorkerPool pool(WorkerPoolOptions{.min_threads = 2,
+                                    .max_threads = 8,
+                                    .stall = std::chrono::milliseconds(5)});
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  auto blocked = [&] {
+    std::unique_lock<std::mutex> l(mu);
+    cv.wait(l, [&] { return open; });
+  };
+  ASSERT_TRUE(pool.Submit(blocked));
+  ASSERT_TRUE(pool.Submit(blocked));
+  std::promise<void> opened;
+  ASSERT_TRUE(pool.Submit([&] {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      open = true;
+    }
+    cv.notify_all();
+    opened.set_value();
+  }));
+  EXPECT_EQ(opened.get_future().wait_for(std::chrono::seconds(30)),
+            std::future_status::ready);
+  EXPECT_GE(pool.threads(), 3u);
+  EXPECT_LE(pool.threads(), 8u);
+}
+
+TEST(WorkerPoolTest, NeverExceedsMaxThreads) {
+  WorkerPool pool(WorkerPoolOptions{.min_threads = 1,
+                                    .max_threads = 3,
+                                    .stall = std::chrono::milliseconds(1)});
+  std::atomic<bool> open{false};
+  std::atomic<int> done{0};
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(pool.Submit([&] {
+      while (!open.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      done.fetch_add(1);
+    }));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(pool.threads(), 3u);
+  open = true;
+  pool.Shutdown(WorkerPool::Queued::kRun);
+  EXPECT_EQ(done.load(), 10);
+}
+
+TEST(WorkerPoolTest, ShutdownDropsOrRunsQueuedTasks) {
+  auto token = std::make_shared<int>(0);
+  std::atomic<int> ran{0};
+  {
+    WorkerPool pool(WorkerPoolOptions{.min_threads = 1,
+                                      .max_threads = 1,
+                                      .stall = std::chrono::seconds(5)});
+    std::promise<void> started, release;
+    std::shared_future<void> go = release.get_future().share();
+    ASSERT_TRUE(pool.Submit([&, go] {
+      started.set_value();
+      go.wait();
+    }));
+    started.get_future().wait();
+    // Queued behind the busy worker; kDrop destroys them unrun.
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_TRUE(pool.Submit([&ran, token] { ran.fetch_add(1); }));
+    }
+    EXPECT_EQ(token.use_count(), 6);
+    std::thread stopper([&] { pool.Shutdown(WorkerPool::Queued::kDrop); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    release.set_value();
+    stopper.join();
+    EXPECT_EQ(ran.load(), 0);
+    EXPECT_EQ(token.use_count(), 1);
+    EXPECT_FALSE(pool.Submit([&ran] { ran.fetch_add(1); }));
+  }
+  {
+    WorkerPool pool(WorkerPoolOptions{.min_threads = 1, .max_threads = 1});
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_TRUE(pool.Submit([&ran] { ran.fetch_add(1); }));
+    }
+  }  // the destructor runs what is queued
+  EXPECT_EQ(ran.load(), 5);
 }
 
 }  // namespace

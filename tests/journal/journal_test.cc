@@ -152,6 +152,50 @@ TEST(JournalTest, RecordsRunsAndEventsInOrder) {
   EXPECT_EQ(j->GetRun("nope").status().code(), Code::kNotFound);
 }
 
+// Records nobody waits for share commits: the writer holds them up to
+// commit_delay after its previous commit. A waiter, a read or closing the
+// journal commits at once (the delay here is far longer than the test).
+TEST(JournalTest, UnwaitedRecordsShareCommitsUntilSomeoneNeedsThem) {
+  TempDir dir;
+  JournalOptions o;
+  o.path = dir.File("j.db");
+  o.commit_delay = std::chrono::seconds(600);
+  auto j = Journal::Open(o).value();
+  RunRecord r;
+  r.run_id = "a";
+  r.workflow = "w@1";
+  r.content_id = "c";
+  ASSERT_TRUE(j->CreateRun(r, /*wait=*/true).ok());
+  int64_t commits = j->stats().commits;
+  for (int i = 1; i <= 100; ++i) {
+    EventRecord e;
+    e.seq = i;
+    e.kind = "answer";
+    ASSERT_TRUE(j->Append("a", e, /*wait=*/false).ok());
+  }
+  // A read sees them all (it asks for the commit instead of waiting ten
+  // minutes), and they went in at most two commits.
+  EXPECT_EQ(j->Events("a").value().size(), 100u);
+  EXPECT_LE(j->stats().commits - commits, 2);
+  // A waiter does not wait for the deadline either.
+  commits = j->stats().commits;
+  for (int i = 101; i <= 110; ++i) {
+    EventRecord e;
+    e.seq = i;
+    e.kind = "answer";
+    ASSERT_TRUE(j->Append("a", e, /*wait=*/i == 110).ok());
+  }
+  EXPECT_LE(j->stats().commits - commits, 2);
+  // Closing commits what is queued.
+  EventRecord last;
+  last.seq = 111;
+  last.kind = "answer";
+  ASSERT_TRUE(j->Append("a", last, /*wait=*/false).ok());
+  j.reset();
+  auto again = OpenJournal(dir.File("j.db"));
+  EXPECT_EQ(again->Events("a").value().size(), 111u);
+}
+
 TEST(JournalTest, GroupCommitKeepsEveryWaiter) {
   TempDir dir;
   auto j = OpenJournal(dir.File("j.db"));
@@ -267,6 +311,105 @@ TEST(RunnerTest, ARunWaitsOnlyForWhatMustBeDurable) {
   auto j2 = OpenJournal(dir.File("j.db"));
   EXPECT_EQ(j2->GetRun("e1")->state, "completed");
   EXPECT_EQ(j2->GetRun("p1")->state, "completed");
+  EXPECT_TRUE(j2->Verify()->empty());
+}
+
+// Sees, at each call, whether the run is on disk: through a connection of
+// its own, as another process would.
+class DiskWitness : public conn::Connector {
+ public:
+  DiskWitness(conn::Connector* inner, std::string db) : inner_(inner), db_(db) {}
+  const std::string& name() const override { return inner_->name(); }
+  Result<conn::ActionResponse> Invoke(const conn::ActionRequest& r) override {
+    sql::Db::Options ro;
+    ro.wal = false;
+    auto other = sql::Db::Open(db_, ro).value();
+    auto st = other->Prepare("SELECT count(*) FROM runs").value();
+    EXPECT_TRUE(st.Step().value());
+    runs_on_disk.push_back(st.Int(0));
+    return inner_->Invoke(r);
+  }
+  Result<std::optional<conn::ActionResponse>> Lookup(
+      const std::string& key) override {
+    return inner_->Lookup(key);
+  }
+  std::vector<int64_t> runs_on_disk;  // at each Invoke
+
+ private:
+  conn::Connector* inner_;
+  std::string db_;
+};
+
+// A run with an id of its own making (NewRunId cannot collide) is not
+// waited for at its start: it is durable before it touches the world (its
+// first read, effect or question), and a run that touches nothing rides
+// along with the next commit.
+TEST(RunnerTest, AFreshRunIsDurableBeforeItTouchesTheWorld) {
+  TempDir dir;
+  Env env;
+  auto world = env.World(Bank());
+  SimProvider provider(&world);
+  DiskWitness witness(provider.Find("payments"), dir.File("j.db"));
+  provider.Wrap(&witness);
+  auto j = OpenJournal(dir.File("j.db"));
+  Runner runner(j.get(), &provider, nullptr);
+  auto echo = env.Program(R"(workflow t.echo 1.0.0 {
+  summary "s"
+  intent "i"
+  input text: string "t"
+  output text: string "t"
+  run {
+    return { text: text }
+  }
+})");
+  auto look = env.Program(R"(workflow t.look 1.0.0 {
+  summary "s"
+  intent "i"
+  uses payments.read
+  scope payments.account = "acct"
+  output shown: bool "t"
+  run {
+    let b = payments.balance("acct")
+    return { shown: true }
+  }
+})");
+  auto pay = env.Program(kPay);
+  runtime::FixedApprover approve(runtime::Answer::Approve());
+  // Programs are recorded (and waited for) once.
+  ASSERT_TRUE(runner.Start(*echo, {{"text", "a"}}, {}, &approve, "t").ok());
+  ASSERT_TRUE(runner.Start(*look, Json::object(), {}, &approve, "t").ok());
+  ASSERT_TRUE(runner.Start(*pay, {{"memo", "m"}}, {}, &approve,
+                           "t")
+                  .ok());
+  witness.runs_on_disk.clear();
+
+  int64_t before = j->stats().waits;
+  auto r = runner.Start(*echo, {{"text", "b"}}, {}, &approve, "t");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(j->stats().waits - before, 0) << "touches nothing: no wait";
+
+  before = j->stats().waits;
+  r = runner.Start(*look, Json::object(), {}, &approve, "t");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->outcome, runtime::Outcome::kCompleted) << r->error;
+  EXPECT_EQ(j->stats().waits - before, 1) << "once, before its read";
+  ASSERT_EQ(witness.runs_on_disk.size(), 1u);
+  EXPECT_EQ(witness.runs_on_disk[0], 5) << "this run and the four before it";
+
+  before = j->stats().waits;
+  r = runner.Start(*pay, {{"memo", "m"}}, {}, &approve, "t");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->outcome, runtime::Outcome::kCompleted) << r->error;
+  EXPECT_EQ(j->stats().waits - before, 2)
+      << "before its question, and its payment's intent";
+  ASSERT_EQ(witness.runs_on_disk.size(), 2u);
+  EXPECT_EQ(witness.runs_on_disk[1], 6);
+
+  auto runs = j->ListRuns("completed", 100).value();
+  EXPECT_EQ(runs.size(), 6u);
+  j.reset();  // what nobody waited for is durable once the journal closes
+  auto j2 = OpenJournal(dir.File("j.db"));
+  EXPECT_EQ(j2->ListRuns("completed", 100).value().size(), 6u);
   EXPECT_TRUE(j2->Verify()->empty());
 }
 
