@@ -299,32 +299,24 @@ Result<std::pair<std::string, std::string>> Journal::FindProgram(
   return std::make_pair(st.Text(0), st.Text(1));
 }
 
-Status Journal::CreateRun(const RunRecord& run, bool wait) {
-  RunRecord r = run;
-  int64_t now = clock_->NowMicros();
-  if (r.created_us == 0) r.created_us = now;
-  r.updated_us = now;
-  return Enqueue(
-      [r](sql::Db& db) -> Status {
-        WFS_ASSIGN_OR_RETURN(
-            sql::Stmt * st,
-            db.Cached("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-        return st->Bind(1, r.run_id)
-            .Bind(2, r.workflow)
-            .Bind(3, r.content_id)
-            .Bind(4, r.caller)
-            .Bind(5, CanonicalJson(r.inputs))
-            .Bind(6, CanonicalJson(r.connectors))
-            .Bind(7, r.state)
-            .Bind(8, CanonicalJson(r.outcome))
-            .Bind(9, r.created_us)
-            .Bind(10, r.updated_us)
-            .Run();
-      },
-      wait);
-}
-
 namespace {
+
+Status InsertRun(sql::Db& db, const RunRecord& r) {
+  WFS_ASSIGN_OR_RETURN(
+      sql::Stmt * st,
+      db.Cached("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  return st->Bind(1, r.run_id)
+      .Bind(2, r.workflow)
+      .Bind(3, r.content_id)
+      .Bind(4, r.caller)
+      .Bind(5, CanonicalJson(r.inputs))
+      .Bind(6, CanonicalJson(r.connectors))
+      .Bind(7, r.state)
+      .Bind(8, CanonicalJson(r.outcome))
+      .Bind(9, r.created_us)
+      .Bind(10, r.updated_us)
+      .Run();
+}
 
 Status InsertEvent(sql::Db& db, const std::string& run_id,
                    const EventRecord& e, const std::string& data) {
@@ -354,6 +346,33 @@ Status UpdateState(sql::Db& db, const std::string& run_id,
 }
 
 }  // namespace
+
+Status Journal::CreateRun(const RunRecord& run, bool wait) {
+  RunRecord r = run;
+  int64_t now = clock_->NowMicros();
+  if (r.created_us == 0) r.created_us = now;
+  r.updated_us = now;
+  return Enqueue(
+      [r = std::move(r)](sql::Db& db) { return InsertRun(db, r); }, wait);
+}
+
+Status Journal::RecordFinishedRun(const RunRecord& run, int64_t seq,
+                                  bool wait) {
+  RunRecord r = run;
+  int64_t now = clock_->NowMicros();
+  if (r.created_us == 0) r.created_us = now;
+  r.updated_us = now;
+  EventRecord e;
+  e.seq = seq;
+  e.kind = "outcome";
+  e.at_us = now;
+  return Enqueue(
+      [r = std::move(r), e = std::move(e)](sql::Db& db) -> Status {
+        WFS_RETURN_IF_ERROR(InsertRun(db, r));
+        return InsertEvent(db, r.run_id, e, CanonicalJson(r.outcome));
+      },
+      wait);
+}
 
 Status Journal::Append(const std::string& run_id, const EventRecord& event,
                        bool wait) {

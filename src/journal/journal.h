@@ -102,6 +102,10 @@ class Journal {
   // Sets a run's state and outcome.
   Status SetState(const std::string& run_id, const std::string& state,
                   const Json& outcome, bool wait);
+  // Records a run that already finished, as one record: the run with its
+  // final state and outcome, and its "outcome" event (number `seq`, data
+  // the run's outcome). For a run that touched nothing before it ended.
+  Status RecordFinishedRun(const RunRecord& run, int64_t seq, bool wait);
   // Ends a run as one record: appends its "outcome" event (number `seq`,
   // data `outcome`) and sets its final state and outcome.
   Status FinishRun(const std::string& run_id, int64_t seq,

@@ -48,11 +48,8 @@ std::string ConnectorOf(const std::string& qualified) {
 
 RunLog::RunLog(Journal* journal, std::string run_id,
                const std::vector<EventRecord>& past,
-               const connectors::ConnectorSet* connectors, bool durable)
-    : j_(journal),
-      run_id_(std::move(run_id)),
-      connectors_(connectors),
-      durable_(durable) {
+               const connectors::ConnectorSet* connectors)
+    : j_(journal), run_id_(std::move(run_id)), connectors_(connectors) {
   for (const EventRecord& e : past) {
     next_seq_ = std::max(next_seq_, e.seq + 1);
     if (e.kind == "intent") {
@@ -83,7 +80,21 @@ RunLog::RunLog(Journal* journal, std::string run_id,
   }
 }
 
+void RunLog::RecordLater(RunRecord run) {
+  unrecorded_ = std::move(run);
+  durable_ = false;
+}
+
+Status RunLog::Record(bool wait) {
+  if (!unrecorded_) return error_;
+  Status s = j_->CreateRun(*unrecorded_, wait);
+  unrecorded_.reset();
+  if (!s.ok() && error_.ok()) error_ = s;
+  return s;
+}
+
 Status RunLog::Add(EventRecord e, bool wait) {
+  if (unrecorded_) WFS_RETURN_IF_ERROR(Record(/*wait=*/false));
   e.seq = next_seq_++;
   Status s = j_->Append(run_id_, e, wait);
   if (!s.ok() && error_.ok()) error_ = s;
@@ -232,7 +243,14 @@ Status RunLog::Finish(const runtime::RunResult& r, const runtime::Program& p) {
   if (r.outcome == runtime::Outcome::kWaiting) {
     // Durable before the caller is told to answer it (the answer may come
     // from another process).
+    Record(/*wait=*/false).IgnoreError();
     s = j_->SetState(run_id_, "waiting", outcome, /*wait=*/true);
+  } else if (unrecorded_) {
+    // It touched nothing: one record, the run as it ended.
+    unrecorded_->state = runtime::OutcomeName(r.outcome);
+    unrecorded_->outcome = std::move(outcome);
+    s = j_->RecordFinishedRun(*unrecorded_, next_seq_++, /*wait=*/false);
+    unrecorded_.reset();
   } else {
     // Rides along with the next commit: the run's effects' intents are
     // already durable, and a crash before that commit only leaves the run
@@ -246,7 +264,7 @@ Status RunLog::Finish(const runtime::RunResult& r, const runtime::Program& p) {
 
 Status RunLog::MakeDurable() {
   if (durable_) return error_;
-  Status s = j_->Flush();
+  Status s = unrecorded_ ? Record(/*wait=*/true) : j_->Flush();
   if (!s.ok() && error_.ok()) error_ = s;
   durable_ = error_.ok();
   return error_;
@@ -365,22 +383,24 @@ Result<runtime::RunResult> Runner::Start(const runtime::Program& program,
   run.inputs = inputs;
   run.connectors = connector_config;
   if (!granted.empty()) run.connectors["granted"] = granted;
-  WFS_RETURN_IF_ERROR(journal_->CreateRun(run, /*wait=*/chosen_id));
+  run.created_us = journal_->NowMicros();  // even when recorded at its end
+  if (chosen_id) WFS_RETURN_IF_ERROR(journal_->CreateRun(run, /*wait=*/true));
   return Execute(program, run, approver, /*fresh=*/true,
-                 /*durable=*/chosen_id);
+                 /*recorded=*/chosen_id);
 }
 
 Result<runtime::RunResult> Runner::Execute(const runtime::Program& program,
                                            const RunRecord& run,
                                            runtime::Approver* approver,
-                                           bool fresh, bool durable) {
+                                           bool fresh, bool recorded) {
   WFS_ASSIGN_OR_RETURN(std::unique_ptr<ConnectorLease> lease,
                        provider_->Open(run.connectors));
   std::vector<EventRecord> past;
   if (!fresh) {
     WFS_ASSIGN_OR_RETURN(past, journal_->Events(run.run_id));
   }
-  RunLog log(journal_, run.run_id, past, &lease->set(), durable);
+  RunLog log(journal_, run.run_id, past, &lease->set());
+  if (!recorded) log.RecordLater(run);
   JournalResolver resolver(journal_, resolver_);
   runtime::ExecContext ctx;
   ctx.connectors = &lease->set();
@@ -394,8 +414,14 @@ Result<runtime::RunResult> Runner::Execute(const runtime::Program& program,
   for (const Json& g : JsonArrayMember(run.connectors, "granted")) {
     if (g.is_string()) ctx.granted.insert(g.get<std::string>());
   }
-  WFS_ASSIGN_OR_RETURN(runtime::RunResult r,
-                       runtime::Execute(program, run.inputs, ctx));
+  Result<runtime::RunResult> executed =
+      runtime::Execute(program, run.inputs, ctx);
+  if (!executed.ok()) {
+    // Left running, for recovery to finish, as a run that stopped here.
+    log.Record(/*wait=*/false).IgnoreError();
+    return executed.status();
+  }
+  runtime::RunResult& r = *executed;
   Status s = log.Finish(r, program);
   if (!s.ok()) {
     return s.WithContext(

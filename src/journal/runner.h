@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -44,12 +45,18 @@ class ConnectorProvider {
 // The journal's view of one run, as interpreter hooks.
 class RunLog : public runtime::ExecHooks {
  public:
-  // `durable`: the run's record is known to be on disk. When it is not (a
-  // fresh run whose creation was not waited for), the first effect, read
-  // or question waits for it: a run is durable before it touches the world.
   RunLog(Journal* journal, std::string run_id,
          const std::vector<EventRecord>& past,
-         const connectors::ConnectorSet* connectors, bool durable = true);
+         const connectors::ConnectorSet* connectors);
+
+  // For a fresh run not yet in the journal: its record is queued when it is
+  // first needed, and waited for before the run's first effect, read or
+  // question (a run is durable before it touches the world). A run that
+  // touches nothing is recorded once, as it ended.
+  void RecordLater(RunRecord run);
+  // Queues the run's record now if it is still to be written (a run that
+  // stops without an outcome stays `running`, for recovery).
+  Status Record(bool wait);
 
   std::optional<Result<connectors::ActionResponse>> Replay(
       const runtime::EffectEvent& e) override;
@@ -88,7 +95,8 @@ class RunLog : public runtime::ExecHooks {
   int reconciled_ = 0;
   int uncertain_ = 0;
   Status error_;
-  bool durable_;
+  bool durable_ = true;  // everything queued so far is known to be on disk
+  std::optional<RunRecord> unrecorded_;
 };
 
 // A fresh run id: "r-", the time in microseconds (14 hex digits), then 32
@@ -142,12 +150,12 @@ class Runner {
   Result<runtime::ProgramPtr> LoadProgram(const std::string& content_id);
 
  private:
-  // `fresh`: a run just created, with no events to replay; `durable`: its
-  // record is on disk.
+  // `fresh`: a run just started, with no events to replay; `recorded`: its
+  // record is in the journal (else the run's log writes it when needed).
   Result<runtime::RunResult> Execute(const runtime::Program& program,
                                      const RunRecord& run,
                                      runtime::Approver* approver, bool fresh,
-                                     bool durable);
+                                     bool recorded);
   Status RecordPrograms(const runtime::Program& program, int depth);
 
   Journal* journal_;

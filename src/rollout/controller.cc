@@ -185,6 +185,7 @@ Status Controller::RefreshLocked() {
   sql::ScopedReset v_reset(v);
   WFS_ASSIGN_OR_RETURN(bool row, v->Step());
   int64_t version = row ? v->Int(0) : -1;
+  refreshed_at_ = std::chrono::steady_clock::now();
   if (!dirty_ && version == data_version_) return Status::Ok();
   WFS_ASSIGN_OR_RETURN(
       std::vector<Rollout> all,
@@ -404,7 +405,14 @@ Result<std::optional<Rollout>> Controller::AfterRun(
     const std::string& name, const std::string& version,
     const crypto::SecretKey& key) {
   std::unique_lock lock(mu_);
-  WFS_RETURN_IF_ERROR(RefreshLocked());
+  // The run's Choose refreshed a moment ago; under load, asking again after
+  // every run would double the cost for a view at most a millisecond older
+  // (a rollback claims its row, so a stale view cannot act twice).
+  if (dirty_ ||
+      std::chrono::steady_clock::now() - refreshed_at_ >
+          std::chrono::milliseconds(1)) {
+    WFS_RETURN_IF_ERROR(RefreshLocked());
+  }
   auto it = latest_.find(name);
   if (it == latest_.end() || it->second.state != "active" ||
       it->second.canary != version) {

@@ -21,6 +21,7 @@
 #ifndef WFSTORE_ROLLOUT_CONTROLLER_H_
 #define WFSTORE_ROLLOUT_CONTROLLER_H_
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -157,6 +158,9 @@ class Controller {
   std::unique_ptr<sql::Db> db_;
   int64_t data_version_ = -1;
   bool dirty_ = true;
+  // When RefreshLocked last asked the database (AfterRun skips asking again
+  // within a millisecond: the run's Choose just did).
+  std::chrono::steady_clock::time_point refreshed_at_{};
   std::map<std::string, Rollout> latest_;    // by workflow name
   std::map<int64_t, int> runs_since_check_;  // by rollout id
 };
