@@ -39,8 +39,13 @@ bool IsSupportedProtocolVersion(const std::string& v);
 class ClientChannel {
  public:
   virtual ~ClientChannel() = default;
-  // Sends a notification or a request. Unavailable when the client is gone.
+  // Sends a notification or a request. Unavailable when the client is gone
+  // (and the message cannot be kept for its return).
   virtual Status Send(const Json& message) = 0;
+  // Closes the connection without ending the stream, so that the client
+  // reconnects and resumes it (2025-11-25 "polling"). False when the
+  // transport cannot (stdio, JSON answers, a revision without resumption).
+  virtual bool CloseConnection() { return false; }
 };
 
 // Handed to a tool call: the session, the caller, and the ways back to the
@@ -73,6 +78,9 @@ class CallContext {
   // Same with the whole params object (for schemas with defaults, enums
   // and titles the two-argument form does not build).
   Result<Json> Elicit(Json params, std::chrono::milliseconds timeout);
+  // Closes the client's connection, leaving the call's stream to be resumed
+  // (ClientChannel::CloseConnection). False when it cannot be.
+  bool CloseConnection() { return channel_ != nullptr && channel_->CloseConnection(); }
   // sampling/createMessage: asks the client's model. `params` is the
   // CreateMessageRequest's params ({messages, maxTokens, ...}); returns the
   // client's result. FailedPrecondition when the client did not declare

@@ -1,5 +1,10 @@
 #include "mcp/http_endpoint.h"
 
+#include <chrono>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -20,6 +25,8 @@ namespace {
 constexpr char kSessionHeader[] = "Mcp-Session-Id";
 constexpr char kVersionHeader[] = "MCP-Protocol-Version";
 constexpr char kMetadataPath[] = "/.well-known/oauth-protected-resource";
+// The first revision with resumable streams (priming events, Last-Event-ID).
+constexpr char kResumableSince[] = "2025-11-25";
 
 void RespondJson(HttpResponder& r, int status, const Json& body,
                  HttpHeaders headers = {}) {
@@ -72,57 +79,194 @@ bool Accepts(const HttpRequest& req, std::string_view type) {
   return a.find(major + "/*") != std::string::npos;
 }
 
+// A decimal count: digits only, at most 18 of them.
+bool ParseCount(std::string_view text, int64_t* out) {
+  if (text.empty() || text.size() > 18) return false;
+  int64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *out = v;
+  return true;
+}
+
 }  // namespace
 
-// A session and its standalone (GET) stream.
-struct HttpEndpoint::Entry {
-  explicit Entry(std::shared_ptr<Session> s) : session(std::move(s)) {}
-  std::shared_ptr<Session> session;
-  std::mutex mu;
-  std::shared_ptr<StreamChannel> standalone;  // the GET stream, when open
-};
-
-// Sends JSON-RPC messages as SSE events on one response stream.
+// Sends JSON-RPC messages as SSE events on one response stream. A
+// resumable stream (a client of 2025-11-25 or later) numbers its events
+// "<stream>.<seq>", opens with a priming event (an id, a retry field, no
+// data) and keeps what it sent, so that a client whose connection closed
+// (the network, or the server ending the connection to be polled) resumes
+// with GET and Last-Event-ID, gets what it missed and then the rest.
 class HttpEndpoint::StreamChannel
     : public ClientChannel,
       public std::enable_shared_from_this<StreamChannel> {
  public:
-  explicit StreamChannel(HttpResponder responder)
-      : responder_(std::move(responder)) {}
+  // `number` 0: not resumable (no ids kept, the connection is the stream).
+  StreamChannel(HttpResponder responder, int64_t number,
+                const HttpEndpointOptions& options)
+      : number_(number),
+        retry_ms_(options.sse_retry.count()),
+        max_kept_bytes_(options.max_resume_bytes) {
+    responder_.emplace(std::move(responder));
+  }
+
+  int64_t number() const { return number_; }
+  bool resumable() const { return number_ > 0; }
 
   Status Start() {
     std::lock_guard<std::mutex> lock(mu_);
-    return responder_.StartStream(200, transport::SseResponseHeaders());
+    WFS_RETURN_IF_ERROR(
+        responder_->StartStream(200, transport::SseResponseHeaders()));
+    if (!resumable()) return Status::Ok();
+    transport::SseEvent priming;
+    priming.id = EventId(0);
+    priming.retry_ms = retry_ms_;
+    return responder_->Write(transport::FormatSseEvent(priming));
   }
 
   Status Send(const Json& message) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (ended_) return Unavailable("the stream has ended");
     transport::SseEvent e;
-    e.id = std::to_string(++seq_);
+    e.id = resumable() ? EventId(++seq_) : std::to_string(++seq_);
     e.event = "message";
     e.data = message.dump(-1, ' ', false, Json::error_handler_t::replace);
-    return responder_.Write(transport::FormatSseEvent(e));
+    std::string text = transport::FormatSseEvent(e);
+    if (resumable()) {
+      kept_.emplace_back(seq_, text);
+      kept_bytes_ += text.size();
+      while (kept_bytes_ > max_kept_bytes_ && kept_.size() > 1) {
+        kept_bytes_ -= kept_.front().second.size();
+        first_kept_ = kept_[1].first;
+        kept_.pop_front();
+      }
+    }
+    if (!responder_ || responder_->client_gone()) {
+      // Detached: kept for the client's return (or lost, when the stream
+      // cannot be resumed).
+      return resumable() ? Status::Ok()
+                         : Unavailable("the client's connection is closed");
+    }
+    Status s = responder_->Write(text);
+    return resumable() ? Status::Ok() : s;
   }
 
+  // The last event: the stream is over (a kept stream stays resumable).
   void End() {
     std::lock_guard<std::mutex> lock(mu_);
     if (ended_) return;
     ended_ = true;
-    responder_.End().IgnoreError();
+    if (responder_) responder_->End().IgnoreError();
   }
 
-  bool gone() const { return responder_.client_gone(); }
+  // Ends the connection but not the stream: the client reconnects after the
+  // retry interval its priming event gave, and resumes. False when the
+  // stream is not resumable.
+  bool CloseConnection() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!resumable()) return false;
+    if (responder_) {
+      responder_->End().IgnoreError();
+      responder_.reset();
+    }
+    return true;
+  }
+
+  // Continues the stream on a new connection after event `after` (the
+  // client's Last-Event-ID): what was sent since is sent again, then the
+  // rest as it comes. A connection still attached is ended (the client's
+  // reconnection says it is dead). Answers the new connection itself when
+  // the events are no longer kept.
+  void Resume(HttpResponder responder, int64_t after) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (after + 1 < first_kept_ || after > seq_) {
+      RespondRpcError(responder, 400, kInvalidRequest,
+                      StrCat("the events after ", EventId(after),
+                             " are no longer kept; start the request again"));
+      return;
+    }
+    if (responder_) responder_->End().IgnoreError();
+    responder_.emplace(std::move(responder));
+    if (!responder_->StartStream(200, transport::SseResponseHeaders()).ok()) {
+      responder_.reset();
+      return;
+    }
+    for (const auto& [seq, text] : kept_) {
+      if (seq > after) responder_->Write(text).IgnoreError();
+    }
+    if (ended_) responder_->End().IgnoreError();
+  }
+
+  // Whether the client's connection is gone (or none is attached).
+  bool gone() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return !responder_ || responder_->client_gone();
+  }
+  bool ended() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ended_;
+  }
   void OnGone(std::function<void()> f) {
     std::lock_guard<std::mutex> lock(mu_);
-    responder_.OnClientGone(std::move(f));
+    if (responder_) responder_->OnClientGone(std::move(f));
   }
 
  private:
-  std::mutex mu_;
-  HttpResponder responder_;
+  std::string EventId(int64_t seq) const {
+    return StrCat(number_, ".", seq);
+  }
+
+  const int64_t number_;
+  const int64_t retry_ms_;
+  const size_t max_kept_bytes_;
+  mutable std::mutex mu_;
+  std::optional<HttpResponder> responder_;  // the connection, when attached
   int64_t seq_ = 0;
   bool ended_ = false;
+  // Events sent, for resumption: (seq, formatted event), at most
+  // max_kept_bytes_ (the newest event is always kept).
+  std::deque<std::pair<int64_t, std::string>> kept_;
+  size_t kept_bytes_ = 0;
+  int64_t first_kept_ = 1;
+};
+
+// A session, its standalone (GET) stream, and its resumable streams.
+struct HttpEndpoint::Entry {
+  explicit Entry(std::shared_ptr<Session> s) : session(std::move(s)) {}
+  std::shared_ptr<Session> session;
+  std::mutex mu;
+  std::shared_ptr<StreamChannel> standalone;  // the GET stream, when open
+  int64_t next_stream = 1;
+  // Resumable streams by number: live ones, and the most recent ended ones
+  // (a client may come back for a response it missed).
+  std::map<int64_t, std::shared_ptr<StreamChannel>> streams;
+
+  // A new stream for `responder`: resumable when the session's revision
+  // knows resumption. Call with mu held.
+  std::shared_ptr<StreamChannel> NewStreamLocked(
+      HttpResponder responder, const HttpEndpointOptions& options) {
+    if (session->protocol_version() < std::string_view(kResumableSince)) {
+      return std::make_shared<StreamChannel>(std::move(responder), 0, options);
+    }
+    auto s = std::make_shared<StreamChannel>(std::move(responder),
+                                             next_stream++, options);
+    streams[s->number()] = s;
+    // Forget the oldest ended streams beyond the ones kept.
+    size_t ended = 0;
+    for (const auto& [n, st] : streams) ended += st->ended() ? 1 : 0;
+    for (auto it = streams.begin();
+         it != streams.end() && ended > options.kept_streams;) {
+      if (it->second->ended()) {
+        it = streams.erase(it);
+        --ended;
+      } else {
+        ++it;
+      }
+    }
+    return s;
+  }
 };
 
 HttpEndpoint::HttpEndpoint(Engine* engine, HttpEndpointOptions options)
@@ -423,12 +567,20 @@ void HttpEndpoint::HandlePost(HttpRequest& req, HttpResponder& responder,
   }
   // Answer on an SSE stream, where progress, log messages and elicitation
   // requests travel before the response.
-  auto channel = std::make_shared<StreamChannel>(std::move(responder));
+  std::shared_ptr<StreamChannel> channel;
+  {
+    std::lock_guard<std::mutex> lock(e->mu);
+    channel = e->NewStreamLocked(std::move(responder), options_);
+  }
   if (!channel->Start().ok()) {
+    channel->End();
     CallDone();
     return;
   }
-  channel->OnGone(cancel_on_gone);
+  // A lost connection cancels the call only when the stream cannot be
+  // resumed; otherwise the client comes back for the rest (and cancels
+  // with notifications/cancelled).
+  if (!channel->resumable()) channel->OnGone(cancel_on_gone);
   Json reply = engine_->HandleParsed(*e->session, m, channel.get());
   channel->Send(reply).IgnoreError();
   channel->End();
@@ -448,14 +600,41 @@ void HttpEndpoint::HandleGet(HttpRequest& req, HttpResponder& responder,
   }
   std::shared_ptr<Entry> e = FindSession(req, responder, caller);
   if (e == nullptr) return;
+  if (const std::string* last = req.headers.Find("Last-Event-ID")) {
+    // Resumption: "<stream>.<seq>", as this server numbers events.
+    int64_t stream = 0, seq = 0;
+    size_t dot = last->find('.');
+    bool ok = dot != std::string::npos &&
+              ParseCount(std::string_view(*last).substr(0, dot), &stream) &&
+              ParseCount(std::string_view(*last).substr(dot + 1), &seq) &&
+              stream > 0;
+    std::shared_ptr<StreamChannel> s;
+    if (ok) {
+      std::lock_guard<std::mutex> lock(e->mu);
+      auto it = e->streams.find(stream);
+      if (it != e->streams.end()) s = it->second;
+    }
+    if (s == nullptr) {
+      RespondRpcError(responder, 400, kInvalidRequest,
+                      StrCat("Last-Event-ID ", Quote(*last),
+                             " names no stream this session can resume"));
+      return;
+    }
+    s->Resume(std::move(responder), seq);
+    return;
+  }
   std::lock_guard<std::mutex> lock(e->mu);
   if (e->standalone != nullptr && !e->standalone->gone()) {
     RespondRpcError(responder, 409, kInvalidRequest,
                     "this session already has an open stream");
     return;
   }
-  auto channel = std::make_shared<StreamChannel>(std::move(responder));
-  if (!channel->Start().ok()) return;
+  if (e->standalone != nullptr) e->standalone->End();  // its client left
+  auto channel = e->NewStreamLocked(std::move(responder), options_);
+  if (!channel->Start().ok()) {
+    channel->End();
+    return;
+  }
   e->standalone = channel;
 }
 

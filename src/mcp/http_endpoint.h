@@ -66,6 +66,13 @@ struct HttpEndpointOptions {
   // Answer every request with application/json, even tools/call (no
   // progress or elicitation then).
   bool json_only = false;
+  // Streams of clients that speak 2025-11-25 or later are resumable: the
+  // retry interval their priming event asks for, the bytes of events kept
+  // per stream for resumption, and how many ended streams a session keeps
+  // (a client may come back for a response it missed).
+  std::chrono::milliseconds sse_retry{1000};
+  size_t max_resume_bytes = 1 << 20;
+  size_t kept_streams = 16;
   // tools/call requests running at once; more get 503. They run on the
   // HTTP server's workers, whose max_worker_threads should exceed this.
   int max_calls = 256;

@@ -1,5 +1,6 @@
 #include "server/conformance_fixture.h"
 
+#include <chrono>
 #include <thread>
 #include <utility>
 
@@ -289,6 +290,11 @@ Result<Json> ConformanceFixture::CallTool(mcp::CallContext& ctx,
     return Result1(Text(StrCat("Received: ", CanonicalJson(arguments))));
   }
   if (name == "test_reconnection") {
+    // Ends the connection mid-call (SEP-1699 polling): the result reaches
+    // the client when it resumes the stream with Last-Event-ID.
+    if (ctx.CloseConnection()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     return Result1(Text("Reconnection test completed successfully"));
   }
   return NotFound(StrCat("no tool ", Quote(name)));

@@ -29,10 +29,10 @@ def check(name, ok, detail=""):
 
 
 class Server:
-    def __init__(self, store):
+    def __init__(self, store, world):
         self.proc = subprocess.Popen(
             [WFSTORE, "serve", "--http", "127.0.0.1:0", "--store", store,
-             "--quiet"],
+             "--world", world, "--quiet"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         m = re.match(r"wfstore: serving MCP at (http://([^:/]+):(\d+)(/\S*))",
@@ -75,10 +75,11 @@ def rpc_body(payload, content_type):
     return json.loads(text) if text else None
 
 
-def initialize(srv, token):
+def initialize(srv, token, version="2025-11-25", capabilities=None):
     st, h, b = request(srv, "POST", {
         "jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+        "params": {"protocolVersion": version,
+                   "capabilities": capabilities or {},
                    "clientInfo": {"name": "robustness", "version": "1"}}},
         {"Authorization": f"Bearer {token}"})
     sid = h.get("mcp-session-id")
@@ -86,14 +87,14 @@ def initialize(srv, token):
         request(srv, "POST",
                 {"jsonrpc": "2.0", "method": "notifications/initialized"},
                 {"Authorization": f"Bearer {token}", "Mcp-Session-Id": sid,
-                 "MCP-Protocol-Version": "2025-11-25"})
+                 "MCP-Protocol-Version": version})
     return st, sid
 
 
 class Session:
-    def __init__(self, srv, token):
-        self.srv, self.token = srv, token
-        st, self.sid = initialize(srv, token)
+    def __init__(self, srv, token, version="2025-11-25", capabilities=None):
+        self.srv, self.token, self.version = srv, token, version
+        st, self.sid = initialize(srv, token, version, capabilities)
         check("initialize answers 200 with a session id",
               st == 200 and self.sid, f"status {st}")
         self.next_id = 100
@@ -101,7 +102,7 @@ class Session:
     def headers(self, **extra):
         h = {"Authorization": f"Bearer {self.token}",
              "Mcp-Session-Id": self.sid,
-             "MCP-Protocol-Version": "2025-11-25"}
+             "MCP-Protocol-Version": self.version}
         h.update(extra)
         return h
 
@@ -118,6 +119,166 @@ class Session:
         check(f"still serving after {after}",
               st == 200 and msg and msg.get("result") == {},
               f"status {st}, {msg}")
+
+
+class EventStream:
+    """An SSE response read event by event from a raw socket, so that the
+    test can drop the connection mid-stream."""
+
+    def __init__(self, srv, method, headers, body=None):
+        self.sock = socket.create_connection((srv.host, srv.port), timeout=30)
+        data = json.dumps(body).encode() if body is not None else b""
+        head = [f"{method} {srv.path} HTTP/1.1", "Host: 127.0.0.1",
+                f"Content-Length: {len(data)}"]
+        head += [f"{k}: {v}" for k, v in headers.items()]
+        self.sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + data)
+        self.buf = b""
+        while b"\r\n\r\n" not in self.buf:
+            self.buf += self._recv()
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode().split("\r\n")
+        self.status = int(lines[0].split()[1])
+        self.headers = {k.lower(): v.strip() for k, v in
+                        (l.split(":", 1) for l in lines[1:] if ":" in l)}
+        self.chunked = self.headers.get("transfer-encoding") == "chunked"
+        self.text = b""  # de-chunked body not yet parsed into events
+        self.ended = False
+
+    def _recv(self):
+        d = self.sock.recv(65536)
+        if not d:
+            raise EOFError("connection closed")
+        return d
+
+    def _fill(self):
+        """Moves at least one more byte of body into self.text."""
+        if not self.chunked:
+            if not self.buf:
+                self.buf = self._recv()
+            self.text += self.buf
+            self.buf = b""
+            return
+        while b"\r\n" not in self.buf:
+            self.buf += self._recv()
+        size_line, rest = self.buf.split(b"\r\n", 1)
+        size = int(size_line.split(b";")[0], 16)
+        while len(rest) < size + 2:
+            rest += self._recv()
+        if size == 0:
+            self.ended = True
+            raise EOFError("stream ended")
+        self.text += rest[:size]
+        self.buf = rest[size + 2:]
+
+    def event(self):
+        """The next event as a dict of its fields (data joined), or None
+        when the stream ends first."""
+        while b"\n\n" not in self.text:
+            try:
+                self._fill()
+            except EOFError:
+                return None
+        raw, self.text = self.text.split(b"\n\n", 1)
+        ev = {}
+        for line in raw.decode().split("\n"):
+            k, _, v = line.partition(":")
+            v = v[1:] if v.startswith(" ") else v
+            ev[k] = ev[k] + "\n" + v if k in ev and k == "data" else v
+        return ev
+
+    def close(self):
+        self.sock.close()
+
+
+def resumption_cases(srv, token):
+    """2025-11-25 streams: priming event, a dropped connection that does not
+    cancel the call, replay with Last-Event-ID, and bad ids."""
+    s = Session(srv, token, capabilities={"elicitation": {}})
+    s.next_id += 1
+    call_id = s.next_id
+    call = {"jsonrpc": "2.0", "id": call_id, "method": "tools/call",
+            "params": {"name": "run_workflow", "arguments": {
+                "name": "mail.delete_message",
+                "arguments": {"id": "b", "mailbox": "INBOX"}}}}
+    post = EventStream(srv, "POST", {**s.headers(),
+                                     "Content-Type": "application/json",
+                                     "Accept": "application/json, text/event-stream"},
+                       call)
+    first = post.event()
+    check("a 2025-11-25 stream opens with a priming event (id, retry, no data)",
+          post.status == 200 and first is not None and first.get("id", "")
+          and first.get("retry", "").isdigit() and first.get("data") == "",
+          f"{post.status} {first}")
+    asked = None
+    while True:
+        ev = post.event()
+        if ev is None:
+            break
+        msg = json.loads(ev["data"]) if ev.get("data") else {}
+        if msg.get("method") == "elicitation/create":
+            asked = (ev, msg)
+            break
+    check("the person is asked on the stream",
+          asked is not None and asked[0].get("id", "").startswith(
+              first["id"].split(".")[0] + "."), f"{asked}")
+    post.close()  # the connection drops before anyone answers
+    time.sleep(0.3)
+
+    # Resume after the priming event: the question is sent again.
+    get = EventStream(srv, "GET", {**s.headers(),
+                                   "Accept": "text/event-stream",
+                                   "Last-Event-ID": first["id"]})
+    again = get.event()
+    check("resuming with Last-Event-ID replays what followed it",
+          get.status == 200 and again is not None and again.get("id") ==
+          asked[0]["id"] and json.loads(again["data"]) == asked[1],
+          f"{get.status} {again}")
+    # The answer goes in a POST of its own; the result arrives on the
+    # resumed stream: the dropped connection did not cancel the run.
+    st, _, _ = request(srv, "POST", {
+        "jsonrpc": "2.0", "id": asked[1]["id"],
+        "result": {"action": "accept", "content": {"approve": True}}},
+        s.headers())
+    check("the answer is accepted: 202", st == 202, str(st))
+    result = get.event()
+    msg = json.loads(result["data"]) if result and result.get("data") else {}
+    check("the call's result arrives on the resumed stream",
+          msg.get("id") == call_id and
+          msg.get("result", {}).get("structuredContent", {}).get("outcome")
+          == "completed", f"{result}")
+    check("and the stream ends after it", get.event() is None and get.ended)
+    get.close()
+
+    # An ended stream is kept a while: resuming again replays the result.
+    st, h, b = request(srv, "GET", headers={
+        **s.headers(), "Accept": "text/event-stream",
+        "Last-Event-ID": asked[0]["id"]})
+    msg = rpc_body(b, h.get("content-type", ""))
+    check("an ended stream can be resumed for the result it ended with",
+          st == 200 and msg and msg.get("id") == call_id, f"{st} {b[:300]}")
+
+    # Ids that name no stream, or are not ours.
+    for bad in ("999.1", "garbage", "1.x", ".1"):
+        st, h, b = request(srv, "GET", headers={
+            **s.headers(), "Accept": "text/event-stream",
+            "Last-Event-ID": bad})
+        msg = json.loads(b) if b else {}
+        check(f"Last-Event-ID {bad!r}: 400 with a message",
+              st == 400 and msg.get("error", {}).get("code") == -32600 and
+              "Last-Event-ID" in msg["error"].get("message", ""), f"{st} {b}")
+    s.alive("resumption")
+
+    # An older revision gets no priming event and no ids to resume with.
+    old = Session(srv, token, version="2025-06-18")
+    st, h, b = request(srv, "POST", {
+        "jsonrpc": "2.0", "id": 7, "method": "tools/call",
+        "params": {"name": "find_workflows",
+                   "arguments": {"query": "delete mail"}}}, old.headers())
+    text = b.decode()
+    check("2025-06-18: no priming event",
+          st == 200 and h.get("content-type", "").startswith(
+              "text/event-stream") and "retry:" not in text and
+          "data: \n" not in text and "data:\n" not in text, text[:200])
 
 
 def slow_clients(srv, n):
@@ -142,12 +303,25 @@ def main():
         check("token create --grants '{\"run\": false}'",
               out.returncode == 0 and out.stdout.strip(), out.stderr)
         finder_token = out.stdout.strip()
-        srv = Server(store)
+        world = os.path.join(tmp, "world.json")
+        with open(world, "w") as f:
+            json.dump({"mail": {"messages": [
+                {"id": "a", "mailbox": "INBOX", "from": "ann@example.com",
+                 "subject": "Lunch?"},
+                {"id": "b", "mailbox": "INBOX", "from": "hr@example.com",
+                 "subject": "Your salary review"}]}}, f)
+        srv = Server(store, world)
         try:
             run_cases(srv, store, finder_token)
+            token = open(os.path.join(store, "local.token")).read().strip()
+            resumption_cases(srv, token)
         finally:
             rc = srv.stop()
             check("server stops cleanly on SIGTERM", rc == 0, f"exit {rc}")
+        ids = [m["id"] for m in json.load(open(world))["mail"]["messages"]
+               if m["mailbox"] == "INBOX"]
+        check("the resumed run deleted the one message", ids == ["a"],
+              str(ids))
     if FAILS:
         print(f"{len(FAILS)} failure(s)")
         sys.exit(1)
