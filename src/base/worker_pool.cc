@@ -1,6 +1,9 @@
 #include "base/worker_pool.h"
 
+#include "base/thread.h"
+
 #include <algorithm>
+#include <string>
 #include <utility>
 
 namespace wfs {
@@ -35,20 +38,24 @@ bool WorkerPool::Submit(std::function<void()> task) {
   // they hold the lock again), so only sleeping_ > signaled_ proves that a
   // worker is left to wake. Invariant: signaled_ <= the notified workers
   // not yet awake, hence a queued task is never left while a worker sleeps
-  // un-notified.
+  // un-notified. The notification goes out after the lock is released, so
+  // the woken worker does not wake only to wait for it.
   if (tasks_.size() <= signaled_) return true;
   if (sleeping_ > signaled_) {
     ++signaled_;
+    lock.unlock();
     cv_.notify_one();
   } else if (watch_idle_) {
     // Every worker is busy: the task waits, and the watchdog times it.
     watch_idle_ = false;
+    lock.unlock();
     watch_cv_.notify_one();
   }
   return true;
 }
 
 void WorkerPool::Work() {
+  NameThisThread(options_.name);
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     while (tasks_.empty()) {
@@ -72,6 +79,7 @@ void WorkerPool::Work() {
 }
 
 void WorkerPool::Watch() {
+  NameThisThread(std::string(options_.name) + "-watch");
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     if (tasks_.empty()) {

@@ -32,6 +32,7 @@
 namespace wfs {
 
 struct WorkerPoolOptions {
+  const char* name = "wfs-worker";  // the threads' name (NameThisThread)
   int min_threads = 4;     // at least 1
   int max_threads = 1024;  // at least min_threads
   // How long queued tasks may see no thread take a task before threads are

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "base/strings.h"
+#include "base/thread.h"
 
 namespace wfs::journal {
 
@@ -148,6 +149,7 @@ Status Journal::Enqueue(std::function<Status(sql::Db&)> write, bool wait) {
 }
 
 void Journal::WriterLoop() {
+  NameThisThread("wfs-journal");
   std::vector<Item> batch;
   std::chrono::steady_clock::time_point last_commit{};
   while (true) {
@@ -229,22 +231,41 @@ bool StorageError(const Status& s) {
 }  // namespace
 
 Status Journal::CommitBatch(std::vector<Item>& batch) {
+  // Usually every record goes in: one transaction, nothing more. A record
+  // that fails on its content (a duplicate run id) sends the batch again,
+  // each record in its own savepoint, so that it fails alone.
+  bool content_error = false;
+  Status s = WriteBatch(batch, /*isolate=*/false, &content_error);
+  if (s.ok() && content_error) s = WriteBatch(batch, /*isolate=*/true, nullptr);
+  return s;
+}
+
+Status Journal::WriteBatch(std::vector<Item>& batch, bool isolate,
+                           bool* content_error) {
   sql::Db& db = *writer_db_;
   Status s = db.ExecCached("BEGIN IMMEDIATE");
   if (!s.ok()) return s;
   for (Item& it : batch) {
-    // Each record in its own savepoint: one record's mistake (a duplicate
-    // run id) fails that record only, not the others in the batch.
-    s = db.ExecCached("SAVEPOINT item");
-    if (s.ok()) {
+    if (!isolate) {
       it.status = it.write(db);
-      if (it.status.ok()) {
-        s = db.ExecCached("RELEASE item");
-      } else if (StorageError(it.status)) {
-        s = it.status;
-      } else {
-        s = db.ExecCached("ROLLBACK TO item");
-        if (s.ok()) s = db.ExecCached("RELEASE item");
+      if (!it.status.ok() && !StorageError(it.status)) {
+        db.Exec("ROLLBACK").IgnoreError();
+        *content_error = true;
+        return Status::Ok();
+      }
+      s = it.status;
+    } else {
+      s = db.ExecCached("SAVEPOINT item");
+      if (s.ok()) {
+        it.status = it.write(db);
+        if (it.status.ok()) {
+          s = db.ExecCached("RELEASE item");
+        } else if (StorageError(it.status)) {
+          s = it.status;
+        } else {
+          s = db.ExecCached("ROLLBACK TO item");
+          if (s.ok()) s = db.ExecCached("RELEASE item");
+        }
       }
     }
     if (!s.ok()) break;
@@ -301,7 +322,9 @@ Result<std::pair<std::string, std::string>> Journal::FindProgram(
 
 namespace {
 
-Status InsertRun(sql::Db& db, const RunRecord& r) {
+// `outcome`: the run's outcome, already canonical (null: serialize it).
+Status InsertRun(sql::Db& db, const RunRecord& r,
+                 const std::string* outcome = nullptr) {
   WFS_ASSIGN_OR_RETURN(
       sql::Stmt * st,
       db.Cached("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
@@ -312,7 +335,7 @@ Status InsertRun(sql::Db& db, const RunRecord& r) {
       .Bind(5, CanonicalJson(r.inputs))
       .Bind(6, CanonicalJson(r.connectors))
       .Bind(7, r.state)
-      .Bind(8, CanonicalJson(r.outcome))
+      .Bind(8, outcome != nullptr ? *outcome : CanonicalJson(r.outcome))
       .Bind(9, r.created_us)
       .Bind(10, r.updated_us)
       .Run();
@@ -356,9 +379,8 @@ Status Journal::CreateRun(const RunRecord& run, bool wait) {
       [r = std::move(r)](sql::Db& db) { return InsertRun(db, r); }, wait);
 }
 
-Status Journal::RecordFinishedRun(const RunRecord& run, int64_t seq,
-                                  bool wait) {
-  RunRecord r = run;
+Status Journal::RecordFinishedRun(RunRecord run, int64_t seq, bool wait) {
+  RunRecord r = std::move(run);
   int64_t now = clock_->NowMicros();
   if (r.created_us == 0) r.created_us = now;
   r.updated_us = now;
@@ -368,8 +390,9 @@ Status Journal::RecordFinishedRun(const RunRecord& run, int64_t seq,
   e.at_us = now;
   return Enqueue(
       [r = std::move(r), e = std::move(e)](sql::Db& db) -> Status {
-        WFS_RETURN_IF_ERROR(InsertRun(db, r));
-        return InsertEvent(db, r.run_id, e, CanonicalJson(r.outcome));
+        std::string outcome = CanonicalJson(r.outcome);
+        WFS_RETURN_IF_ERROR(InsertRun(db, r, &outcome));
+        return InsertEvent(db, r.run_id, e, outcome);
       },
       wait);
 }

@@ -105,7 +105,7 @@ class Journal {
   // Records a run that already finished, as one record: the run with its
   // final state and outcome, and its "outcome" event (number `seq`, data
   // the run's outcome). For a run that touched nothing before it ended.
-  Status RecordFinishedRun(const RunRecord& run, int64_t seq, bool wait);
+  Status RecordFinishedRun(RunRecord run, int64_t seq, bool wait);
   // Ends a run as one record: appends its "outcome" event (number `seq`,
   // data `outcome`) and sets its final state and outcome.
   Status FinishRun(const std::string& run_id, int64_t seq,
@@ -167,6 +167,11 @@ class Journal {
   void AwaitQueued();
   void WriterLoop();
   Status CommitBatch(std::vector<Item>& batch);
+  // One transaction of `batch`. Without `isolate`, stops at the first
+  // record that fails on its content, rolls back and sets *content_error;
+  // with it, each record goes in its own savepoint and fails alone.
+  Status WriteBatch(std::vector<Item>& batch, bool isolate,
+                    bool* content_error);
 
   JournalOptions options_;
   SystemClock system_clock_;

@@ -249,7 +249,8 @@ Status RunLog::Finish(const runtime::RunResult& r, const runtime::Program& p) {
     // It touched nothing: one record, the run as it ended.
     unrecorded_->state = runtime::OutcomeName(r.outcome);
     unrecorded_->outcome = std::move(outcome);
-    s = j_->RecordFinishedRun(*unrecorded_, next_seq_++, /*wait=*/false);
+    s = j_->RecordFinishedRun(std::move(*unrecorded_), next_seq_++,
+                              /*wait=*/false);
     unrecorded_.reset();
   } else {
     // Rides along with the next commit: the run's effects' intents are

@@ -659,6 +659,11 @@ void HttpEndpoint::HandleDelete(HttpRequest& req, HttpResponder& responder,
 
 void HttpEndpoint::ExpireIdle() {
   int64_t now = clock_->NowMicros();
+  // Sessions idle for as long as session_idle (an hour) go; looking once a
+  // second is enough, rather than walking every session on every request.
+  int64_t last = last_expiry_us_.load(std::memory_order_relaxed);
+  if (now >= last && now - last < 1'000'000) return;
+  if (!last_expiry_us_.compare_exchange_strong(last, now)) return;
   int64_t idle =
       static_cast<int64_t>(options_.session_idle.count()) * 1'000'000;
   std::vector<std::shared_ptr<Entry>> expired;

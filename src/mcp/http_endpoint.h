@@ -12,8 +12,10 @@
 #ifndef WFSTORE_MCP_HTTP_ENDPOINT_H_
 #define WFSTORE_MCP_HTTP_ENDPOINT_H_
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -124,6 +126,8 @@ class HttpEndpoint : public transport::HttpHandler {
   std::map<std::string, std::shared_ptr<Entry>> sessions_;
   std::condition_variable calls_cv_;
   int calls_ = 0;
+  // When ExpireIdle last looked (it looks at most once a second).
+  std::atomic<int64_t> last_expiry_us_{0};
 };
 
 }  // namespace wfs::mcp

@@ -83,6 +83,7 @@ Status ServeStdio(Engine& engine, Session& session,
   // Two workers run calls back to back; more are added when calls block
   // (waiting for the person's answer, which this thread reads).
   WorkerPool pool(WorkerPoolOptions{
+      .name = "wfs-call",
       .min_threads = 2, .max_threads = std::max(2, options.max_concurrent)});
 
   auto handle = [&](std::string line) {

@@ -198,6 +198,14 @@ Status Controller::RefreshLocked() {
   return Status::Ok();
 }
 
+Status Controller::RefreshIfStaleLocked() {
+  if (!dirty_ && std::chrono::steady_clock::now() - refreshed_at_ <
+                     options_.recheck_every) {
+    return Status::Ok();
+  }
+  return RefreshLocked();
+}
+
 Result<Rollout> Controller::Start(const std::string& name,
                                   const std::string& version,
                                   const RolloutPolicy& policy) {
@@ -280,7 +288,7 @@ Result<std::optional<std::string>> Controller::Choose(const std::string& name,
   Rollout r;
   {
     std::lock_guard lock(mu_);
-    WFS_RETURN_IF_ERROR(RefreshLocked());
+    WFS_RETURN_IF_ERROR(RefreshIfStaleLocked());
     auto it = latest_.find(name);
     if (it == latest_.end()) return std::optional<std::string>();
     r = it->second;
@@ -405,14 +413,8 @@ Result<std::optional<Rollout>> Controller::AfterRun(
     const std::string& name, const std::string& version,
     const crypto::SecretKey& key) {
   std::unique_lock lock(mu_);
-  // The run's Choose refreshed a moment ago; under load, asking again after
-  // every run would double the cost for a view at most a millisecond older
-  // (a rollback claims its row, so a stale view cannot act twice).
-  if (dirty_ ||
-      std::chrono::steady_clock::now() - refreshed_at_ >
-          std::chrono::milliseconds(1)) {
-    WFS_RETURN_IF_ERROR(RefreshLocked());
-  }
+  // (A rollback claims its row, so a view a moment old cannot act twice.)
+  WFS_RETURN_IF_ERROR(RefreshIfStaleLocked());
   auto it = latest_.find(name);
   if (it == latest_.end() || it->second.state != "active" ||
       it->second.canary != version) {

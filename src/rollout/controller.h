@@ -84,6 +84,11 @@ struct ControllerOptions {
   journal::Journal* journal = nullptr;  // required
   std::string path;                     // the database; created when absent
   const Clock* clock = nullptr;         // null: the system clock
+  // How long the routing view is trusted before the database is asked for
+  // changes made by other processes (`wfstore rollout stop` beside a
+  // server); this process's own changes are seen at once. Asking costs a
+  // read transaction, which every call would otherwise pay.
+  std::chrono::microseconds recheck_every{1000};
 };
 
 class Controller {
@@ -158,9 +163,11 @@ class Controller {
   std::unique_ptr<sql::Db> db_;
   int64_t data_version_ = -1;
   bool dirty_ = true;
-  // When RefreshLocked last asked the database (AfterRun skips asking again
-  // within a millisecond: the run's Choose just did).
+  // When RefreshLocked last asked the database.
   std::chrono::steady_clock::time_point refreshed_at_{};
+  // Refreshes unless the view is this process's latest and younger than
+  // options_.recheck_every.
+  Status RefreshIfStaleLocked();
   std::map<std::string, Rollout> latest_;    // by workflow name
   std::map<int64_t, int> runs_since_check_;  // by rollout id
 };

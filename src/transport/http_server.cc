@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "base/thread.h"
 #include "base/worker_pool.h"
 #include "transport/http_exchange.h"
 
@@ -162,7 +163,8 @@ class HandlerPool {
  public:
   HandlerPool(HttpHandler* handler, int min_threads, int max_threads)
       : handler_(handler),
-        pool_(WorkerPoolOptions{.min_threads = min_threads,
+        pool_(WorkerPoolOptions{.name = "wfs-http",
+                                .min_threads = min_threads,
                                 .max_threads = max_threads}) {}
   ~HandlerPool() { Shutdown(); }
 
@@ -399,7 +401,10 @@ Status HttpServer::Impl::Init() {
   pool_ = std::make_unique<HandlerPool>(
       handler_, options_.worker_threads,
       std::max(options_.worker_threads, options_.max_worker_threads));
-  loop_thread_ = std::thread([this] { Run(); });
+  loop_thread_ = std::thread([this] {
+    NameThisThread("wfs-http-loop");
+    Run();
+  });
   return Status::Ok();
 }
 

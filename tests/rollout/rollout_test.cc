@@ -3,9 +3,11 @@
 // certification for `stable`, recertification and the readiness report.
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "base/clock.h"
 #include "base/strings.h"
@@ -370,6 +372,41 @@ TEST_F(RolloutTest, NamedAgentsShareAndStableOnlyCallers) {
   EXPECT_EQ(tester["runs"].get<int>(), 10);
   EXPECT_EQ(tester["workflows"][0]["workflow"], "shop.quote@1.2.0");
   EXPECT_EQ(tester["workflows"][0]["stage_now"], "stable");
+}
+
+// Another process's change (a second controller on the same database, as
+// `wfstore rollout stop` beside a server) reaches the routing within
+// recheck_every; this process's own changes at once.
+TEST_F(RolloutTest, RoutingSeesOtherProcessesWithinRecheckEvery) {
+  ToCanary("1.0.0", false);
+  ControllerOptions co;
+  co.store = store_.get();
+  co.journal = journal_.get();
+  co.path = (dir_ / "rollout.db").string();
+  co.clock = &clock_;
+  co.recheck_every = std::chrono::milliseconds(200);
+  auto server = Controller::Open(co).value();
+  auto other = Controller::Open(co).value();
+  auto route = [&] {
+    auto r = server->Choose("shop.quote", "", "tester", true, 0.0);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() && r->has_value() ? **r : std::string("-");
+  };
+  EXPECT_EQ(route(), "-");  // no rollout yet: the caller's range decides
+  RolloutPolicy p = Quick(1, 1, "0");
+  ASSERT_TRUE(other->Start("shop.quote", "1.0.0", p).ok());
+  auto start = std::chrono::steady_clock::now();
+  std::string seen = route();
+  bool fresh = std::chrono::steady_clock::now() - start <
+               std::chrono::milliseconds(150);
+  if (fresh) {
+    EXPECT_EQ(seen, "-") << "trusted its view for recheck_every";
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  EXPECT_EQ(route(), "1.0.0") << "then asked the database again";
+  // Its own change is seen at once.
+  ASSERT_TRUE(server->Stop("shop.quote", "test", *store_key_).ok());
+  EXPECT_EQ(route(), "-");
 }
 
 TEST_F(RolloutTest, ReadinessCountsDraftsDenialsAndViolations) {
