@@ -164,7 +164,9 @@ void StartRecertifier(const ServeFlags& flags, const std::string& dir,
 // catalog unless --empty), its journal and the world file, and builds the
 // workflow tools. Returns an exit code.
 int OpenCatalog(const ServeFlags& flags, const std::string& dir, Catalog* c) {
-  auto store = OpenStore(dir);
+  // Resolve asks whether another process changed the catalog at most once
+  // a millisecond (a yank from the command line takes effect within it).
+  auto store = OpenStore(dir, std::chrono::milliseconds(1));
   if (!store.ok()) {
     PrintError(store.status().message());
     return kExitFailure;

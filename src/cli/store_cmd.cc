@@ -650,10 +650,12 @@ int Config(store::Store& st, const StoreFlags& f) {
 
 }  // namespace
 
-Result<std::unique_ptr<store::Store>> OpenStore(const std::string& dir_flag) {
+Result<std::unique_ptr<store::Store>> OpenStore(
+    const std::string& dir_flag, std::chrono::microseconds recheck_every) {
   WFS_ASSIGN_OR_RETURN(std::string dir, StoreDir(dir_flag));
   store::StoreOptions o;
   o.dir = dir;
+  o.recheck_every = recheck_every;
   return store::Store::Open(o);
 }
 

@@ -4,6 +4,7 @@
 #ifndef WFSTORE_CLI_STORE_CMD_H_
 #define WFSTORE_CLI_STORE_CMD_H_
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,7 +51,11 @@ void AddStoreCommands(CLI::App& app, StoreFlags& flags);
 int RunStoreCommand(const StoreFlags& flags);
 
 // Opens the store in `dir_flag` (see StoreDir) with its configured settings.
-Result<std::unique_ptr<store::Store>> OpenStore(const std::string& dir_flag);
+// `recheck_every`: StoreOptions::recheck_every (a server passes a
+// millisecond).
+Result<std::unique_ptr<store::Store>> OpenStore(
+    const std::string& dir_flag,
+    std::chrono::microseconds recheck_every = std::chrono::microseconds(0));
 
 // Reads a secret key file; an encrypted one is decrypted with the
 // passphrase from `passphrase_file`, $WFSTORE_PASSPHRASE or, on a terminal,

@@ -741,9 +741,14 @@ Result<PackageInfo> Store::Resolve(const std::string& name,
   // The generation is read before resolving: a commit in between makes the
   // answer newer than its generation, never older, and the next call sees
   // the generation move.
-  WFS_ASSIGN_OR_RETURN(int64_t data_version, db_->DataVersion());
-  int64_t changes = db_->TotalChanges();
   ResolveCache& c = resolve_cache_;
+  int64_t changes = db_->TotalChanges();
+  auto now = std::chrono::steady_clock::now();
+  int64_t data_version = c.data_version;
+  if (changes != c.changes || now - c.asked >= options_.recheck_every) {
+    WFS_ASSIGN_OR_RETURN(data_version, db_->DataVersion());
+    c.asked = now;
+  }
   if (c.data_version != data_version || c.changes != changes) {
     c.entries.clear();
     c.data_version = data_version;

@@ -14,6 +14,7 @@
 #ifndef WFSTORE_STORE_STORE_H_
 #define WFSTORE_STORE_STORE_H_
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -64,6 +65,12 @@ struct StoreOptions {
   std::vector<lang::SourceText> interfaces;
   // Property cases per property for the `tested` gate.
   int property_cases = 200;
+  // How long Resolve trusts its cached answers before asking the database
+  // whether another process changed the catalog (a read transaction per
+  // ask); writes through this store are seen at once. 0: ask every time. A
+  // server answering many calls sets a millisecond: a yank or promotion
+  // from the command line then takes effect within it.
+  std::chrono::microseconds recheck_every{0};
 };
 
 struct PackageInfo {
@@ -310,6 +317,7 @@ class Store {
   struct ResolveCache {
     int64_t changes = -1;
     int64_t data_version = -1;
+    std::chrono::steady_clock::time_point asked{};  // data_version read
     std::map<std::pair<std::string, std::string>, PackageInfo> entries;
   };
   ResolveCache resolve_cache_;

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "base/random.h"
 #include "base/strings.h"
@@ -536,6 +538,38 @@ TEST_F(StoreTest, ResolveSeesEveryChangeToTheCatalog) {
   // And behind the store's back, with plain SQL.
   Tamper("UPDATE packages SET yanked = 1 WHERE version = '1.0.0'");
   EXPECT_NE(latest(*store_).find("no version"), std::string::npos);
+}
+
+// With recheck_every, Resolve trusts its answers that long before asking
+// whether another process changed the catalog; its own writes show at once.
+TEST_F(StoreTest, ResolveRechecksOtherProcessesAfterRecheckEvery) {
+  StoreOptions o;
+  o.dir = dir_;
+  o.clock = &clock_;
+  o.property_cases = 20;
+  o.recheck_every = std::chrono::milliseconds(200);
+  auto server = Store::Open(o).value();
+  o.recheck_every = std::chrono::microseconds(0);
+  auto other = Store::Open(o).value();
+  auto latest = [&] {
+    auto r = server->Resolve("contacts.lookup", "^1");
+    return r.ok() ? r->version : std::string(r.status().message());
+  };
+  lang::SourceText f = Catalog("contacts/lookup.wf");
+  ASSERT_TRUE(server->Publish({f}, alice_.secret_key).ok());
+  EXPECT_EQ(latest(), "1.0.0");  // its own write, at once
+  ASSERT_TRUE(
+      other->Yank("contacts.lookup", "1.0.0", "broken", alice_.secret_key)
+          .ok());
+  auto start = std::chrono::steady_clock::now();
+  std::string seen = latest();
+  if (std::chrono::steady_clock::now() - start <
+      std::chrono::milliseconds(150)) {
+    EXPECT_EQ(seen, "1.0.0") << "trusted its answer for recheck_every";
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  EXPECT_NE(latest().find("no version"), std::string::npos)
+      << "then saw the yank";
 }
 
 TEST_F(StoreTest, ReportSaysWhatTheWorkflowMayDoInPlainWords) {
