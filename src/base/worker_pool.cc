@@ -89,8 +89,14 @@ void WorkerPool::Watch() {
       watch_idle_ = false;
       continue;
     }
+    // A whole stall, not merely until the next wake-up (a notification for
+    // shutdown, or a spurious one), with tasks waiting and none taken.
     uint64_t taken = taken_;
-    watch_cv_.wait_for(lock, options_.stall);
+    auto deadline = std::chrono::steady_clock::now() + options_.stall;
+    while (!tasks_.empty() && taken_ == taken &&
+           std::chrono::steady_clock::now() < deadline) {
+      watch_cv_.wait_until(lock, deadline);
+    }
     if (tasks_.empty() || taken_ != taken) continue;
     // Tasks waited a whole stall while no worker took one: the workers are
     // blocked. One more thread per waiting task not already promised a

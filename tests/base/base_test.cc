@@ -138,20 +138,21 @@ TEST(WorkerPoolTest, RunsEveryTaskWithoutGrowingForShortOnes) {
 
 TEST(WorkerPoolTest, AddsThreadsWhenEveryWorkerIsBlocked) {
   // Two workers block until a third task opens the gate: without added
-  // threads it would never run.
-  WorkerPool pool(WorkerPoolOptions{.min_threads = 2,
-                                    .max_threads = 8,
-                                    .stall = std::chrono::milliseconds(5)});
+  // threads it would never run. (The gate outlives the pool, whose
+  // destructor waits for the tasks still using it.)
   std::mutex mu;
   std::condition_variable cv;
   bool open = false;
+  std::promise<void> opened;
+  WorkerPool pool(WorkerPoolOptions{.min_threads = 2,
+                                    .max_threads = 8,
+                                    .stall = std::chrono::milliseconds(5)});
   auto blocked = [&] {
     std::unique_lock<std::mutex> l(mu);
     cv.wait(l, [&] { return open; });
   };
   ASSERT_TRUE(pool.Submit(blocked));
   ASSERT_TRUE(pool.Submit(blocked));
-  std::promise<void> opened;
   ASSERT_TRUE(pool.Submit([&] {
     {
       std::lock_guard<std::mutex> l(mu);
@@ -167,11 +168,11 @@ TEST(WorkerPoolTest, AddsThreadsWhenEveryWorkerIsBlocked) {
 }
 
 TEST(WorkerPoolTest, NeverExceedsMaxThreads) {
+  std::atomic<bool> open{false};
+  std::atomic<int> done{0};
   WorkerPool pool(WorkerPoolOptions{.min_threads = 1,
                                     .max_threads = 3,
                                     .stall = std::chrono::milliseconds(1)});
-  std::atomic<bool> open{false};
-  std::atomic<int> done{0};
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(pool.Submit([&] {
       while (!open.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
