@@ -229,6 +229,17 @@ TEST(JournalTest, GroupCommitKeepsEveryWaiter) {
   }
 }
 
+// Touches nothing: it only computes on its input.
+const char* kEcho = R"(workflow t.echo 1.0.0 {
+  summary "s"
+  intent "i"
+  input text: string "t"
+  output text: string "t"
+  run {
+    return { text: text }
+  }
+})";
+
 const char* kPay = R"(workflow t.pay 1.0.0 {
   summary "s"
   intent "i"
@@ -258,15 +269,7 @@ TEST(RunnerTest, ARunWaitsOnlyForWhatMustBeDurable) {
   SimProvider provider(&world);
   auto j = OpenJournal(dir.File("j.db"));
   Runner runner(j.get(), &provider, nullptr);
-  auto echo = env.Program(R"(workflow t.echo 1.0.0 {
-  summary "s"
-  intent "i"
-  input text: string "t"
-  output text: string "t"
-  run {
-    return { text: text }
-  }
-})");
+  auto echo = env.Program(kEcho);
   auto pay = env.Program(kPay);
   runtime::FixedApprover approve(runtime::Answer::Approve());
   runtime::FixedApprover later(runtime::Answer::Defer());
@@ -353,15 +356,7 @@ TEST(RunnerTest, AFreshRunIsDurableBeforeItTouchesTheWorld) {
   provider.Wrap(&witness);
   auto j = OpenJournal(dir.File("j.db"));
   Runner runner(j.get(), &provider, nullptr);
-  auto echo = env.Program(R"(workflow t.echo 1.0.0 {
-  summary "s"
-  intent "i"
-  input text: string "t"
-  output text: string "t"
-  run {
-    return { text: text }
-  }
-})");
+  auto echo = env.Program(kEcho);
   auto look = env.Program(R"(workflow t.look 1.0.0 {
   summary "s"
   intent "i"
