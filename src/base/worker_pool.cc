@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <system_error>
 #include <utility>
 
 namespace wfs {
@@ -11,7 +12,9 @@ namespace wfs {
 WorkerPool::WorkerPool(WorkerPoolOptions options) : options_(options) {
   std::lock_guard<std::mutex> lock(mu_);
   int n = std::max(1, options_.min_threads);
-  for (int i = 0; i < n; ++i) AddThreadLocked();
+  for (int i = 0; i < n; ++i) {
+    if (!AddThreadLocked()) break;  // the watchdog adds them later
+  }
   watchdog_ = std::thread([this] { Watch(); });
 }
 
@@ -22,8 +25,13 @@ size_t WorkerPool::threads() const {
   return threads_.size();
 }
 
-void WorkerPool::AddThreadLocked() {
-  threads_.emplace_back([this] { Work(); });
+bool WorkerPool::AddThreadLocked() {
+  try {
+    threads_.emplace_back([this] { Work(); });
+    return true;
+  } catch (const std::system_error&) {
+    return false;  // the system refuses more threads: make do with these
+  }
 }
 
 bool WorkerPool::Submit(std::function<void()> task) {
@@ -105,7 +113,9 @@ void WorkerPool::Watch() {
     size_t most = static_cast<size_t>(
         std::max(options_.max_threads, options_.min_threads));
     size_t room = most - std::min(most, threads_.size());
-    for (size_t i = 0; i < std::min(waiting, room); ++i) AddThreadLocked();
+    for (size_t i = 0; i < std::min(waiting, room); ++i) {
+      if (!AddThreadLocked()) break;
+    }
   }
 }
 

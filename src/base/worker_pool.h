@@ -64,7 +64,8 @@ class WorkerPool {
  private:
   void Work();
   void Watch();
-  void AddThreadLocked();
+  // False when the system refuses another thread.
+  bool AddThreadLocked();
 
   const WorkerPoolOptions options_;
   mutable std::mutex mu_;

@@ -428,8 +428,12 @@ int Serve(const ServeFlags& flags) {
   int sig = 0;
   sigwait(&sigs, &sig);
   std::cerr << "wfstore: stopping\n";
-  (*server)->Stop();
+  // Sessions first: their calls (running on the server's workers, perhaps
+  // waiting for a person) are cancelled, so that stopping the server, which
+  // joins the workers, does not wait for them.
   endpoint->CloseAll();
+  (*server)->Stop();
+  endpoint->CloseAll();  // any session opened meanwhile
   return kExitOk;
 }
 

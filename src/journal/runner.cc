@@ -184,8 +184,9 @@ std::optional<Answer> RunLog::BeforePrompt(const runtime::Prompt& p) {
   auto it = answers_.find(p.seq);
   if (it != answers_.end()) return it->second;
   // The question is about to reach the person: the run exists on disk
-  // first. (A journal failure surfaces through error() after the prompt.)
-  MakeDurable().IgnoreError();
+  // first. When it cannot be written, nobody is asked (the run ends
+  // unanswered, and Finish reports the journal's error).
+  if (!MakeDurable().ok()) return Answer::Timeout();
   return std::nullopt;
 }
 

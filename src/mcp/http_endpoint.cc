@@ -1,5 +1,6 @@
 #include "mcp/http_endpoint.h"
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -9,6 +10,7 @@
 #include <utility>
 
 #include "base/random.h"
+#include "base/thread.h"
 #include "base/strings.h"
 #include "mcp/jsonrpc.h"
 #include "transport/sse.h"
@@ -104,12 +106,20 @@ class HttpEndpoint::StreamChannel
       public std::enable_shared_from_this<StreamChannel> {
  public:
   // `number` 0: not resumable (no ids kept, the connection is the stream).
+  // `kept_total`: the bytes kept by every stream of the endpoint.
   StreamChannel(HttpResponder responder, int64_t number,
-                const HttpEndpointOptions& options)
+                const HttpEndpointOptions& options,
+                std::atomic<int64_t>* kept_total)
       : number_(number),
         retry_ms_(options.sse_retry.count()),
-        max_kept_bytes_(options.max_resume_bytes) {
+        max_kept_bytes_(options.max_resume_bytes),
+        max_kept_total_(static_cast<int64_t>(options.max_resume_bytes_total)),
+        kept_total_(kept_total) {
     responder_.emplace(std::move(responder));
+  }
+  ~StreamChannel() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    DropKeptLocked();
   }
 
   int64_t number() const { return number_; }
@@ -119,6 +129,7 @@ class HttpEndpoint::StreamChannel
     std::lock_guard<std::mutex> lock(mu_);
     WFS_RETURN_IF_ERROR(
         responder_->StartStream(200, transport::SseResponseHeaders()));
+    started_ = true;
     if (!resumable()) return Status::Ok();
     transport::SseEvent priming;
     priming.id = EventId(0);
@@ -134,15 +145,7 @@ class HttpEndpoint::StreamChannel
     e.event = "message";
     e.data = message.dump(-1, ' ', false, Json::error_handler_t::replace);
     std::string text = transport::FormatSseEvent(e);
-    if (resumable()) {
-      kept_.emplace_back(seq_, text);
-      kept_bytes_ += text.size();
-      while (kept_bytes_ > max_kept_bytes_ && kept_.size() > 1) {
-        kept_bytes_ -= kept_.front().second.size();
-        first_kept_ = kept_[1].first;
-        kept_.pop_front();
-      }
-    }
+    if (resumable()) Keep(text);
     if (!responder_ || responder_->client_gone()) {
       // Detached: kept for the client's return (or lost, when the stream
       // cannot be resumed).
@@ -153,24 +156,33 @@ class HttpEndpoint::StreamChannel
     return resumable() ? Status::Ok() : s;
   }
 
-  // The last event: the stream is over (a kept stream stays resumable).
+  // The last event: the stream is over (a kept stream stays resumable
+  // until its events are dropped).
   void End() {
     std::lock_guard<std::mutex> lock(mu_);
     if (ended_) return;
     ended_ = true;
-    if (responder_) responder_->End().IgnoreError();
+    if (responder_) {
+      responder_->End().IgnoreError();
+      responder_.reset();
+    }
   }
 
   // Ends the connection but not the stream: the client reconnects after the
   // retry interval its priming event gave, and resumes. False when the
   // stream is not resumable.
   bool CloseConnection() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!resumable()) return false;
-    if (responder_) {
-      responder_->End().IgnoreError();
-      responder_.reset();
+    std::function<void()> detached;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!resumable()) return false;
+      if (responder_) {
+        responder_->End().IgnoreError();
+        responder_.reset();
+      }
+      detached = on_detach_;
     }
+    if (detached) detached();
     return true;
   }
 
@@ -181,7 +193,7 @@ class HttpEndpoint::StreamChannel
   // the events are no longer kept.
   void Resume(HttpResponder responder, int64_t after) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (after + 1 < first_kept_ || after > seq_) {
+    if (!started_ || after + 1 < first_kept_ || after > seq_) {
       RespondRpcError(responder, 400, kInvalidRequest,
                       StrCat("the events after ", EventId(after),
                              " are no longer kept; start the request again"));
@@ -196,7 +208,27 @@ class HttpEndpoint::StreamChannel
     for (const auto& [seq, text] : kept_) {
       if (seq > after) responder_->Write(text).IgnoreError();
     }
-    if (ended_) responder_->End().IgnoreError();
+    if (ended_) {
+      responder_->End().IgnoreError();
+      responder_.reset();
+    } else if (on_detach_) {
+      responder_->OnClientGone(on_detach_);
+    }
+  }
+
+  // Runs `f` whenever the client's connection goes away while the stream
+  // goes on (a lost connection, CloseConnection); for a stream that is not
+  // resumable, once, when its only connection goes.
+  void OnDetach(std::function<void()> f) {
+    std::lock_guard<std::mutex> lock(mu_);
+    on_detach_ = f;
+    if (responder_) responder_->OnClientGone(std::move(f));
+  }
+
+  // Frees the kept events: the stream can no longer be resumed.
+  void DropKept() {
+    std::lock_guard<std::mutex> lock(mu_);
+    DropKeptLocked();
   }
 
   // Whether the client's connection is gone (or none is attached).
@@ -208,28 +240,56 @@ class HttpEndpoint::StreamChannel
     std::lock_guard<std::mutex> lock(mu_);
     return ended_;
   }
-  void OnGone(std::function<void()> f) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (responder_) responder_->OnClientGone(std::move(f));
-  }
 
  private:
   std::string EventId(int64_t seq) const {
     return StrCat(number_, ".", seq);
   }
 
+  // Keeps an event for resumption, within this stream's and the endpoint's
+  // budgets; when it does not fit, the events kept so far go too (a
+  // resumption from before this one is refused; later ones still work).
+  void Keep(const std::string& text) {
+    int64_t size = static_cast<int64_t>(text.size());
+    while (!kept_.empty() && kept_bytes_ + text.size() > max_kept_bytes_) {
+      kept_bytes_ -= kept_.front().second.size();
+      kept_total_->fetch_sub(
+          static_cast<int64_t>(kept_.front().second.size()));
+      kept_.pop_front();
+      first_kept_ = kept_.empty() ? seq_ : kept_.front().first;
+    }
+    if (text.size() > max_kept_bytes_ ||
+        kept_total_->load() + size > max_kept_total_) {
+      DropKeptLocked();
+      return;
+    }
+    kept_.emplace_back(seq_, text);
+    kept_bytes_ += text.size();
+    kept_total_->fetch_add(size);
+  }
+
+  void DropKeptLocked() {
+    kept_total_->fetch_sub(static_cast<int64_t>(kept_bytes_));
+    kept_.clear();
+    kept_bytes_ = 0;
+    first_kept_ = seq_ + 1;
+  }
+
   const int64_t number_;
   const int64_t retry_ms_;
   const size_t max_kept_bytes_;
+  const int64_t max_kept_total_;
+  std::atomic<int64_t>* const kept_total_;
   mutable std::mutex mu_;
   std::optional<HttpResponder> responder_;  // the connection, when attached
+  std::function<void()> on_detach_;
   int64_t seq_ = 0;
+  bool started_ = false;
   bool ended_ = false;
-  // Events sent, for resumption: (seq, formatted event), at most
-  // max_kept_bytes_ (the newest event is always kept).
+  // Events sent, for resumption: (seq, formatted event), oldest first.
   std::deque<std::pair<int64_t, std::string>> kept_;
   size_t kept_bytes_ = 0;
-  int64_t first_kept_ = 1;
+  int64_t first_kept_ = 1;  // the oldest seq a resumption can start from
 };
 
 // A session, its standalone (GET) stream, and its resumable streams.
@@ -246,12 +306,15 @@ struct HttpEndpoint::Entry {
   // A new stream for `responder`: resumable when the session's revision
   // knows resumption. Call with mu held.
   std::shared_ptr<StreamChannel> NewStreamLocked(
-      HttpResponder responder, const HttpEndpointOptions& options) {
+      HttpResponder responder, const HttpEndpointOptions& options,
+      std::atomic<int64_t>* kept_total) {
     if (session->protocol_version() < std::string_view(kResumableSince)) {
-      return std::make_shared<StreamChannel>(std::move(responder), 0, options);
+      return std::make_shared<StreamChannel>(std::move(responder), 0, options,
+                                             kept_total);
     }
     auto s = std::make_shared<StreamChannel>(std::move(responder),
-                                             next_stream++, options);
+                                             next_stream++, options,
+                                             kept_total);
     streams[s->number()] = s;
     // Forget the oldest ended streams beyond the ones kept.
     size_t ended = 0;
@@ -276,8 +339,48 @@ HttpEndpoint::HttpEndpoint(Engine* engine, HttpEndpointOptions options)
 
 HttpEndpoint::~HttpEndpoint() {
   CloseAll();
-  std::unique_lock<std::mutex> lock(mu_);
-  calls_cv_.wait(lock, [&] { return calls_ == 0; });
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    calls_cv_.wait(lock, [&] { return calls_ == 0; });
+  }
+  {
+    std::lock_guard<std::mutex> lock(timer_mu_);
+    timer_stop_ = true;
+  }
+  timer_cv_.notify_all();
+  if (timer_.joinable()) timer_.join();
+}
+
+void HttpEndpoint::After(std::chrono::milliseconds delay,
+                         std::function<void()> f) {
+  {
+    std::lock_guard<std::mutex> lock(timer_mu_);
+    if (timer_stop_) return;
+    if (!timer_.joinable()) timer_ = std::thread([this] { RunTimers(); });
+    timers_.emplace(std::chrono::steady_clock::now() + delay, std::move(f));
+  }
+  timer_cv_.notify_one();
+}
+
+void HttpEndpoint::RunTimers() {
+  NameThisThread("wfs-mcp-timer");
+  std::unique_lock<std::mutex> lock(timer_mu_);
+  while (!timer_stop_) {
+    if (timers_.empty()) {
+      timer_cv_.wait(lock);
+      continue;
+    }
+    auto first = timers_.begin();
+    if (std::chrono::steady_clock::now() < first->first) {
+      timer_cv_.wait_until(lock, first->first);
+      continue;
+    }
+    std::function<void()> f = std::move(first->second);
+    timers_.erase(first);
+    lock.unlock();
+    f();
+    lock.lock();
+  }
 }
 
 size_t HttpEndpoint::session_count() const {
@@ -570,20 +673,37 @@ void HttpEndpoint::HandlePost(HttpRequest& req, HttpResponder& responder,
   std::shared_ptr<StreamChannel> channel;
   {
     std::lock_guard<std::mutex> lock(e->mu);
-    channel = e->NewStreamLocked(std::move(responder), options_);
+    channel = e->NewStreamLocked(std::move(responder), options_, &kept_total_);
   }
   if (!channel->Start().ok()) {
     channel->End();
     CallDone();
     return;
   }
-  // A lost connection cancels the call only when the stream cannot be
-  // resumed; otherwise the client comes back for the rest (and cancels
-  // with notifications/cancelled).
-  if (!channel->resumable()) channel->OnGone(cancel_on_gone);
+  // A lost connection cancels the call at once when the stream cannot be
+  // resumed; otherwise when the client has not come back for it within
+  // resume_grace (a client cancels with notifications/cancelled).
+  if (!channel->resumable()) {
+    channel->OnDetach(cancel_on_gone);
+  } else {
+    std::weak_ptr<StreamChannel> weak_channel = channel;
+    channel->OnDetach([this, weak_channel, cancel_on_gone] {
+      After(options_.resume_grace, [weak_channel, cancel_on_gone] {
+        auto c = weak_channel.lock();
+        if (c != nullptr && c->gone() && !c->ended()) cancel_on_gone();
+      });
+    });
+  }
   Json reply = engine_->HandleParsed(*e->session, m, channel.get());
   channel->Send(reply).IgnoreError();
   channel->End();
+  if (channel->resumable()) {
+    // Kept a while for a client that missed the end, then freed.
+    std::weak_ptr<StreamChannel> weak_channel = channel;
+    After(options_.resume_grace, [weak_channel] {
+      if (auto c = weak_channel.lock()) c->DropKept();
+    });
+  }
   CallDone();
 }
 
@@ -630,7 +750,7 @@ void HttpEndpoint::HandleGet(HttpRequest& req, HttpResponder& responder,
     return;
   }
   if (e->standalone != nullptr) e->standalone->End();  // its client left
-  auto channel = e->NewStreamLocked(std::move(responder), options_);
+  auto channel = e->NewStreamLocked(std::move(responder), options_, &kept_total_);
   if (!channel->Start().ok()) {
     channel->End();
     return;

@@ -22,6 +22,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "base/clock.h"
@@ -69,11 +70,18 @@ struct HttpEndpointOptions {
   // progress or elicitation then).
   bool json_only = false;
   // Streams of clients that speak 2025-11-25 or later are resumable: the
-  // retry interval their priming event asks for, the bytes of events kept
-  // per stream for resumption, and how many ended streams a session keeps
-  // (a client may come back for a response it missed).
+  // retry interval their priming event asks for; the bytes of events kept
+  // per stream for resumption (below the HTTP server's
+  // max_stream_buffer_bytes, so that a replay fits) and by all streams
+  // together (beyond it, a stream's kept events are dropped); how long a
+  // call whose client lost its connection goes on waiting for the client to
+  // resume before it is cancelled, and how long an ended stream's events
+  // are kept for a client that missed its end; how many ended streams a
+  // session keeps.
   std::chrono::milliseconds sse_retry{1000};
-  size_t max_resume_bytes = 1 << 20;
+  size_t max_resume_bytes = 512 << 10;
+  size_t max_resume_bytes_total = 64 << 20;
+  std::chrono::milliseconds resume_grace{30'000};
   size_t kept_streams = 16;
   // tools/call requests running at once; more get 503. They run on the
   // HTTP server's workers, whose max_worker_threads should exceed this.
@@ -128,6 +136,19 @@ class HttpEndpoint : public transport::HttpHandler {
   int calls_ = 0;
   // When ExpireIdle last looked (it looks at most once a second).
   std::atomic<int64_t> last_expiry_us_{0};
+  // Bytes of events kept for resumption by every stream.
+  std::atomic<int64_t> kept_total_{0};
+
+  // Runs `f` on the endpoint's timer thread after `delay` (dropped if the
+  // endpoint closes first). `f` must not block.
+  void After(std::chrono::milliseconds delay, std::function<void()> f);
+  void RunTimers();
+  std::mutex timer_mu_;
+  std::condition_variable timer_cv_;
+  std::multimap<std::chrono::steady_clock::time_point, std::function<void()>>
+      timers_;
+  bool timer_stop_ = false;
+  std::thread timer_;  // started by the first After()
 };
 
 }  // namespace wfs::mcp

@@ -315,9 +315,30 @@ def main():
             run_cases(srv, store, finder_token)
             token = open(os.path.join(store, "local.token")).read().strip()
             resumption_cases(srv, token)
+            # A call waiting for the person does not hold up the stop
+            # (its session is closed first, which cancels it).
+            pending = Session(srv, token, capabilities={"elicitation": {}})
+            waiting = EventStream(srv, "POST", {
+                **pending.headers(), "Content-Type": "application/json",
+                "Accept": "application/json, text/event-stream"},
+                {"jsonrpc": "2.0", "id": 9, "method": "tools/call",
+                 "params": {"name": "run_workflow", "arguments": {
+                     "name": "mail.delete_message",
+                     "arguments": {"id": "a", "mailbox": "INBOX"}}}})
+            asked = False
+            while not asked:
+                ev = waiting.event()
+                if ev is None:
+                    break
+                asked = "elicitation/create" in ev.get("data", "")
+            check("a call waits for the person when the server stops", asked)
         finally:
+            started = time.monotonic()
             rc = srv.stop()
+            took = time.monotonic() - started
             check("server stops cleanly on SIGTERM", rc == 0, f"exit {rc}")
+            check("and promptly, though a call was waiting for the person",
+                  took < 10, f"{took:.1f} s")
         ids = [m["id"] for m in json.load(open(world))["mail"]["messages"]
                if m["mailbox"] == "INBOX"]
         check("the resumed run deleted the one message", ids == ["a"],
