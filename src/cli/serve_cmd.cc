@@ -270,6 +270,20 @@ int OpenCatalog(const ServeFlags& flags, const std::string& dir, Catalog* c) {
 }
 
 int Serve(const ServeFlags& flags) {
+  // Every flag is checked before anything is written (a new store is
+  // seeded below).
+  auto grace = rollout::ParseDuration(flags.resume_grace);
+  if (!grace.ok() || *grace < 1'000'000) {
+    PrintError(StrCat("--resume-grace: ", grace.ok()
+                                              ? "must be at least 1s"
+                                              : grace.status().message()));
+    return kExitUsage;
+  }
+  if (auto every = rollout::ParseDuration(flags.recertify_every);
+      !every.ok()) {
+    PrintError(StrCat("--recertify-every: ", every.status().message()));
+    return kExitUsage;
+  }
   auto dir = StoreDir(flags.store);
   if (!dir.ok()) {
     PrintError(dir.status().message());
@@ -365,6 +379,8 @@ int Serve(const ServeFlags& flags) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
   mcp::HttpEndpointOptions ho;
+  ho.resume_grace = std::chrono::milliseconds(
+      rollout::ParseDuration(flags.resume_grace).value() / 1000);
   ho.auth = tokens.get();
   ho.allowed_origins = flags.allow_origins;
   ho.json_only = flags.json_only;
@@ -557,6 +573,12 @@ void AddServeCommands(CLI::App& app, ServeFlags& flags) {
   serve->add_option("--recertify-every", flags.recertify_every,
                     "How often to look for such changes after the check at "
                     "start (default 10m; 0: only at start)");
+  serve->add_option("--resume-grace", flags.resume_grace,
+                    "HTTP, clients of 2025-11-25 or later: how long a call "
+                    "whose client lost its connection waits for the client "
+                    "to resume its stream (Last-Event-ID) before it is "
+                    "cancelled, and how long an ended stream stays "
+                    "resumable (default 30s)");
   serve->add_option("--fixture", flags.fixture,
                     "Serve a test fixture instead of the catalog: "
                     "`conformance` (the tools, resources and prompts the MCP "

@@ -27,6 +27,7 @@ struct ServeFlags {
   bool quiet = false;
   bool no_recertify = false;
   std::string recertify_every = "10m";
+  std::string resume_grace = "30s";
   std::string fixture;  // "conformance": the conformance suite's test tools
   // token
   std::string agent;

@@ -29,10 +29,10 @@ def check(name, ok, detail=""):
 
 
 class Server:
-    def __init__(self, store, world):
+    def __init__(self, store, world, *extra):
         self.proc = subprocess.Popen(
             [WFSTORE, "serve", "--http", "127.0.0.1:0", "--store", store,
-             "--world", world, "--quiet"],
+             "--world", world, "--quiet", *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         m = re.match(r"wfstore: serving MCP at (http://([^:/]+):(\d+)(/\S*))",
@@ -281,6 +281,59 @@ def resumption_cases(srv, token):
           "data: \n" not in text and "data:\n" not in text, text[:200])
 
 
+def abandoned_call_case(store, world):
+    """A call whose client lost its connection and never resumes is
+    cancelled after --resume-grace: nothing happens, and the stream then
+    holds the call's end for a late client."""
+    srv = Server(store, world, "--resume-grace", "1s")
+    try:
+        token = open(os.path.join(store, "local.token")).read().strip()
+        s = Session(srv, token, capabilities={"elicitation": {}})
+        post = EventStream(srv, "POST", {
+            **s.headers(), "Content-Type": "application/json",
+            "Accept": "application/json, text/event-stream"},
+            {"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+             "params": {"name": "run_workflow", "arguments": {
+                 "name": "mail.delete_message",
+                 "arguments": {"id": "a", "mailbox": "INBOX"}}}})
+        first = post.event()
+        asked = False
+        while not asked:
+            ev = post.event()
+            if ev is None:
+                break
+            asked = "elicitation/create" in ev.get("data", "")
+        check("abandoned: the person is asked", asked)
+        post.close()
+        time.sleep(2.5)  # past the grace: the call is cancelled
+        # Cancelled, its question unanswered: the run waits for the person
+        # (`wfstore approve`), instead of holding a worker until the
+        # question times out.
+        out = subprocess.run(
+            [WFSTORE, "runs", "--store", store, "--state", "waiting",
+             "--json"], capture_output=True, text=True, timeout=30)
+        waiting = json.loads(out.stdout) if out.returncode == 0 else []
+        check("abandoned: the call was cancelled and its run waits",
+              any(r.get("workflow", "").startswith("mail.delete_message@")
+                  for r in (waiting if isinstance(waiting, list)
+                            else waiting.get("runs", []))),
+              f"{out.returncode} {out.stdout[:300]} {out.stderr[:300]}")
+        # Its stream's events are freed a grace after it ended.
+        time.sleep(1.5)
+        st, _, b = request(srv, "GET", headers={
+            **s.headers(), "Accept": "text/event-stream",
+            "Last-Event-ID": first["id"]})
+        check("abandoned: its stream is no longer resumable after the grace",
+              st == 400, f"{st} {b[:200]}")
+        s.alive("an abandoned call")
+    finally:
+        rc = srv.stop()
+        check("the grace server stops cleanly", rc == 0, f"exit {rc}")
+    ids = [m["id"] for m in json.load(open(world))["mail"]["messages"]
+           if m["mailbox"] == "INBOX"]
+    check("abandoned: nothing deleted", ids == ["a"], str(ids))
+
+
 def slow_clients(srv, n):
     """Connections that send half a request head, a byte at a time."""
     socks = []
@@ -343,6 +396,15 @@ def main():
                if m["mailbox"] == "INBOX"]
         check("the resumed run deleted the one message", ids == ["a"],
               str(ids))
+        abandoned_call_case(store, world)
+        srv2 = subprocess.run(
+            [WFSTORE, "serve", "--http", "127.0.0.1:0", "--store",
+             os.path.join(tmp, "fresh"), "--resume-grace", "0"],
+            capture_output=True, text=True, timeout=30)
+        check("--resume-grace 0 is refused before anything is written",
+              srv2.returncode == 2 and "--resume-grace" in srv2.stderr and
+              not os.path.exists(os.path.join(tmp, "fresh")),
+              f"{srv2.returncode} {srv2.stderr}")
     if FAILS:
         print(f"{len(FAILS)} failure(s)")
         sys.exit(1)
