@@ -10,6 +10,14 @@ namespace wfs {
 // it); names longer than the system's 15 bytes are cut. Best effort.
 void NameThisThread(std::string_view name);
 
+// Tells the scheduler that the calling thread does throughput work (it is
+// handed tasks by a thread that waits on the network): waking it does not
+// preempt a running thread (Linux's SCHED_BATCH), so the thread that hands
+// out the work keeps its processor instead of losing it to each thread it
+// wakes. A woken thread still runs at once on an idle processor. Best
+// effort; does nothing where the system has no such policy.
+void MarkThisThreadThroughput();
+
 }  // namespace wfs
 
 #endif  // WFSTORE_BASE_THREAD_H_

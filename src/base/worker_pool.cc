@@ -64,6 +64,7 @@ bool WorkerPool::Submit(std::function<void()> task) {
 
 void WorkerPool::Work() {
   NameThisThread(options_.name);
+  if (options_.throughput) MarkThisThreadThroughput();
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     while (tasks_.empty()) {

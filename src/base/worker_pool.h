@@ -38,6 +38,9 @@ struct WorkerPoolOptions {
   // How long queued tasks may see no thread take a task before threads are
   // added.
   std::chrono::microseconds stall{2000};
+  // The threads mark themselves MarkThisThreadThroughput(): submitting a
+  // task does not cost the submitter its processor.
+  bool throughput = false;
 };
 
 class WorkerPool {

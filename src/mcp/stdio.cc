@@ -84,7 +84,9 @@ Status ServeStdio(Engine& engine, Session& session,
   // (waiting for the person's answer, which this thread reads).
   WorkerPool pool(WorkerPoolOptions{
       .name = "wfs-call",
-      .min_threads = 2, .max_threads = std::max(2, options.max_concurrent)});
+      .min_threads = 2,
+      .max_threads = std::max(2, options.max_concurrent),
+      .throughput = true});
 
   auto handle = [&](std::string line) {
     Parsed p = ParseMessageText(line);

@@ -165,7 +165,8 @@ class HandlerPool {
       : handler_(handler),
         pool_(WorkerPoolOptions{.name = "wfs-http",
                                 .min_threads = min_threads,
-                                .max_threads = max_threads}) {}
+                                .max_threads = max_threads,
+                                .throughput = true}) {}
   ~HandlerPool() { Shutdown(); }
 
   void Submit(HttpRequest request, HttpResponder responder) {

@@ -7,12 +7,15 @@
 #include <memory>
 #include <mutex>
 
+#include <sched.h>
+
 #include "base/json.h"
 #include "base/json_writer.h"
 #include "base/random.h"
 #include "base/result.h"
 #include "base/sha256.h"
 #include "base/strings.h"
+#include "base/thread.h"
 #include "base/worker_pool.h"
 
 namespace wfs {
@@ -135,6 +138,21 @@ TEST(WorkerPoolTest, RunsEveryTaskWithoutGrowingForShortOnes) {
   EXPECT_EQ(done.load(), 10000);
   EXPECT_EQ(pool.threads(), 2u);
 }
+
+#ifdef SCHED_BATCH
+TEST(WorkerPoolTest, ThroughputThreadsDoNotPreemptOnWakeUp) {
+  // The submitting thread keeps its policy; the workers take SCHED_BATCH.
+  int before = sched_getscheduler(0);
+  for (bool throughput : {false, true}) {
+    WorkerPool pool(WorkerPoolOptions{.min_threads = 1,
+                                      .throughput = throughput});
+    std::promise<int> policy;
+    ASSERT_TRUE(pool.Submit([&] { policy.set_value(sched_getscheduler(0)); }));
+    EXPECT_EQ(policy.get_future().get(), throughput ? SCHED_BATCH : before);
+  }
+  EXPECT_EQ(sched_getscheduler(0), before);
+}
+#endif
 
 TEST(WorkerPoolTest, AddsThreadsWhenEveryWorkerIsBlocked) {
   // Two workers block until a third task opens the gate: without added
