@@ -274,6 +274,14 @@ Status RunLog::MakeDurable() {
 
 namespace {
 
+class NoConnectors : public ConnectorLease {
+ public:
+  const connectors::ConnectorSet& set() const override { return set_; }
+
+ private:
+  connectors::ConnectorSet set_;
+};
+
 // Sub-workflows: the caller's resolver first, then programs recorded in the
 // journal (a run resumed after a restart may have no other source).
 class JournalResolver : public runtime::ProgramResolver {
@@ -395,8 +403,14 @@ Result<runtime::RunResult> Runner::Execute(const runtime::Program& program,
                                            const RunRecord& run,
                                            runtime::Approver* approver,
                                            bool fresh, bool recorded) {
-  WFS_ASSIGN_OR_RETURN(std::unique_ptr<ConnectorLease> lease,
-                       provider_->Open(run.connectors));
+  // A workflow that uses no connector and calls no other workflow cannot
+  // reach one: it runs without opening them.
+  std::unique_ptr<ConnectorLease> lease;
+  if (program.uses.empty() && program.workflow_calls.empty()) {
+    lease = std::make_unique<NoConnectors>();
+  } else {
+    WFS_ASSIGN_OR_RETURN(lease, provider_->Open(run.connectors));
+  }
   std::vector<EventRecord> past;
   if (!fresh) {
     WFS_ASSIGN_OR_RETURN(past, journal_->Events(run.run_id));

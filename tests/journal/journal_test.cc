@@ -258,6 +258,37 @@ Json Bank() {
     {"id": "acct", "name": "a", "balance": "100.00"}]}})");
 }
 
+// Refuses every configuration, and counts the attempts.
+class BrokenProvider : public ConnectorProvider {
+ public:
+  Result<std::unique_ptr<ConnectorLease>> Open(const Json&) override {
+    ++opened;
+    return Unavailable("the world file is gone");
+  }
+  int opened = 0;
+};
+
+TEST(RunnerTest, AWorkflowWithoutConnectorsDoesNotOpenThem) {
+  TempDir dir;
+  Env env;
+  BrokenProvider provider;
+  auto j = OpenJournal(dir.File("j.db"));
+  Runner runner(j.get(), &provider, nullptr);
+  runtime::FixedApprover approve(runtime::Answer::Approve());
+  auto r = runner.Start(*env.Program(kEcho), {{"text", "a"}}, {}, &approve,
+                        "t", "e0");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->outcome, runtime::Outcome::kCompleted);
+  EXPECT_EQ(provider.opened, 0);
+  // One that uses a connector opens them, and fails with the provider.
+  r = runner.Start(*env.Program(kPay), {{"memo", "m"}}, {}, &approve, "t",
+                   "p0");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("world file is gone"),
+            std::string::npos);
+  EXPECT_EQ(provider.opened, 1);
+}
+
 // The durability contract at the least cost: a run's creation is durable
 // before it runs, an effect's intent before its connector is called, a
 // waiting state before the caller hears of it; everything else (results,
