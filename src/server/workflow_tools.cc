@@ -22,11 +22,11 @@ const std::vector<std::string> kStages = {"draft",    "tested", "hardened",
                                           "reviewed", "canary", "stable"};
 
 // A tool result whose text for the model is the structured content itself.
-Json ToolResult(const Json& structured, bool is_error = false) {
+Json ToolResult(Json structured, bool is_error = false) {
   Json r = {
       {"content", Json::array({Json{{"type", "text"},
-                                    {"text", CanonicalJson(structured)}}})},
-      {"structuredContent", structured}};
+                                    {"text", CanonicalJson(structured)}}})}};
+  r["structuredContent"] = std::move(structured);
   if (is_error) r["isError"] = true;
   return r;
 }
@@ -556,7 +556,7 @@ Result<Json> WorkflowTools::Find(mcp::CallContext& ctx, const Json& args) {
         "but do not do it. Tell the person rather than improvising. The "
         "request was recorded as unmet demand.";
   }
-  return ToolResult(out);
+  return ToolResult(std::move(out));
 }
 
 Result<Json> WorkflowTools::Describe(mcp::CallContext& ctx, const Json& args) {
@@ -605,7 +605,7 @@ Result<Json> WorkflowTools::Describe(mcp::CallContext& ctx, const Json& args) {
     out["deprecated"] = p->deprecated;
     out["successor"] = p->successor;
   }
-  return ToolResult(out);
+  return ToolResult(std::move(out));
 }
 
 Json WorkflowTools::RunToolResult(mcp::CallContext& ctx,
@@ -640,12 +640,12 @@ Json WorkflowTools::RunToolResult(mcp::CallContext& ctx,
                        {"ok", c.ok},
                        {"undone", c.undone}});
   }
-  out["effects"] = effects;
+  out["effects"] = std::move(effects);
   Json undo = Json::array();
   for (const runtime::UndoRecord& u : r.undo) {
     undo.push_back({{"seq", u.seq}, {"action", u.action}, {"ok", u.ok}});
   }
-  out["undo"] = undo;
+  out["undo"] = std::move(undo);
   if (r.outcome == runtime::Outcome::kWaiting && !r.asked.empty()) {
     const runtime::Prompt& p = r.asked.back();
     out["waiting"] = {
@@ -659,7 +659,7 @@ Json WorkflowTools::RunToolResult(mcp::CallContext& ctx,
   }
   bool failed = r.outcome != runtime::Outcome::kCompleted &&
                 r.outcome != runtime::Outcome::kWaiting;
-  Json result = ToolResult(out, failed);
+  Json result = ToolResult(std::move(out), failed);
   if (!person.is_null()) {
     // The values behind the handles go to the person only.
     result["content"].push_back(
@@ -799,7 +799,7 @@ Json WorkflowTools::RunRecordResult(mcp::CallContext& ctx,
   }
   bool failed = record.state != "completed" && record.state != "waiting" &&
                 record.state != "running";
-  return ToolResult(out, failed);
+  return ToolResult(std::move(out), failed);
 }
 
 Result<Json> WorkflowTools::GetRun(mcp::CallContext& ctx, const Json& args) {
