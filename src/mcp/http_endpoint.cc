@@ -125,8 +125,21 @@ class HttpEndpoint::StreamChannel
   int64_t number() const { return number_; }
   bool resumable() const { return number_ > 0; }
 
-  Status Start() {
+  // Starts the stream. `defer_head` (a stream that is not resumable and
+  // whose client need not see it open, i.e. a call's): the head waits for
+  // the first event, and a stream whose only event is its last goes out as
+  // one whole response (Finish), so a call that sends nothing before its
+  // answer costs the connection one write, as a JSON answer does.
+  Status Start(bool defer_head = false) {
     std::lock_guard<std::mutex> lock(mu_);
+    if (defer_head && !resumable()) {
+      if (responder_->client_gone()) {
+        return Cancelled("the client's connection is closed");
+      }
+      head_deferred_ = true;
+      started_ = true;
+      return Status::Ok();
+    }
     WFS_RETURN_IF_ERROR(
         responder_->StartStream(200, transport::SseResponseHeaders()));
     started_ = true;
@@ -139,33 +152,32 @@ class HttpEndpoint::StreamChannel
 
   Status Send(const Json& message) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (ended_) return Unavailable("the stream has ended");
-    transport::SseEvent e;
-    e.id = resumable() ? EventId(++seq_) : std::to_string(++seq_);
-    e.event = "message";
-    e.data = message.dump(-1, ' ', false, Json::error_handler_t::replace);
-    std::string text = transport::FormatSseEvent(e);
-    if (resumable()) Keep(text);
-    if (!responder_ || responder_->client_gone()) {
-      // Detached: kept for the client's return (or lost, when the stream
-      // cannot be resumed).
-      return resumable() ? Status::Ok()
-                         : Unavailable("the client's connection is closed");
+    return SendLocked(message);
+  }
+
+  // Sends `message`, the stream's last event, and ends the stream.
+  void Finish(const Json& message) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (ended_) return;
+    if (head_deferred_ && responder_ && !responder_->client_gone()) {
+      // Nothing sent yet: the whole stream in one response.
+      head_deferred_ = false;
+      ended_ = true;
+      transport::HttpHeaders headers = transport::SseResponseHeaders();
+      responder_->Respond({200, std::move(headers), FormatEvent(message)})
+          .IgnoreError();
+      responder_.reset();
+      return;
     }
-    Status s = responder_->Write(text);
-    return resumable() ? Status::Ok() : s;
+    SendLocked(message).IgnoreError();
+    EndLocked();
   }
 
   // The last event: the stream is over (a kept stream stays resumable
   // until its events are dropped).
   void End() {
     std::lock_guard<std::mutex> lock(mu_);
-    if (ended_) return;
-    ended_ = true;
-    if (responder_) {
-      responder_->End().IgnoreError();
-      responder_.reset();
-    }
+    EndLocked();
   }
 
   // Ends the connection but not the stream: the client reconnects after the
@@ -246,6 +258,45 @@ class HttpEndpoint::StreamChannel
     return StrCat(number_, ".", seq);
   }
 
+  std::string FormatEvent(const Json& message) {
+    transport::SseEvent e;
+    e.id = resumable() ? EventId(++seq_) : std::to_string(++seq_);
+    e.event = "message";
+    e.data = message.dump(-1, ' ', false, Json::error_handler_t::replace);
+    return transport::FormatSseEvent(e);
+  }
+
+  // Sends the head now when it was deferred.
+  Status SendHeadLocked() {
+    if (!head_deferred_) return Status::Ok();
+    head_deferred_ = false;
+    return responder_->StartStream(200, transport::SseResponseHeaders());
+  }
+
+  Status SendLocked(const Json& message) {
+    if (ended_) return Unavailable("the stream has ended");
+    std::string text = FormatEvent(message);
+    if (resumable()) Keep(text);
+    if (!responder_ || responder_->client_gone()) {
+      // Detached: kept for the client's return (or lost, when the stream
+      // cannot be resumed).
+      return resumable() ? Status::Ok()
+                         : Unavailable("the client's connection is closed");
+    }
+    Status s = SendHeadLocked();
+    if (s.ok()) s = responder_->Write(text);
+    return resumable() ? Status::Ok() : s;
+  }
+
+  void EndLocked() {
+    if (ended_) return;
+    ended_ = true;
+    if (responder_) {
+      if (SendHeadLocked().ok()) responder_->End().IgnoreError();
+      responder_.reset();
+    }
+  }
+
   // Keeps an event for resumption, within this stream's and the endpoint's
   // budgets; when it does not fit, the events kept so far go too (a
   // resumption from before this one is refused; later ones still work).
@@ -285,6 +336,7 @@ class HttpEndpoint::StreamChannel
   std::function<void()> on_detach_;
   int64_t seq_ = 0;
   bool started_ = false;
+  bool head_deferred_ = false;  // Start(defer_head): no head sent yet
   bool ended_ = false;
   // Events sent, for resumption: (seq, formatted event), oldest first.
   std::deque<std::pair<int64_t, std::string>> kept_;
@@ -675,7 +727,7 @@ void HttpEndpoint::HandlePost(HttpRequest& req, HttpResponder& responder,
     std::lock_guard<std::mutex> lock(e->mu);
     channel = e->NewStreamLocked(std::move(responder), options_, &kept_total_);
   }
-  if (!channel->Start().ok()) {
+  if (!channel->Start(/*defer_head=*/true).ok()) {
     channel->End();
     CallDone();
     return;
@@ -695,8 +747,7 @@ void HttpEndpoint::HandlePost(HttpRequest& req, HttpResponder& responder,
     });
   }
   Json reply = engine_->HandleParsed(*e->session, m, channel.get());
-  channel->Send(reply).IgnoreError();
-  channel->End();
+  channel->Finish(reply);
   if (channel->resumable()) {
     // Kept a while for a client that missed the end, then freed.
     std::weak_ptr<StreamChannel> weak_channel = channel;

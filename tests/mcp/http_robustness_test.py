@@ -279,6 +279,26 @@ def resumption_cases(srv, token):
           st == 200 and h.get("content-type", "").startswith(
               "text/event-stream") and "retry:" not in text and
           "data: \n" not in text and "data:\n" not in text, text[:200])
+    # A call that sends nothing before its answer: one whole response (no
+    # chunks); one that sends progress first: a stream, the answer last.
+    check("2025-06-18: an answer alone is one whole response",
+          "content-length" in h and "transfer-encoding" not in h and
+          rpc_body(b, h.get("content-type", "")).get("id") == 7, str(h))
+    st, h, b = request(srv, "POST", {
+        "jsonrpc": "2.0", "id": 8, "method": "tools/call",
+        "params": {"name": "run_workflow", "_meta": {"progressToken": "p8"},
+                   "arguments": {"name": "contacts.lookup",
+                                 "arguments": {"name": "Dana"}}}},
+        old.headers())
+    msgs = [json.loads(line[5:]) for line in b.decode().splitlines()
+            if line.startswith("data:") and line[5:].strip()]
+    check("2025-06-18: progress streams before the answer",
+          st == 200 and h.get("transfer-encoding") == "chunked" and
+          len(msgs) == 3 and
+          all(m.get("method") == "notifications/progress" and
+              m["params"]["progressToken"] == "p8" for m in msgs[:2]) and
+          msgs[2].get("id") == 8 and "result" in msgs[2],
+          f"{st} {h} {b[:400]}")
 
 
 def abandoned_call_case(store, world):
