@@ -16,7 +16,9 @@
 // thread drives everything, so the generator costs one core at most.
 //
 // A call counts as ok when its answer has a `result` without `isError`;
-// --expect=TEXT also requires TEXT in the answer.
+// --expect=TEXT also requires TEXT in the answer. --protocol-version=V
+// (2025-06-18 unless given) is the revision the clients negotiate; from
+// 2025-11-25 on, wfstore's SSE answers are resumable streams.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -58,6 +60,7 @@ struct Config {
   std::string expect;
   int pid = 0;  // the server's pid, for its CPU time
   std::string label = "server";
+  std::string version = "2025-06-18";
 };
 
 [[noreturn]] void Die(const std::string& why) {
@@ -106,6 +109,8 @@ bool ParseArgs(int argc, char** argv, Config* c) {
       c->pid = std::atoi(v.c_str());
     } else if (k == "label") {
       c->label = v;
+    } else if (k == "protocol-version") {
+      c->version = v;
     } else {
       return false;
     }
@@ -170,12 +175,12 @@ std::string Request(int64_t id, const Config& c) {
       .dump();
 }
 
-std::string Initialize(int64_t id) {
+std::string Initialize(int64_t id, const Config& c) {
   return Json{{"jsonrpc", "2.0"},
               {"id", id},
               {"method", "initialize"},
               {"params",
-               {{"protocolVersion", "2025-06-18"},
+               {{"protocolVersion", c.version},
                 {"capabilities", Json::object()},
                 {"clientInfo", {{"name", "mcp_bench"}, {"version", "1"}}}}}}
       .dump();
@@ -253,7 +258,7 @@ std::string HttpPost(const Config& c, const HttpClient& cl,
                   "Accept: application/json, text/event-stream\r\n";
   if (!cl.session.empty()) {
     r += "Mcp-Session-Id: " + cl.session +
-         "\r\nMCP-Protocol-Version: 2025-06-18\r\n";
+         "\r\nMCP-Protocol-Version: " + c.version + "\r\n";
   }
   for (const std::string& h : c.headers) r += h + "\r\n";
   r += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -304,7 +309,7 @@ void RunHttp(const Config& c, Stats* stats, Clock::time_point* start,
     ev.events = EPOLLIN;
     ev.data.u64 = i;
     epoll_ctl(ep, EPOLL_CTL_ADD, cl.fd, &ev);
-    Send(c, cl, Initialize(cl.next_id++));
+    Send(c, cl, Initialize(cl.next_id++, c));
   }
   *start = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                               std::chrono::duration<double>(c.warmup));
@@ -402,7 +407,7 @@ void RunStdio(Config& c, Stats* stats, Clock::time_point* start,
     }
   };
   std::string line;
-  WriteAll(in, Initialize(0) + "\n");
+  WriteAll(in, Initialize(0, c) + "\n");
   read_line(&line);
   if (line.find("\"result\"") == std::string::npos) {
     Die("initialize failed: " + line);
@@ -452,7 +457,7 @@ int main(int argc, char** argv) {
                  "[--header='Name: value'] [--pid=PID] | -- COMMAND...)\n"
                  "  [--clients=64] [--seconds=5] [--warmup=1] "
                  "[--method=tools/call] [--params=JSON] [--expect=TEXT] "
-                 "[--label=NAME]\n");
+                 "[--label=NAME] [--protocol-version=2025-06-18]\n");
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);

@@ -7,7 +7,9 @@
 # Streamable HTTP (JSON answers and SSE answers) and over stdio. Two more
 # rows isolate the protocol and transport from the run path: `ping` on
 # both servers, and `tools/call` of a tool that runs no workflow
-# (test_simple_text of `wfstore serve --fixture conformance`).
+# (test_simple_text of `wfstore serve --fixture conformance`). The clients
+# negotiate 2025-06-18 (the SDK's server keeps no events to resume), and
+# one more row shows wfstore's resumable SSE answers of 2025-11-25.
 #
 #   bench/mcp/run.sh BUILD_DIR [SECONDS] [CLIENTS]
 #
@@ -89,6 +91,13 @@ for answers in json sse; do
     --params="$run_params" --expect='"outcome":"completed"'
   "$bench" --url="$url" --pid="$pid" $common --label="wfstore ping ($answers)" \
     --method=ping --params='{}'
+  if [ $answers = sse ]; then
+    # 2025-11-25: every answer is a resumable stream (a priming event, ids,
+    # events kept for a client that reconnects).
+    "$bench" --url="$url" --pid="$pid" $common \
+      --label="wfstore run (sse 2025-11-25)" --protocol-version=2025-11-25 \
+      --params="$run_params" --expect='"outcome":"completed"'
+  fi
   kill "$pid"
   start "fixture-$answers" "$wfstore" serve --http 127.0.0.1:0 --no-auth \
     --fixture conformance --quiet --store "$store" $flag

@@ -109,9 +109,11 @@ class HttpEndpoint::StreamChannel
   // `kept_total`: the bytes kept by every stream of the endpoint.
   StreamChannel(HttpResponder responder, int64_t number,
                 const HttpEndpointOptions& options,
-                std::atomic<int64_t>* kept_total)
+                std::atomic<int64_t>* kept_total, const Clock* clock)
       : number_(number),
         retry_ms_(options.sse_retry.count()),
+        grace_us_(static_cast<int64_t>(options.resume_grace.count()) * 1000),
+        clock_(clock),
         max_kept_bytes_(options.max_resume_bytes),
         max_kept_total_(static_cast<int64_t>(options.max_resume_bytes_total)),
         kept_total_(kept_total) {
@@ -140,14 +142,17 @@ class HttpEndpoint::StreamChannel
       started_ = true;
       return Status::Ok();
     }
-    WFS_RETURN_IF_ERROR(
-        responder_->StartStream(200, transport::SseResponseHeaders()));
+    std::string priming;
+    if (resumable()) {
+      transport::SseEvent e;
+      e.id = EventId(0);
+      e.retry_ms = retry_ms_;
+      priming = transport::FormatSseEvent(e);
+    }
+    WFS_RETURN_IF_ERROR(responder_->StartStream(
+        200, transport::SseResponseHeaders(), priming));
     started_ = true;
-    if (!resumable()) return Status::Ok();
-    transport::SseEvent priming;
-    priming.id = EventId(0);
-    priming.retry_ms = retry_ms_;
-    return responder_->Write(transport::FormatSseEvent(priming));
+    return Status::Ok();
   }
 
   Status Send(const Json& message) override {
@@ -163,14 +168,22 @@ class HttpEndpoint::StreamChannel
       // Nothing sent yet: the whole stream in one response.
       head_deferred_ = false;
       ended_ = true;
+      ended_at_us_ = clock_->NowMicros();
       transport::HttpHeaders headers = transport::SseResponseHeaders();
       responder_->Respond({200, std::move(headers), FormatEvent(message)})
           .IgnoreError();
       responder_.reset();
       return;
     }
-    SendLocked(message).IgnoreError();
-    EndLocked();
+    // The last event and the end in one piece.
+    std::string text = FormatEvent(message);
+    if (resumable()) Keep(text);
+    ended_ = true;
+    ended_at_us_ = clock_->NowMicros();
+    if (responder_) {
+      if (SendHeadLocked().ok()) responder_->End(text).IgnoreError();
+      responder_.reset();
+    }
   }
 
   // The last event: the stream is over (a kept stream stays resumable
@@ -205,6 +218,7 @@ class HttpEndpoint::StreamChannel
   // the events are no longer kept.
   void Resume(HttpResponder responder, int64_t after) {
     std::lock_guard<std::mutex> lock(mu_);
+    if (ExpiredLocked(clock_->NowMicros())) DropKeptLocked();
     if (!started_ || after + 1 < first_kept_ || after > seq_) {
       RespondRpcError(responder, 400, kInvalidRequest,
                       StrCat("the events after ", EventId(after),
@@ -237,10 +251,11 @@ class HttpEndpoint::StreamChannel
     if (responder_) responder_->OnClientGone(std::move(f));
   }
 
-  // Frees the kept events: the stream can no longer be resumed.
-  void DropKept() {
+  // Whether the stream ended a resume grace or more before `now_us`: its
+  // events are no longer kept for a client that missed its end.
+  bool Expired(int64_t now_us) const {
     std::lock_guard<std::mutex> lock(mu_);
-    DropKeptLocked();
+    return ExpiredLocked(now_us);
   }
 
   // Whether the client's connection is gone (or none is attached).
@@ -254,6 +269,10 @@ class HttpEndpoint::StreamChannel
   }
 
  private:
+  bool ExpiredLocked(int64_t now_us) const {
+    return ended_ && now_us - ended_at_us_ >= grace_us_;
+  }
+
   std::string EventId(int64_t seq) const {
     return StrCat(number_, ".", seq);
   }
@@ -291,6 +310,7 @@ class HttpEndpoint::StreamChannel
   void EndLocked() {
     if (ended_) return;
     ended_ = true;
+    ended_at_us_ = clock_->NowMicros();
     if (responder_) {
       if (SendHeadLocked().ok()) responder_->End().IgnoreError();
       responder_.reset();
@@ -328,6 +348,8 @@ class HttpEndpoint::StreamChannel
 
   const int64_t number_;
   const int64_t retry_ms_;
+  const int64_t grace_us_;
+  const Clock* const clock_;
   const size_t max_kept_bytes_;
   const int64_t max_kept_total_;
   std::atomic<int64_t>* const kept_total_;
@@ -338,6 +360,7 @@ class HttpEndpoint::StreamChannel
   bool started_ = false;
   bool head_deferred_ = false;  // Start(defer_head): no head sent yet
   bool ended_ = false;
+  int64_t ended_at_us_ = 0;
   // Events sent, for resumption: (seq, formatted event), oldest first.
   std::deque<std::pair<int64_t, std::string>> kept_;
   size_t kept_bytes_ = 0;
@@ -359,14 +382,14 @@ struct HttpEndpoint::Entry {
   // knows resumption. Call with mu held.
   std::shared_ptr<StreamChannel> NewStreamLocked(
       HttpResponder responder, const HttpEndpointOptions& options,
-      std::atomic<int64_t>* kept_total) {
+      std::atomic<int64_t>* kept_total, const Clock* clock) {
     if (session->protocol_version() < std::string_view(kResumableSince)) {
       return std::make_shared<StreamChannel>(std::move(responder), 0, options,
-                                             kept_total);
+                                             kept_total, clock);
     }
-    auto s = std::make_shared<StreamChannel>(std::move(responder),
-                                             next_stream++, options,
-                                             kept_total);
+    auto s = std::make_shared<StreamChannel>(
+        std::move(responder), next_stream++, options, kept_total, clock);
+    DropExpiredLocked(clock->NowMicros());
     streams[s->number()] = s;
     // Forget the oldest ended streams beyond the ones kept.
     size_t ended = 0;
@@ -381,6 +404,14 @@ struct HttpEndpoint::Entry {
       }
     }
     return s;
+  }
+
+  // Forgets the streams that ended a resume grace ago (their kept events
+  // go with them). Call with mu held.
+  void DropExpiredLocked(int64_t now_us) {
+    for (auto it = streams.begin(); it != streams.end();) {
+      it = it->second->Expired(now_us) ? streams.erase(it) : std::next(it);
+    }
   }
 };
 
@@ -409,7 +440,11 @@ void HttpEndpoint::After(std::chrono::milliseconds delay,
     std::lock_guard<std::mutex> lock(timer_mu_);
     if (timer_stop_) return;
     if (!timer_.joinable()) timer_ = std::thread([this] { RunTimers(); });
-    timers_.emplace(std::chrono::steady_clock::now() + delay, std::move(f));
+    auto it = timers_.emplace(std::chrono::steady_clock::now() + delay,
+                              std::move(f));
+    // The timer thread sleeps until the first deadline: only a new first
+    // one changes that.
+    if (it != timers_.begin()) return;
   }
   timer_cv_.notify_one();
 }
@@ -725,7 +760,7 @@ void HttpEndpoint::HandlePost(HttpRequest& req, HttpResponder& responder,
   std::shared_ptr<StreamChannel> channel;
   {
     std::lock_guard<std::mutex> lock(e->mu);
-    channel = e->NewStreamLocked(std::move(responder), options_, &kept_total_);
+    channel = e->NewStreamLocked(std::move(responder), options_, &kept_total_, clock_);
   }
   if (!channel->Start(/*defer_head=*/true).ok()) {
     channel->End();
@@ -747,14 +782,9 @@ void HttpEndpoint::HandlePost(HttpRequest& req, HttpResponder& responder,
     });
   }
   Json reply = engine_->HandleParsed(*e->session, m, channel.get());
+  // A resumable stream's events stay a resume grace for a client that
+  // missed the end; ExpireIdle and the session's next stream free them.
   channel->Finish(reply);
-  if (channel->resumable()) {
-    // Kept a while for a client that missed the end, then freed.
-    std::weak_ptr<StreamChannel> weak_channel = channel;
-    After(options_.resume_grace, [weak_channel] {
-      if (auto c = weak_channel.lock()) c->DropKept();
-    });
-  }
   CallDone();
 }
 
@@ -801,7 +831,7 @@ void HttpEndpoint::HandleGet(HttpRequest& req, HttpResponder& responder,
     return;
   }
   if (e->standalone != nullptr) e->standalone->End();  // its client left
-  auto channel = e->NewStreamLocked(std::move(responder), options_, &kept_total_);
+  auto channel = e->NewStreamLocked(std::move(responder), options_, &kept_total_, clock_);
   if (!channel->Start().ok()) {
     channel->End();
     return;
@@ -838,6 +868,7 @@ void HttpEndpoint::ExpireIdle() {
   int64_t idle =
       static_cast<int64_t>(options_.session_idle.count()) * 1'000'000;
   std::vector<std::shared_ptr<Entry>> expired;
+  std::vector<std::shared_ptr<Entry>> live;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto it = sessions_.begin(); it != sessions_.end();) {
@@ -846,9 +877,15 @@ void HttpEndpoint::ExpireIdle() {
         expired.push_back(it->second);
         it = sessions_.erase(it);
       } else {
+        live.push_back(it->second);
         ++it;
       }
     }
+  }
+  // Ended streams kept past the resume grace go too.
+  for (auto& e : live) {
+    std::lock_guard<std::mutex> lock(e->mu);
+    e->DropExpiredLocked(now);
   }
   for (auto& e : expired) {
     e->session->Close();

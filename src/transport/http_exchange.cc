@@ -189,7 +189,8 @@ Status Exchange::Respond(HttpResponse response) {
   return Status::Ok();
 }
 
-Status Exchange::StartStream(int status, HttpHeaders headers) {
+Status Exchange::StartStream(int status, HttpHeaders headers,
+                             std::string_view first) {
   std::lock_guard<std::mutex> lock(mu_);
   WFS_RETURN_IF_ERROR(CheckWritableLocked("StartStream"));
   if (phase_ != Phase::kNew) {
@@ -198,8 +199,9 @@ Status Exchange::StartStream(int status, HttpHeaders headers) {
   WFS_RETURN_IF_ERROR(ValidateHead(status, headers));
   AppendHeadLocked(status, headers, /*streaming=*/true, 0);
   phase_ = Phase::kStreaming;
+  Status s = AppendPieceLocked(first);
   NotifyLocked();
-  return Status::Ok();
+  return s;
 }
 
 Status Exchange::Write(std::string_view data) {
@@ -211,13 +213,19 @@ Status Exchange::Write(std::string_view data) {
                                   : "Write: the response is complete");
   }
   if (data.empty() || discard_body_) return Status::Ok();
+  Status s = AppendPieceLocked(data);
+  NotifyLocked();
+  return s;
+}
+
+Status Exchange::AppendPieceLocked(std::string_view data) {
+  if (data.empty() || discard_body_) return Status::Ok();
   size_t unsent = pending_.size() +
                   loop_unsent_.load(std::memory_order_relaxed) + data.size();
   if (unsent > params_.max_stream_buffer_bytes) {
     overflow_ = true;
     pending_.clear();
     pending_.shrink_to_fit();
-    NotifyLocked();
     return ResourceExhausted(
         "Write: the client is not reading; stream buffer limit of " +
         std::to_string(params_.max_stream_buffer_bytes) +
@@ -231,17 +239,21 @@ Status Exchange::Write(std::string_view data) {
   } else {
     pending_.append(data);
   }
-  NotifyLocked();
   return Status::Ok();
 }
 
-Status Exchange::End() {
+Status Exchange::End(std::string_view last) {
   std::lock_guard<std::mutex> lock(mu_);
   WFS_RETURN_IF_ERROR(CheckWritableLocked("End"));
   if (phase_ != Phase::kStreaming) {
     return FailedPrecondition(phase_ == Phase::kNew
                                   ? "End: call StartStream first"
                                   : "End: the response is complete");
+  }
+  Status s = AppendPieceLocked(last);
+  if (!s.ok()) {
+    NotifyLocked();
+    return s;
   }
   if (chunked_) pending_.append("0\r\n\r\n");
   phase_ = Phase::kDone;

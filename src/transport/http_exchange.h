@@ -75,9 +75,10 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   // Responder side (any thread). See HttpResponder.
   Status Respond(HttpResponse response);
-  Status StartStream(int status, HttpHeaders headers);
+  Status StartStream(int status, HttpHeaders headers,
+                     std::string_view first = {});
   Status Write(std::string_view data);
-  Status End();
+  Status End(std::string_view last = {});
   // Completes an unfinished exchange: 500 when nothing was sent, End() when
   // streaming. No-op when done or gone.
   void Abandon();
@@ -113,6 +114,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void AppendHeadLocked(int status, const HttpHeaders& headers, bool streaming,
                         size_t body_size);
   void NotifyLocked();
+  // Appends one piece of a streamed body (chunk-framed when chunked); on
+  // overflow drops what is pending and fails.
+  Status AppendPieceLocked(std::string_view data);
 
   const ExchangeParams params_;
   std::atomic<bool> gone_{false};

@@ -33,9 +33,10 @@ Status HttpResponder::Respond(HttpResponse response) {
   return exchange_->Respond(std::move(response));
 }
 
-Status HttpResponder::StartStream(int status, HttpHeaders headers) {
+Status HttpResponder::StartStream(int status, HttpHeaders headers,
+                                  std::string_view first) {
   if (!exchange_) return Invalid();
-  return exchange_->StartStream(status, std::move(headers));
+  return exchange_->StartStream(status, std::move(headers), first);
 }
 
 Status HttpResponder::Write(std::string_view data) {
@@ -43,9 +44,9 @@ Status HttpResponder::Write(std::string_view data) {
   return exchange_->Write(data);
 }
 
-Status HttpResponder::End() {
+Status HttpResponder::End(std::string_view last) {
   if (!exchange_) return Invalid();
-  return exchange_->End();
+  return exchange_->End(last);
 }
 
 size_t HttpResponder::unsent_bytes() const {

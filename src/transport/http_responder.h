@@ -62,14 +62,17 @@ class HttpResponder {
   // kCancelled when the connection is closed.
   Status Respond(HttpResponse response);
 
-  // Sends the status line and header fields of a streamed response.
-  Status StartStream(int status, HttpHeaders headers);
+  // Sends the status line and header fields of a streamed response, and
+  // `first`, the body's first piece, when given (one hand-over to the
+  // event loop instead of two).
+  Status StartStream(int status, HttpHeaders headers,
+                     std::string_view first = {});
   // Sends one piece of the streamed body (empty pieces are ignored).
   // kResourceExhausted when the client does not keep up (connection closed).
   Status Write(std::string_view data);
-  // Ends the streamed body; on HTTP/1.1 the connection may then serve the
-  // next request.
-  Status End();
+  // Sends `last`, the body's last piece, when given, and ends the streamed
+  // body; on HTTP/1.1 the connection may then serve the next request.
+  Status End(std::string_view last = {});
 
   // Bytes written (head included) that the client has not yet accepted.
   // A producer can pace itself on this to stay under the stream buffer

@@ -486,6 +486,40 @@ TEST_F(HttpServerTest, SseStreamFromAnotherThreadThenKeepAlive) {
   EXPECT_EQ(r->headers.Get("X-Path"), "/after");
 }
 
+TEST_F(HttpServerTest, StreamWithFirstAndLastPieces) {
+  // StartStream's first piece and End's last piece are ordinary chunks;
+  // empty ones add none.
+  StartServer(Options(), [](HttpRequest req, HttpResponder r) {
+    bool pieces = req.path == "/pieces";
+    ASSERT_TRUE(
+        r.StartStream(200, SseResponseHeaders(), pieces ? "data: a\n\n" : "")
+            .ok());
+    ASSERT_TRUE(r.Write("data: b\n\n").ok());
+    ASSERT_TRUE(r.End(pieces ? "data: c\n\n" : "").ok());
+    EXPECT_EQ(r.End("late").code(), Code::kFailedPrecondition);
+  });
+  auto c = Connect();
+  for (std::string path : {"/pieces", "/plain"}) {
+    ASSERT_TRUE(c->SendGet(path));
+    auto head = c->ReadHead(testing::Clock::now() + 5s);
+    ASSERT_TRUE(head) << c->error();
+    EXPECT_EQ(head->headers.Get("Transfer-Encoding"), "chunked");
+    std::vector<std::string> chunks;
+    while (true) {
+      auto chunk = c->ReadChunk();
+      ASSERT_TRUE(chunk) << c->error();
+      if (chunk->empty()) break;
+      chunks.push_back(*chunk);
+    }
+    if (path == "/pieces") {
+      EXPECT_EQ(chunks, (std::vector<std::string>{"data: a\n\n", "data: b\n\n",
+                                                  "data: c\n\n"}));
+    } else {
+      EXPECT_EQ(chunks, std::vector<std::string>{"data: b\n\n"});
+    }
+  }
+}
+
 TEST_F(HttpServerTest, StreamOnHttp10IsCloseDelimited) {
   StartServer(Options(), [](HttpRequest, HttpResponder r) {
     ASSERT_TRUE(r.StartStream(200, SseResponseHeaders()).ok());
