@@ -1,5 +1,7 @@
 #include "transport/sse.h"
 
+#include <cstring>
+
 namespace wfs::transport {
 namespace {
 
@@ -9,6 +11,22 @@ void AppendField(std::string& out, std::string_view name,
   out.append(": ");
   for (char c : value) out.push_back(c == '\r' || c == '\n' ? ' ' : c);
   out.push_back('\n');
+}
+
+// The first CR or LF in `data` (npos when none); memchr is vectorised,
+// where find_first_of walks the text once per character.
+size_t LineBreak(std::string_view data) {
+  if (data.empty()) return std::string_view::npos;
+  const char* begin = data.data();
+  const void* cr = std::memchr(begin, '\r', data.size());
+  size_t end = cr != nullptr
+                   ? static_cast<size_t>(static_cast<const char*>(cr) - begin)
+                   : data.size();
+  const void* lf = std::memchr(begin, '\n', end);
+  if (lf != nullptr) {
+    return static_cast<size_t>(static_cast<const char*>(lf) - begin);
+  }
+  return end == data.size() ? std::string_view::npos : end;
 }
 
 }  // namespace
@@ -25,7 +43,7 @@ std::string FormatSseEvent(const SseEvent& event) {
   }
   std::string_view data = event.data;
   for (;;) {
-    size_t br = data.find_first_of("\r\n");
+    size_t br = LineBreak(data);
     out.append("data: ");
     out.append(data.substr(0, br));
     out.push_back('\n');

@@ -280,6 +280,9 @@ TEST(SseTest, FormatsEvents) {
   EXPECT_EQ(FormatSseEvent({.data = "a\nb\r\nc\rd"}),
             "data: a\ndata: b\ndata: c\ndata: d\n\n");
   EXPECT_EQ(FormatSseEvent({.data = "x\n"}), "data: x\ndata: \n\n");
+  EXPECT_EQ(FormatSseEvent({.data = "a\rb\nc\r\n"}),
+            "data: a\ndata: b\ndata: c\ndata: \n\n");
+  EXPECT_EQ(FormatSseEvent({.data = "\n\r"}), "data: \ndata: \ndata: \n\n");
   EXPECT_EQ(FormatSseEvent({}), "data: \n\n");
   EXPECT_EQ(FormatSseEvent({.id = "a\nb", .data = "d", .retry_ms = 1500}),
             "id: a b\nretry: 1500\ndata: d\n\n");
