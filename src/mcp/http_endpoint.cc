@@ -12,6 +12,7 @@
 #include "base/random.h"
 #include "base/thread.h"
 #include "base/strings.h"
+#include "mcp/http_fields.h"
 #include "mcp/jsonrpc.h"
 #include "transport/sse.h"
 
@@ -43,54 +44,9 @@ void RespondRpcError(HttpResponder& r, int status, int code,
   RespondJson(r, status, MakeError(id, code, message));
 }
 
-// "localhost", "127.0.0.1" or "[::1]", with an optional port.
-bool IsLoopbackHost(std::string_view host) {
-  for (std::string_view h : {"localhost", "127.0.0.1", "[::1]"}) {
-    if (host.size() < h.size() ||
-        !transport::EqualsIgnoreCase(host.substr(0, h.size()), h)) {
-      continue;
-    }
-    if (host.size() == h.size()) return true;
-    if (host[h.size()] == ':') {
-      std::string_view port = host.substr(h.size() + 1);
-      bool digits = !port.empty() && port.size() <= 5;
-      for (char c : port) digits = digits && c >= '0' && c <= '9';
-      if (digits) return true;
-    }
-  }
-  return false;
-}
-
-bool IsLoopbackOrigin(std::string_view origin) {
-  for (std::string_view scheme : {"http://", "https://"}) {
-    if (StartsWith(origin, scheme)) {
-      return IsLoopbackHost(origin.substr(scheme.size()));
-    }
-  }
-  return false;
-}
-
-// Whether an Accept field admits `type` ("application/json").
+// Whether the request's Accept field admits `type`.
 bool Accepts(const HttpRequest& req, std::string_view type) {
-  const std::string* accept = req.headers.Find("Accept");
-  if (accept == nullptr) return false;
-  std::string a = ToLower(*accept);
-  if (a.find(type) != std::string::npos) return true;
-  if (a.find("*/*") != std::string::npos) return true;
-  std::string major(type.substr(0, type.find('/')));
-  return a.find(major + "/*") != std::string::npos;
-}
-
-// A decimal count: digits only, at most 18 of them.
-bool ParseCount(std::string_view text, int64_t* out) {
-  if (text.empty() || text.size() > 18) return false;
-  int64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + (c - '0');
-  }
-  *out = v;
-  return true;
+  return AcceptsType(req.headers.Get("Accept"), type);
 }
 
 }  // namespace
@@ -145,7 +101,7 @@ class HttpEndpoint::StreamChannel
     std::string priming;
     if (resumable()) {
       transport::SseEvent e;
-      e.id = EventId(0);
+      e.id = IdOf(0);
       e.retry_ms = retry_ms_;
       priming = transport::FormatSseEvent(e);
     }
@@ -221,7 +177,7 @@ class HttpEndpoint::StreamChannel
     if (ExpiredLocked(clock_->NowMicros())) DropKeptLocked();
     if (!started_ || after + 1 < first_kept_ || after > seq_) {
       RespondRpcError(responder, 400, kInvalidRequest,
-                      StrCat("the events after ", EventId(after),
+                      StrCat("the events after ", IdOf(after),
                              " are no longer kept; start the request again"));
       return;
     }
@@ -273,13 +229,13 @@ class HttpEndpoint::StreamChannel
     return ended_ && now_us - ended_at_us_ >= grace_us_;
   }
 
-  std::string EventId(int64_t seq) const {
-    return StrCat(number_, ".", seq);
+  std::string IdOf(int64_t seq) const {
+    return FormatEventId({number_, seq});
   }
 
   std::string FormatEvent(const Json& message) {
     transport::SseEvent e;
-    e.id = resumable() ? EventId(++seq_) : std::to_string(++seq_);
+    e.id = resumable() ? IdOf(++seq_) : std::to_string(++seq_);
     e.event = "message";
     e.data = message.dump(-1, ' ', false, Json::error_handler_t::replace);
     return transport::FormatSseEvent(e);
@@ -570,12 +526,7 @@ void HttpEndpoint::Handle(HttpRequest req, HttpResponder responder) {
   }
   Principal caller = options_.anonymous;
   if (options_.auth != nullptr) {
-    std::string_view authz = req.headers.Get("Authorization");
-    std::string_view token;
-    if (authz.size() > 7 &&
-        transport::EqualsIgnoreCase(authz.substr(0, 7), "Bearer ")) {
-      token = Trim(authz.substr(7));
-    }
+    std::string_view token = BearerToken(req.headers.Get("Authorization"));
     Result<Principal> p =
         token.empty()
             ? Result<Principal>(Unauthenticated("a bearer token is required"))
@@ -803,16 +754,11 @@ void HttpEndpoint::HandleGet(HttpRequest& req, HttpResponder& responder,
   if (e == nullptr) return;
   if (const std::string* last = req.headers.Find("Last-Event-ID")) {
     // Resumption: "<stream>.<seq>", as this server numbers events.
-    int64_t stream = 0, seq = 0;
-    size_t dot = last->find('.');
-    bool ok = dot != std::string::npos &&
-              ParseCount(std::string_view(*last).substr(0, dot), &stream) &&
-              ParseCount(std::string_view(*last).substr(dot + 1), &seq) &&
-              stream > 0;
+    std::optional<EventId> id = ParseEventId(*last);
     std::shared_ptr<StreamChannel> s;
-    if (ok) {
+    if (id) {
       std::lock_guard<std::mutex> lock(e->mu);
-      auto it = e->streams.find(stream);
+      auto it = e->streams.find(id->stream);
       if (it != e->streams.end()) s = it->second;
     }
     if (s == nullptr) {
@@ -821,7 +767,7 @@ void HttpEndpoint::HandleGet(HttpRequest& req, HttpResponder& responder,
                              " names no stream this session can resume"));
       return;
     }
-    s->Resume(std::move(responder), seq);
+    s->Resume(std::move(responder), id->seq);
     return;
   }
   std::lock_guard<std::mutex> lock(e->mu);

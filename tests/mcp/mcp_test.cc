@@ -6,11 +6,61 @@
 
 #include "gtest/gtest.h"
 #include "mcp/engine.h"
+#include "mcp/http_fields.h"
 #include "mcp/jsonrpc.h"
 #include "mcp/session.h"
 
 namespace wfs::mcp {
 namespace {
+
+TEST(HttpFieldsTest, LoopbackHostsAndOrigins) {
+  for (const char* h : {"localhost", "LOCALHOST:8750", "127.0.0.1", "[::1]:1",
+                        "127.0.0.1:65535"}) {
+    EXPECT_TRUE(IsLoopbackHost(h)) << h;
+  }
+  for (const char* h : {"", "localhost:", "localhost:123456", "localhostx",
+                        "127.0.0.10", "127.0.0.1:80a", "[::1]x", "example.com",
+                        "localhost.evil.com"}) {
+    EXPECT_FALSE(IsLoopbackHost(h)) << h;
+  }
+  EXPECT_TRUE(IsLoopbackOrigin("http://localhost:3000"));
+  EXPECT_TRUE(IsLoopbackOrigin("https://[::1]"));
+  EXPECT_FALSE(IsLoopbackOrigin("null"));
+  EXPECT_FALSE(IsLoopbackOrigin("http://localhost.evil.com"));
+  EXPECT_FALSE(IsLoopbackOrigin("ftp://localhost"));
+  EXPECT_FALSE(IsLoopbackOrigin("localhost"));
+}
+
+TEST(HttpFieldsTest, AcceptAndBearer) {
+  EXPECT_TRUE(AcceptsType("application/json, text/event-stream",
+                          "text/event-stream"));
+  EXPECT_TRUE(AcceptsType("Application/JSON", "application/json"));
+  EXPECT_TRUE(AcceptsType("*/*", "text/event-stream"));
+  EXPECT_TRUE(AcceptsType("text/*;q=0.5", "text/event-stream"));
+  EXPECT_FALSE(AcceptsType("", "application/json"));
+  EXPECT_FALSE(AcceptsType("text/html", "application/json"));
+  EXPECT_EQ(BearerToken("Bearer abc"), "abc");
+  EXPECT_EQ(BearerToken("bearer  abc \t"), "abc");
+  EXPECT_EQ(BearerToken("Bearer "), "");
+  EXPECT_EQ(BearerToken("Basic abc"), "");
+  EXPECT_EQ(BearerToken("Bearerabc"), "");
+  EXPECT_EQ(BearerToken(""), "");
+}
+
+TEST(HttpFieldsTest, EventIds) {
+  auto id = ParseEventId("3.14");
+  ASSERT_TRUE(id);
+  EXPECT_EQ(id->stream, 3);
+  EXPECT_EQ(id->seq, 14);
+  EXPECT_EQ(FormatEventId(*id), "3.14");
+  EXPECT_TRUE(ParseEventId("1.0"));
+  EXPECT_TRUE(ParseEventId("999999999999999999.999999999999999999"));
+  for (const char* bad :
+       {"", ".", "3", "3.", ".4", "0.1", "-1.2", "1.-2", "1.2.3", "a.1",
+        "1.b", " 1.2", "1.2 ", "+1.2", "1234567890123456789.1"}) {
+    EXPECT_FALSE(ParseEventId(bad)) << bad;
+  }
+}
 
 // Records what the server sends to the client.
 class RecordingChannel : public ClientChannel {

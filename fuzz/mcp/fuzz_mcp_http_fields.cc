@@ -1,0 +1,56 @@
+// Feeds untrusted header field values to the Streamable HTTP transport's
+// field readers (mcp/http_fields.h) and checks what each promises: an
+// event id it accepts formats back to itself (up to leading zeros), a
+// bearer token is a blank-free slice of the field, a loopback origin is an
+// http(s) scheme before a loopback host, and admitting a type survives
+// more alternatives.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "mcp/http_fields.h"
+
+namespace {
+
+void Check(bool ok) {
+  if (!ok) std::abort();
+}
+
+bool Blank(char c) { return c == ' ' || c == '\t'; }
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+
+  if (auto id = wfs::mcp::ParseEventId(text)) {
+    Check(id->stream >= 1 && id->seq >= 0);
+    std::string again = wfs::mcp::FormatEventId(*id);
+    auto back = wfs::mcp::ParseEventId(again);
+    Check(back && back->stream == id->stream && back->seq == id->seq);
+    Check(again.size() <= text.size());
+  }
+
+  std::string_view token = wfs::mcp::BearerToken(text);
+  if (!token.empty()) {
+    Check(token.data() >= text.data() &&
+          token.data() + token.size() <= text.data() + text.size());
+    Check(!Blank(token.front()) && !Blank(token.back()));
+  }
+
+  if (wfs::mcp::IsLoopbackOrigin(text)) {
+    std::string_view rest = text.substr(text.find("://") + 3);
+    Check(text.substr(0, 7) == "http://" || text.substr(0, 8) == "https://");
+    Check(wfs::mcp::IsLoopbackHost(rest));
+  }
+
+  for (std::string_view type : {"application/json", "text/event-stream"}) {
+    if (wfs::mcp::AcceptsType(text, type)) {
+      std::string more = std::string(text) + ", image/png";
+      Check(wfs::mcp::AcceptsType(more, type));
+    }
+  }
+  return 0;
+}

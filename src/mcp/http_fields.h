@@ -1,0 +1,43 @@
+// The header fields of MCP's Streamable HTTP transport that wfstore reads
+// from untrusted clients: Host, Origin, Accept, Authorization and
+// Last-Event-ID. Pure functions over the fields' text (no allocation
+// beyond a lower-cased copy), so that each can be tested and fuzzed alone.
+#ifndef WFSTORE_MCP_HTTP_FIELDS_H_
+#define WFSTORE_MCP_HTTP_FIELDS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace wfs::mcp {
+
+// "localhost", "127.0.0.1" or "[::1]" (any case), optionally followed by
+// ":" and a port of 1 to 5 digits.
+bool IsLoopbackHost(std::string_view host);
+
+// "http://" or "https://" followed by a loopback host (IsLoopbackHost).
+bool IsLoopbackOrigin(std::string_view origin);
+
+// Whether an Accept field value admits `type` ("application/json"): the
+// type itself, "*/*", or its major type's wildcard ("application/*"), in
+// any case.
+bool AcceptsType(std::string_view accept, std::string_view type);
+
+// The token of an Authorization field value "Bearer <token>" (scheme in any
+// case, surrounding blanks trimmed); empty when the field is not a bearer
+// credential or carries no token.
+std::string_view BearerToken(std::string_view authorization);
+
+// An SSE event id as this server numbers events: "<stream>.<seq>", both
+// decimal, at most 18 digits each, stream at least 1.
+struct EventId {
+  int64_t stream = 0;
+  int64_t seq = 0;
+};
+std::optional<EventId> ParseEventId(std::string_view text);
+std::string FormatEventId(EventId id);
+
+}  // namespace wfs::mcp
+
+#endif  // WFSTORE_MCP_HTTP_FIELDS_H_
