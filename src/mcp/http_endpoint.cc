@@ -62,17 +62,17 @@ class HttpEndpoint::StreamChannel
       public std::enable_shared_from_this<StreamChannel> {
  public:
   // `number` 0: not resumable (no ids kept, the connection is the stream).
-  // `kept_total`: the bytes kept by every stream of the endpoint.
+  // `kept`: the bytes kept by every stream of the endpoint.
   StreamChannel(HttpResponder responder, int64_t number,
                 const HttpEndpointOptions& options,
-                std::atomic<int64_t>* kept_total, const Clock* clock)
+                KeptBytes* kept, const Clock* clock)
       : number_(number),
         retry_ms_(options.sse_retry.count()),
         grace_us_(static_cast<int64_t>(options.resume_grace.count()) * 1000),
         clock_(clock),
         max_kept_bytes_(options.max_resume_bytes),
         max_kept_total_(static_cast<int64_t>(options.max_resume_bytes_total)),
-        kept_total_(kept_total) {
+        kept_total_(kept) {
     responder_.emplace(std::move(responder));
   }
   ~StreamChannel() override {
@@ -91,9 +91,8 @@ class HttpEndpoint::StreamChannel
   Status Start(bool defer_head = false) {
     std::lock_guard<std::mutex> lock(mu_);
     if (defer_head && !resumable()) {
-      if (responder_->client_gone()) {
-        return Cancelled("the client's connection is closed");
-      }
+      // Even for a client gone (or only half-closed, which may still read):
+      // the call's cancellation, not a missing answer, takes care of it.
       head_deferred_ = true;
       started_ = true;
       return Status::Ok();
@@ -120,11 +119,10 @@ class HttpEndpoint::StreamChannel
   void Finish(const Json& message) {
     std::lock_guard<std::mutex> lock(mu_);
     if (ended_) return;
-    if (head_deferred_ && responder_ && !responder_->client_gone()) {
+    if (head_deferred_ && responder_) {
       // Nothing sent yet: the whole stream in one response.
       head_deferred_ = false;
-      ended_ = true;
-      ended_at_us_ = clock_->NowMicros();
+      EndedLocked();
       transport::HttpHeaders headers = transport::SseResponseHeaders();
       responder_->Respond({200, std::move(headers), FormatEvent(message)})
           .IgnoreError();
@@ -134,8 +132,7 @@ class HttpEndpoint::StreamChannel
     // The last event and the end in one piece.
     std::string text = FormatEvent(message);
     if (resumable()) Keep(text);
-    ended_ = true;
-    ended_at_us_ = clock_->NowMicros();
+    EndedLocked();
     if (responder_) {
       if (SendHeadLocked().ok()) responder_->End(text).IgnoreError();
       responder_.reset();
@@ -174,8 +171,9 @@ class HttpEndpoint::StreamChannel
   // the events are no longer kept.
   void Resume(HttpResponder responder, int64_t after) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (ExpiredLocked(clock_->NowMicros())) DropKeptLocked();
-    if (!started_ || after + 1 < first_kept_ || after > seq_) {
+    bool expired = ExpiredLocked(clock_->NowMicros());
+    if (expired) DropKeptLocked();
+    if (expired || !started_ || after + 1 < first_kept_ || after > seq_) {
       RespondRpcError(responder, 400, kInvalidRequest,
                       StrCat("the events after ", IdOf(after),
                              " are no longer kept; start the request again"));
@@ -225,6 +223,22 @@ class HttpEndpoint::StreamChannel
   }
 
  private:
+  // The stream has ended: its kept events move to the ended streams'
+  // budget, or go when that is full.
+  void EndedLocked() {
+    ended_ = true;
+    ended_at_us_ = clock_->NowMicros();
+    if (!resumable() || kept_as_ended_ || kept_bytes_ == 0) return;
+    int64_t bytes = static_cast<int64_t>(kept_bytes_);
+    if (kept_total_->ended.load() + bytes > max_kept_total_) {
+      DropKeptLocked();
+      return;
+    }
+    kept_total_->live.fetch_sub(bytes);
+    kept_total_->ended.fetch_add(bytes);
+    kept_as_ended_ = true;
+  }
+
   bool ExpiredLocked(int64_t now_us) const {
     return ended_ && now_us - ended_at_us_ >= grace_us_;
   }
@@ -252,12 +266,14 @@ class HttpEndpoint::StreamChannel
     if (ended_) return Unavailable("the stream has ended");
     std::string text = FormatEvent(message);
     if (resumable()) Keep(text);
-    if (!responder_ || responder_->client_gone()) {
-      // Detached: kept for the client's return (or lost, when the stream
-      // cannot be resumed).
+    if (!responder_) {
+      // Detached: kept for the client's return (a stream that cannot be
+      // resumed is never detached before its end).
       return resumable() ? Status::Ok()
                          : Unavailable("the client's connection is closed");
     }
+    // A client gone but only half-closed still reads what is written; one
+    // whose connection is closed makes the write fail (kCancelled).
     Status s = SendHeadLocked();
     if (s.ok()) s = responder_->Write(text);
     return resumable() ? Status::Ok() : s;
@@ -265,8 +281,7 @@ class HttpEndpoint::StreamChannel
 
   void EndLocked() {
     if (ended_) return;
-    ended_ = true;
-    ended_at_us_ = clock_->NowMicros();
+    EndedLocked();
     if (responder_) {
       if (SendHeadLocked().ok()) responder_->End().IgnoreError();
       responder_.reset();
@@ -280,23 +295,24 @@ class HttpEndpoint::StreamChannel
     int64_t size = static_cast<int64_t>(text.size());
     while (!kept_.empty() && kept_bytes_ + text.size() > max_kept_bytes_) {
       kept_bytes_ -= kept_.front().second.size();
-      kept_total_->fetch_sub(
+      kept_total_->live.fetch_sub(
           static_cast<int64_t>(kept_.front().second.size()));
       kept_.pop_front();
       first_kept_ = kept_.empty() ? seq_ : kept_.front().first;
     }
     if (text.size() > max_kept_bytes_ ||
-        kept_total_->load() + size > max_kept_total_) {
+        kept_total_->live.load() + size > max_kept_total_) {
       DropKeptLocked();
       return;
     }
     kept_.emplace_back(seq_, text);
     kept_bytes_ += text.size();
-    kept_total_->fetch_add(size);
+    kept_total_->live.fetch_add(size);
   }
 
   void DropKeptLocked() {
-    kept_total_->fetch_sub(static_cast<int64_t>(kept_bytes_));
+    (kept_as_ended_ ? kept_total_->ended : kept_total_->live)
+        .fetch_sub(static_cast<int64_t>(kept_bytes_));
     kept_.clear();
     kept_bytes_ = 0;
     first_kept_ = seq_ + 1;
@@ -308,7 +324,8 @@ class HttpEndpoint::StreamChannel
   const Clock* const clock_;
   const size_t max_kept_bytes_;
   const int64_t max_kept_total_;
-  std::atomic<int64_t>* const kept_total_;
+  KeptBytes* const kept_total_;
+  bool kept_as_ended_ = false;  // kept_bytes_ count in kept_total_->ended
   mutable std::mutex mu_;
   std::optional<HttpResponder> responder_;  // the connection, when attached
   std::function<void()> on_detach_;
@@ -338,13 +355,13 @@ struct HttpEndpoint::Entry {
   // knows resumption. Call with mu held.
   std::shared_ptr<StreamChannel> NewStreamLocked(
       HttpResponder responder, const HttpEndpointOptions& options,
-      std::atomic<int64_t>* kept_total, const Clock* clock) {
+      KeptBytes* kept, const Clock* clock) {
     if (session->protocol_version() < std::string_view(kResumableSince)) {
       return std::make_shared<StreamChannel>(std::move(responder), 0, options,
-                                             kept_total, clock);
+                                             kept, clock);
     }
     auto s = std::make_shared<StreamChannel>(
-        std::move(responder), next_stream++, options, kept_total, clock);
+        std::move(responder), next_stream++, options, kept, clock);
     DropExpiredLocked(clock->NowMicros());
     streams[s->number()] = s;
     // Forget the oldest ended streams beyond the ones kept.
@@ -407,6 +424,9 @@ void HttpEndpoint::After(std::chrono::milliseconds delay,
 
 void HttpEndpoint::RunTimers() {
   NameThisThread("wfs-mcp-timer");
+  // Started by whichever thread first needed a timer, maybe a worker (a
+  // throughput thread): a timer fires on time.
+  ClearThisThreadThroughput();
   std::unique_lock<std::mutex> lock(timer_mu_);
   while (!timer_stop_) {
     if (timers_.empty()) {
@@ -711,7 +731,7 @@ void HttpEndpoint::HandlePost(HttpRequest& req, HttpResponder& responder,
   std::shared_ptr<StreamChannel> channel;
   {
     std::lock_guard<std::mutex> lock(e->mu);
-    channel = e->NewStreamLocked(std::move(responder), options_, &kept_total_, clock_);
+    channel = e->NewStreamLocked(std::move(responder), options_, &kept_, clock_);
   }
   if (!channel->Start(/*defer_head=*/true).ok()) {
     channel->End();
@@ -777,7 +797,7 @@ void HttpEndpoint::HandleGet(HttpRequest& req, HttpResponder& responder,
     return;
   }
   if (e->standalone != nullptr) e->standalone->End();  // its client left
-  auto channel = e->NewStreamLocked(std::move(responder), options_, &kept_total_, clock_);
+  auto channel = e->NewStreamLocked(std::move(responder), options_, &kept_, clock_);
   if (!channel->Start().ok()) {
     channel->End();
     return;

@@ -73,7 +73,8 @@ struct HttpEndpointOptions {
   // retry interval their priming event asks for; the bytes of events kept
   // per stream for resumption (below the HTTP server's
   // max_stream_buffer_bytes, so that a replay fits) and by all streams
-  // together (beyond it, a stream's kept events are dropped); how long a
+  // together, once by live streams and once more by ended ones (beyond it,
+  // a stream's kept events are dropped, or an ending stream's); how long a
   // call whose client lost its connection goes on waiting for the client to
   // resume before it is cancelled, and how long an ended stream's events
   // are kept for a client that missed its end; how many ended streams a
@@ -136,8 +137,15 @@ class HttpEndpoint : public transport::HttpHandler {
   int calls_ = 0;
   // When ExpireIdle last looked (it looks at most once a second).
   std::atomic<int64_t> last_expiry_us_{0};
-  // Bytes of events kept for resumption by every stream.
-  std::atomic<int64_t> kept_total_{0};
+  // Bytes of events kept for resumption: by streams still going, and by
+  // ended ones (kept for a client that missed the end). Separate budgets,
+  // so that streams ended and delivered never crowd out a live one (a call
+  // waiting for a person).
+  struct KeptBytes {
+    std::atomic<int64_t> live{0};
+    std::atomic<int64_t> ended{0};
+  };
+  KeptBytes kept_;
 
   // Runs `f` on the endpoint's timer thread after `delay` (dropped if the
   // endpoint closes first). `f` must not block.

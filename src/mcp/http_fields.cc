@@ -38,7 +38,8 @@ bool IsLoopbackHost(std::string_view host) {
 
 bool IsLoopbackOrigin(std::string_view origin) {
   for (std::string_view scheme : {"http://", "https://"}) {
-    if (StartsWith(origin, scheme)) {
+    if (origin.size() >= scheme.size() &&
+        transport::EqualsIgnoreCase(origin.substr(0, scheme.size()), scheme)) {
       return IsLoopbackHost(origin.substr(scheme.size()));
     }
   }
@@ -46,11 +47,40 @@ bool IsLoopbackOrigin(std::string_view origin) {
 }
 
 bool AcceptsType(std::string_view accept, std::string_view type) {
-  std::string a = ToLower(accept);
-  if (a.find(type) != std::string::npos) return true;
-  if (a.find("*/*") != std::string::npos) return true;
-  std::string major(type.substr(0, type.find('/')));
-  return a.find(major + "/*") != std::string::npos;
+  std::string_view major = type.substr(0, type.find('/'));
+  while (!accept.empty()) {
+    size_t comma = accept.find(',');
+    std::string_view element = accept.substr(0, comma);
+    accept = comma == std::string_view::npos ? std::string_view()
+                                             : accept.substr(comma + 1);
+    size_t semi = element.find(';');
+    std::string_view range = Trim(element.substr(0, semi));
+    bool matches =
+        transport::EqualsIgnoreCase(range, type) || range == "*/*" ||
+        (range.size() == major.size() + 2 &&
+         transport::EqualsIgnoreCase(range.substr(0, major.size()), major) &&
+         range.substr(major.size()) == "/*");
+    if (!matches) continue;
+    // A weight of zero ("q=0", "q=0.000") refuses the type.
+    bool refused = false;
+    std::string_view params = semi == std::string_view::npos
+                                  ? std::string_view()
+                                  : element.substr(semi + 1);
+    while (!params.empty()) {
+      size_t next = params.find(';');
+      std::string_view param = Trim(params.substr(0, next));
+      params = next == std::string_view::npos ? std::string_view()
+                                              : params.substr(next + 1);
+      if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') &&
+          param[1] == '=') {
+        std::string_view q = Trim(param.substr(2));
+        refused = !q.empty() && q[0] == '0' &&
+                  q.find_first_not_of("0.") == std::string_view::npos;
+      }
+    }
+    if (!refused) return true;
+  }
+  return false;
 }
 
 std::string_view BearerToken(std::string_view authorization) {

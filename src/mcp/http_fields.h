@@ -1,7 +1,7 @@
 // The header fields of MCP's Streamable HTTP transport that wfstore reads
 // from untrusted clients: Host, Origin, Accept, Authorization and
-// Last-Event-ID. Pure functions over the fields' text (no allocation
-// beyond a lower-cased copy), so that each can be tested and fuzzed alone.
+// Last-Event-ID. Pure functions over the fields' text, so that each can be
+// tested and fuzzed alone.
 #ifndef WFSTORE_MCP_HTTP_FIELDS_H_
 #define WFSTORE_MCP_HTTP_FIELDS_H_
 
@@ -16,12 +16,14 @@ namespace wfs::mcp {
 // ":" and a port of 1 to 5 digits.
 bool IsLoopbackHost(std::string_view host);
 
-// "http://" or "https://" followed by a loopback host (IsLoopbackHost).
+// "http://" or "https://" (any case) followed by a loopback host
+// (IsLoopbackHost).
 bool IsLoopbackOrigin(std::string_view origin);
 
-// Whether an Accept field value admits `type` ("application/json"): the
-// type itself, "*/*", or its major type's wildcard ("application/*"), in
-// any case.
+// Whether an Accept field value admits `type` ("application/json"): one
+// of its comma-separated media ranges is the type itself, "*/*", or the
+// type's major wildcard ("application/*"), in any case, without a zero
+// weight ("q=0").
 bool AcceptsType(std::string_view accept, std::string_view type);
 
 // The token of an Authorization field value "Bearer <token>" (scheme in any

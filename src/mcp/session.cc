@@ -212,8 +212,12 @@ bool Session::Subscribed(const std::string& uri) const {
 
 std::shared_ptr<std::atomic<bool>> Session::BeginRequest(const Json& id) {
   auto flag = std::make_shared<std::atomic<bool>>(false);
+  std::string key = IdKey(id);
   std::lock_guard<std::mutex> lock(mu_);
-  in_flight_[IdKey(id)] = flag;
+  if (!cancelled_early_.empty() && cancelled_early_.erase(key) > 0) {
+    flag->store(true);
+  }
+  in_flight_[std::move(key)] = flag;
   return flag;
 }
 
@@ -223,9 +227,19 @@ void Session::EndRequest(const Json& id) {
 }
 
 bool Session::CancelRequest(const Json& id) {
+  std::string key = IdKey(id);
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = in_flight_.find(IdKey(id));
-  if (it == in_flight_.end()) return false;
+  auto it = in_flight_.find(key);
+  if (it == in_flight_.end()) {
+    if (cancelled_early_.insert(key).second) {
+      cancelled_early_order_.push_back(std::move(key));
+      if (cancelled_early_order_.size() > kMaxCancelledEarly) {
+        cancelled_early_.erase(cancelled_early_order_.front());
+        cancelled_early_order_.pop_front();
+      }
+    }
+    return false;
+  }
   it->second->store(true);
   return true;
 }

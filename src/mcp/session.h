@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -99,9 +100,12 @@ class Session {
   int log_level() const { return log_level_.load(); }
 
   // Requests from the client being handled, for notifications/cancelled.
+  // BeginRequest's flag is already set when the request was cancelled
+  // before it began.
   std::shared_ptr<std::atomic<bool>> BeginRequest(const Json& id);
   void EndRequest(const Json& id);
-  // Marks a request cancelled; false when it is not in flight.
+  // Marks a request cancelled; false when it is not in flight (it is then
+  // remembered, in case it has yet to begin).
   bool CancelRequest(const Json& id);
   size_t requests_in_flight() const;
 
@@ -126,6 +130,13 @@ class Session {
   Json client_info_ = Json::object();
   std::atomic<int> log_level_{3};  // warning
   std::map<std::string, std::shared_ptr<std::atomic<bool>>> in_flight_;
+  // Requests cancelled before they began (the client's cancellation, or its
+  // connection's loss, overtook the request): BeginRequest starts them
+  // cancelled. Ids are not reused within a session, so the most recent
+  // kMaxCancelledEarly suffice.
+  static constexpr size_t kMaxCancelledEarly = 256;
+  std::set<std::string> cancelled_early_;
+  std::deque<std::string> cancelled_early_order_;
   std::set<std::string> subscriptions_;
   Outbound outbound_;
   std::atomic<bool> closed_{false};

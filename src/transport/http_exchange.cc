@@ -199,7 +199,7 @@ Status Exchange::StartStream(int status, HttpHeaders headers,
   WFS_RETURN_IF_ERROR(ValidateHead(status, headers));
   AppendHeadLocked(status, headers, /*streaming=*/true, 0);
   phase_ = Phase::kStreaming;
-  Status s = AppendPieceLocked(first);
+  Status s = AppendPieceLocked(first, /*limited=*/true);
   NotifyLocked();
   return s;
 }
@@ -213,16 +213,16 @@ Status Exchange::Write(std::string_view data) {
                                   : "Write: the response is complete");
   }
   if (data.empty() || discard_body_) return Status::Ok();
-  Status s = AppendPieceLocked(data);
+  Status s = AppendPieceLocked(data, /*limited=*/true);
   NotifyLocked();
   return s;
 }
 
-Status Exchange::AppendPieceLocked(std::string_view data) {
+Status Exchange::AppendPieceLocked(std::string_view data, bool limited) {
   if (data.empty() || discard_body_) return Status::Ok();
   size_t unsent = pending_.size() +
                   loop_unsent_.load(std::memory_order_relaxed) + data.size();
-  if (unsent > params_.max_stream_buffer_bytes) {
+  if (limited && unsent > params_.max_stream_buffer_bytes) {
     overflow_ = true;
     pending_.clear();
     pending_.shrink_to_fit();
@@ -250,11 +250,9 @@ Status Exchange::End(std::string_view last) {
                                   ? "End: call StartStream first"
                                   : "End: the response is complete");
   }
-  Status s = AppendPieceLocked(last);
-  if (!s.ok()) {
-    NotifyLocked();
-    return s;
-  }
+  // The last piece is not held to the stream buffer limit: like a full
+  // response, it is the answer, and nothing comes after it.
+  AppendPieceLocked(last, /*limited=*/false).IgnoreError();
   if (chunked_) pending_.append("0\r\n\r\n");
   phase_ = Phase::kDone;
   NotifyLocked();

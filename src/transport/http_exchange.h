@@ -114,9 +114,10 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void AppendHeadLocked(int status, const HttpHeaders& headers, bool streaming,
                         size_t body_size);
   void NotifyLocked();
-  // Appends one piece of a streamed body (chunk-framed when chunked); on
-  // overflow drops what is pending and fails.
-  Status AppendPieceLocked(std::string_view data);
+  // Appends one piece of a streamed body (chunk-framed when chunked). A
+  // `limited` piece that takes the unsent bytes over the stream buffer
+  // limit drops what is pending and fails (the connection closes).
+  Status AppendPieceLocked(std::string_view data, bool limited);
 
   const ExchangeParams params_;
   std::atomic<bool> gone_{false};

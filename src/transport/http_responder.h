@@ -72,6 +72,8 @@ class HttpResponder {
   Status Write(std::string_view data);
   // Sends `last`, the body's last piece, when given, and ends the streamed
   // body; on HTTP/1.1 the connection may then serve the next request.
+  // `last` is not held to the stream buffer limit (a full response is not
+  // either): it completes the exchange.
   Status End(std::string_view last = {});
 
   // Bytes written (head included) that the client has not yet accepted.

@@ -13,22 +13,6 @@ void AppendField(std::string& out, std::string_view name,
   out.push_back('\n');
 }
 
-// The first CR or LF in `data` (npos when none); memchr is vectorised,
-// where find_first_of walks the text once per character.
-size_t LineBreak(std::string_view data) {
-  if (data.empty()) return std::string_view::npos;
-  const char* begin = data.data();
-  const void* cr = std::memchr(begin, '\r', data.size());
-  size_t end = cr != nullptr
-                   ? static_cast<size_t>(static_cast<const char*>(cr) - begin)
-                   : data.size();
-  const void* lf = std::memchr(begin, '\n', end);
-  if (lf != nullptr) {
-    return static_cast<size_t>(static_cast<const char*>(lf) - begin);
-  }
-  return end == data.size() ? std::string_view::npos : end;
-}
-
 }  // namespace
 
 std::string FormatSseEvent(const SseEvent& event) {
@@ -41,17 +25,25 @@ std::string FormatSseEvent(const SseEvent& event) {
     out.append(std::to_string(event.retry_ms));
     out.push_back('\n');
   }
-  std::string_view data = event.data;
+  // One line per CR, LF or CRLF in the data. memchr is vectorised (where
+  // find_first_of walks the text once per character); the next CR is
+  // looked for again only once passed, so the scan stays linear.
+  const char* p = event.data.data();
+  const char* end = p + event.data.size();
+  const char* cr = static_cast<const char*>(std::memchr(p, '\r', end - p));
+  if (cr == nullptr) cr = end;
   for (;;) {
-    size_t br = LineBreak(data);
+    const char* lf = static_cast<const char*>(std::memchr(p, '\n', cr - p));
+    const char* br = lf != nullptr ? lf : cr;
     out.append("data: ");
-    out.append(data.substr(0, br));
+    out.append(p, br);
     out.push_back('\n');
-    if (br == std::string_view::npos) break;
-    size_t skip =
-        (data[br] == '\r' && br + 1 < data.size() && data[br + 1] == '\n') ? 2
-                                                                           : 1;
-    data.remove_prefix(br + skip);
+    if (br == end) break;
+    p = br + ((*br == '\r' && br + 1 < end && br[1] == '\n') ? 2 : 1);
+    if (p > cr) {
+      cr = static_cast<const char*>(std::memchr(p, '\r', end - p));
+      if (cr == nullptr) cr = end;
+    }
   }
   out.push_back('\n');
   return out;

@@ -6,6 +6,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include <sched.h>
 
@@ -141,14 +142,28 @@ TEST(WorkerPoolTest, RunsEveryTaskWithoutGrowingForShortOnes) {
 
 #ifdef SCHED_BATCH
 TEST(WorkerPoolTest, ThroughputThreadsDoNotPreemptOnWakeUp) {
-  // The submitting thread keeps its policy; the workers take SCHED_BATCH.
+  // The submitting thread keeps its policy; the workers take SCHED_BATCH
+  // where this system lets a thread do so (a probe thread finds out).
   int before = sched_getscheduler(0);
+  bool allowed = false;
+  int cleared = -1;
+  std::thread probe([&] {
+    allowed = MarkThisThreadThroughput();
+    if (allowed) {
+      EXPECT_EQ(sched_getscheduler(0), SCHED_BATCH);
+    }
+    ClearThisThreadThroughput();
+    cleared = sched_getscheduler(0);
+  });
+  probe.join();
+  EXPECT_EQ(cleared, before == SCHED_BATCH ? SCHED_OTHER : before);
   for (bool throughput : {false, true}) {
     WorkerPool pool(WorkerPoolOptions{.min_threads = 1,
                                       .throughput = throughput});
     std::promise<int> policy;
     ASSERT_TRUE(pool.Submit([&] { policy.set_value(sched_getscheduler(0)); }));
-    EXPECT_EQ(policy.get_future().get(), throughput ? SCHED_BATCH : before);
+    EXPECT_EQ(policy.get_future().get(),
+              throughput && allowed ? SCHED_BATCH : before);
   }
   EXPECT_EQ(sched_getscheduler(0), before);
 }

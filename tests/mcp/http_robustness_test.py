@@ -301,6 +301,41 @@ def resumption_cases(srv, token):
           f"{st} {h} {b[:400]}")
 
 
+def half_closed_case(srv, token):
+    """A client that shuts down its sending side after its request still
+    reads an answer (200, its id). The server cannot tell a half-closed
+    client from one gone for good: without resumption (2025-06-18) the call
+    is cancelled at once, and says so; a resumable stream's call goes on
+    (the client has the resume grace to come back), and its result is
+    written."""
+    for version in ("2025-06-18", "2025-11-25"):
+        s = Session(srv, token, version=version)
+        body = json.dumps({"jsonrpc": "2.0", "id": 9, "method": "tools/call",
+                           "params": {"name": "find_workflows", "arguments": {
+                               "query": "delete mail"}}}).encode()
+        head = [f"POST {srv.path} HTTP/1.1", "Host: 127.0.0.1",
+                f"Content-Length: {len(body)}", "Connection: close",
+                "Content-Type: application/json",
+                "Accept: application/json, text/event-stream"]
+        head += [f"{k}: {v}" for k, v in s.headers().items()]
+        sock = socket.create_connection((srv.host, srv.port), timeout=30)
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        sock.shutdown(socket.SHUT_WR)
+        got = b""
+        while True:
+            d = sock.recv(65536)
+            if not d:
+                break
+            got += d
+        sock.close()
+        text = got.decode(errors="replace")
+        want = ('"code":-32800' if version == "2025-06-18" else '"result"')
+        check(f"half-closed client ({version}): 200 with {want}",
+              text.startswith("HTTP/1.1 200") and '"id":9' in text and
+              want in text, text[:300])
+        s.alive(f"a half-closed client ({version})")
+
+
 def abandoned_call_case(store, world):
     """A call whose client lost its connection and never resumes is
     cancelled after --resume-grace: nothing happens, and the stream then
@@ -388,6 +423,7 @@ def main():
             run_cases(srv, store, finder_token)
             token = open(os.path.join(store, "local.token")).read().strip()
             resumption_cases(srv, token)
+            half_closed_case(srv, token)
             # A call waiting for the person does not hold up the stop
             # (its session is closed first, which cancels it).
             pending = Session(srv, token, capabilities={"elicitation": {}})

@@ -13,6 +13,22 @@
 namespace wfs::mcp {
 namespace {
 
+TEST(SessionTest, ACancellationThatOvertakesItsRequestStillCancelsIt) {
+  Session session("s", Principal{"agent", {}});
+  EXPECT_FALSE(session.CancelRequest(5));  // not begun yet
+  EXPECT_TRUE(session.BeginRequest(5)->load());
+  EXPECT_FALSE(session.BeginRequest(6)->load());
+  EXPECT_TRUE(session.CancelRequest(6));
+  session.EndRequest(5);
+  session.EndRequest(6);
+  // Only the most recent early cancellations are remembered.
+  for (int i = 100; i < 100 + 257; ++i) session.CancelRequest(i);
+  EXPECT_FALSE(session.BeginRequest(100)->load());
+  EXPECT_TRUE(session.BeginRequest(101)->load());
+  EXPECT_TRUE(session.BeginRequest(356)->load());
+  EXPECT_FALSE(session.BeginRequest(Json("356"))->load());  // another id
+}
+
 TEST(HttpFieldsTest, LoopbackHostsAndOrigins) {
   for (const char* h : {"localhost", "LOCALHOST:8750", "127.0.0.1", "[::1]:1",
                         "127.0.0.1:65535"}) {
@@ -39,6 +55,16 @@ TEST(HttpFieldsTest, AcceptAndBearer) {
   EXPECT_TRUE(AcceptsType("text/*;q=0.5", "text/event-stream"));
   EXPECT_FALSE(AcceptsType("", "application/json"));
   EXPECT_FALSE(AcceptsType("text/html", "application/json"));
+  EXPECT_FALSE(AcceptsType("application/jsonx", "application/json"));
+  EXPECT_FALSE(AcceptsType("application/json;q=0", "application/json"));
+  EXPECT_FALSE(AcceptsType("application/json; q=0.000, text/html",
+                           "application/json"));
+  EXPECT_TRUE(AcceptsType("application/json;q=0.5", "application/json"));
+  EXPECT_TRUE(AcceptsType("text/html;level=1, application/json ;q=1",
+                          "application/json"));
+  EXPECT_FALSE(AcceptsType("text/event-stream-x, textx/*",
+                           "text/event-stream"));
+  EXPECT_TRUE(IsLoopbackOrigin("HTTP://LocalHost:1"));
   EXPECT_EQ(BearerToken("Bearer abc"), "abc");
   EXPECT_EQ(BearerToken("bearer  abc \t"), "abc");
   EXPECT_EQ(BearerToken("Bearer "), "");

@@ -600,6 +600,30 @@ TEST_F(HttpServerTest, StreamBackpressureClosesInsteadOfBuffering) {
   EXPECT_TRUE(c->WaitClosed());
 }
 
+TEST_F(HttpServerTest, ALastPieceIsNotHeldToTheStreamBufferLimit) {
+  // Like a full response, the piece that completes the stream goes out
+  // whatever its size; a Write of the same size would close the connection.
+  HttpServerOptions o = Options();
+  o.max_stream_buffer_bytes = 1024;
+  const std::string big(64 * 1024, 'y');
+  StartServer(o, [&](HttpRequest req, HttpResponder r) {
+    ASSERT_TRUE(r.StartStream(200, SseResponseHeaders(), "a").ok());
+    if (req.path == "/write") {
+      EXPECT_EQ(r.Write(big).code(), Code::kResourceExhausted);
+    } else {
+      EXPECT_TRUE(r.End(big).ok());
+    }
+  });
+  auto c = Connect();
+  ASSERT_TRUE(c->SendGet("/end"));
+  auto r = c->ReadResponse();
+  ASSERT_TRUE(r) << c->error();
+  EXPECT_EQ(r->body, "a" + big);
+  auto w = Connect();
+  ASSERT_TRUE(w->SendGet("/write"));
+  EXPECT_TRUE(w->WaitClosed());
+}
+
 TEST_F(HttpServerTest, WriteTimeoutWhenClientStopsReading) {
   HttpServerOptions o = Options();
   o.write_timeout = 200ms;
