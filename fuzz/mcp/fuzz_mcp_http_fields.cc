@@ -6,6 +6,7 @@
 // more alternatives.
 #include <cstddef>
 #include <cstdint>
+#include <cctype>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -42,7 +43,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   if (wfs::mcp::IsLoopbackOrigin(text)) {
     std::string_view rest = text.substr(text.find("://") + 3);
-    Check(text.substr(0, 7) == "http://" || text.substr(0, 8) == "https://");
+    std::string scheme(text.substr(0, text.find("://")));
+    for (char& c : scheme) c = static_cast<char>(std::tolower(c));
+    Check(scheme == "http" || scheme == "https");
     Check(wfs::mcp::IsLoopbackHost(rest));
   }
 
