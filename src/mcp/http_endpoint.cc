@@ -211,6 +211,14 @@ class HttpEndpoint::StreamChannel
     std::lock_guard<std::mutex> lock(mu_);
     return ExpiredLocked(now_us);
   }
+  struct EndState {
+    bool ended = false;
+    bool expired = false;
+  };
+  EndState State(int64_t now_us) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return {ended_, ExpiredLocked(now_us)};
+  }
 
   // Whether the client's connection is gone (or none is attached).
   bool gone() const {
@@ -362,18 +370,22 @@ struct HttpEndpoint::Entry {
     }
     auto s = std::make_shared<StreamChannel>(
         std::move(responder), next_stream++, options, kept, clock);
-    DropExpiredLocked(clock->NowMicros());
     streams[s->number()] = s;
-    // Forget the oldest ended streams beyond the ones kept.
-    size_t ended = 0;
-    for (const auto& [n, st] : streams) ended += st->ended() ? 1 : 0;
-    for (auto it = streams.begin();
-         it != streams.end() && ended > options.kept_streams;) {
-      if (it->second->ended()) {
-        it = streams.erase(it);
-        --ended;
-      } else {
-        ++it;
+    // Once the session holds twice the ended streams it keeps, the oldest
+    // beyond them and any expired go: one walk per kept_streams new
+    // streams, not per stream.
+    if (streams.size() >= 2 * options.kept_streams + 1) {
+      int64_t now = clock->NowMicros();
+      size_t ended = 0;
+      for (auto it = streams.rbegin(); it != streams.rend();) {
+        StreamChannel::EndState st = it->second->State(now);
+        if (st.ended) ++ended;
+        if (st.expired || (st.ended && ended > options.kept_streams)) {
+          it = std::make_reverse_iterator(
+              streams.erase(std::next(it).base()));
+        } else {
+          ++it;
+        }
       }
     }
     return s;

@@ -78,7 +78,8 @@ struct HttpEndpointOptions {
   // call whose client lost its connection goes on waiting for the client to
   // resume before it is cancelled, and how long an ended stream's events
   // are kept for a client that missed its end; how many ended streams a
-  // session keeps.
+  // session keeps at least (it forgets the older ones once it holds twice
+  // as many).
   std::chrono::milliseconds sse_retry{1000};
   size_t max_resume_bytes = 512 << 10;
   size_t max_resume_bytes_total = 64 << 20;
