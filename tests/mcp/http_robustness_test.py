@@ -304,10 +304,12 @@ def resumption_cases(srv, token):
 def half_closed_case(srv, token):
     """A client that shuts down its sending side after its request still
     reads an answer (200, its id). The server cannot tell a half-closed
-    client from one gone for good: without resumption (2025-06-18) the call
-    is cancelled at once, and says so; a resumable stream's call goes on
-    (the client has the resume grace to come back), and its result is
-    written."""
+    client from one gone for good: without resumption (2025-06-18) a call
+    still running when the server sees the half-close is cancelled, and
+    says so (one that finished first answers with its result: which comes
+    first depends on whether the request and the end of input arrive in
+    one read); a resumable stream's call goes on (the client has the
+    resume grace to come back), and its result is written."""
     for version in ("2025-06-18", "2025-11-25"):
         s = Session(srv, token, version=version)
         body = json.dumps({"jsonrpc": "2.0", "id": 9, "method": "tools/call",
@@ -329,10 +331,11 @@ def half_closed_case(srv, token):
             got += d
         sock.close()
         text = got.decode(errors="replace")
-        want = ('"code":-32800' if version == "2025-06-18" else '"result"')
-        check(f"half-closed client ({version}): 200 with {want}",
+        wants = (['"code":-32800', '"result"'] if version == "2025-06-18"
+                 else ['"result"'])
+        check(f"half-closed client ({version}): 200 with {' or '.join(wants)}",
               text.startswith("HTTP/1.1 200") and '"id":9' in text and
-              want in text, text[:300])
+              any(w in text for w in wants), text[:300])
         s.alive(f"a half-closed client ({version})")
 
 
