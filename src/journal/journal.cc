@@ -1,5 +1,7 @@
 #include "journal/journal.h"
 
+#include <algorithm>
+
 #include <map>
 
 #include "base/strings.h"
@@ -454,14 +456,28 @@ Result<std::vector<RunRecord>> Journal::ListRuns(const std::string& state,
                                                  int limit) {
   AwaitQueued();
   std::lock_guard<std::mutex> l(reader_mu_);
-  std::string q = StrCat("SELECT ", kRunColumns, " FROM runs",
-                         state.empty() ? "" : " WHERE state = ?",
-                         " ORDER BY created_us DESC, run_id LIMIT ?");
+  // In one state, runs_by_state gives them in order. In any state, the
+  // most recently recorded (rowid order: the table appends) are read
+  // without sorting the whole table, then ordered like the others.
+  std::string q = StrCat(
+      "SELECT ", kRunColumns, " FROM runs",
+      state.empty() ? " ORDER BY rowid DESC"
+                    : " WHERE state = ? ORDER BY created_us DESC, run_id",
+      " LIMIT ?");
   WFS_ASSIGN_OR_RETURN(sql::Stmt st, reader_db_->Prepare(q));
   int i = 1;
   if (!state.empty()) st.Bind(i++, state);
   st.Bind(i, static_cast<int64_t>(limit));
-  return ReadRuns(st);
+  WFS_ASSIGN_OR_RETURN(std::vector<RunRecord> runs, ReadRuns(st));
+  if (state.empty()) {
+    std::sort(runs.begin(), runs.end(),
+              [](const RunRecord& a, const RunRecord& b) {
+                return a.created_us != b.created_us
+                           ? a.created_us > b.created_us
+                           : a.run_id < b.run_id;
+              });
+  }
+  return runs;
 }
 
 Result<std::vector<RunRecord>> Journal::FindRuns(const RunFilter& filter) {

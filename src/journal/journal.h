@@ -114,7 +114,10 @@ class Journal {
   Status Flush();
 
   Result<RunRecord> GetRun(const std::string& run_id);
-  // Newest first; `state` empty for all.
+  // Newest first (by creation time). `state` empty for all: then the
+  // `limit` most recently recorded runs (a run is recorded when it first
+  // touches something, or at its end when it touches nothing), newest
+  // first; reading them does not sort the whole journal.
   Result<std::vector<RunRecord>> ListRuns(const std::string& state, int limit);
   // Runs of one workflow (name@version) and/or one caller created at or
   // after `since_us`, oldest first, at most `limit`; empty fields match all.

@@ -258,6 +258,33 @@ Json Bank() {
     {"id": "acct", "name": "a", "balance": "100.00"}]}})");
 }
 
+TEST(JournalTest, ListsTheMostRecentRunsWithoutAState) {
+  TempDir dir;
+  auto j = OpenJournal(dir.File("j.db"));
+  // Recorded in the order a, b, c, d; created in the order b, a, d, c.
+  const std::pair<const char*, int64_t> runs[] = {
+      {"a", 20}, {"b", 10}, {"c", 40}, {"d", 30}};
+  for (const auto& [id, created] : runs) {
+    RunRecord r;
+    r.run_id = id;
+    r.workflow = "w@1.0.0";
+    r.content_id = "sha256:x";
+    r.state = created == 10 ? "waiting" : "completed";
+    r.created_us = created;
+    ASSERT_TRUE(j->CreateRun(r).ok());
+  }
+  auto ids = [](const std::vector<RunRecord>& rs) {
+    std::string out;
+    for (const RunRecord& r : rs) out += r.run_id;
+    return out;
+  };
+  EXPECT_EQ(ids(j->ListRuns("", 10).value()), "cdab");
+  // The two recorded last, newest first.
+  EXPECT_EQ(ids(j->ListRuns("", 2).value()), "cd");
+  EXPECT_EQ(ids(j->ListRuns("completed", 2).value()), "cd");
+  EXPECT_EQ(ids(j->ListRuns("waiting", 2).value()), "b");
+}
+
 // Refuses every configuration, and counts the attempts.
 class BrokenProvider : public ConnectorProvider {
  public:
