@@ -572,13 +572,15 @@ void AddServeCommands(CLI::App& app, ServeFlags& flags) {
                   "recertify does it by hand)");
   serve->add_option("--recertify-every", flags.recertify_every,
                     "How often to look for such changes after the check at "
-                    "start (default 10m; 0: only at start)");
+                    "start (default 10m; 0: only at start)")
+      ->type_name("DURATION");
   serve->add_option("--resume-grace", flags.resume_grace,
                     "HTTP, clients of 2025-11-25 or later: how long a call "
                     "whose client lost its connection waits for the client "
                     "to resume its stream (Last-Event-ID) before it is "
                     "cancelled, and how long an ended stream stays "
-                    "resumable (default 30s)");
+                    "resumable (default 30s)")
+      ->type_name("DURATION");
   serve->add_option("--fixture", flags.fixture,
                     "Serve a test fixture instead of the catalog: "
                     "`conformance` (the tools, resources and prompts the MCP "
