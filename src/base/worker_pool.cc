@@ -1,11 +1,11 @@
 #include "base/worker_pool.h"
 
-#include "base/thread.h"
-
 #include <algorithm>
 #include <string>
 #include <system_error>
 #include <utility>
+
+#include "base/thread.h"
 
 namespace wfs {
 

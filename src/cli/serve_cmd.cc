@@ -379,8 +379,7 @@ int Serve(const ServeFlags& flags) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
   mcp::HttpEndpointOptions ho;
-  ho.resume_grace = std::chrono::milliseconds(
-      rollout::ParseDuration(flags.resume_grace).value() / 1000);
+  ho.resume_grace = std::chrono::milliseconds(*grace / 1000);
   ho.auth = tokens.get();
   ho.allowed_origins = flags.allow_origins;
   ho.json_only = flags.json_only;

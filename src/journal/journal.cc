@@ -1,7 +1,6 @@
 #include "journal/journal.h"
 
 #include <algorithm>
-
 #include <map>
 
 #include "base/strings.h"
@@ -361,6 +360,14 @@ Status InsertEvent(sql::Db& db, const std::string& run_id,
       .Run();
 }
 
+EventRecord OutcomeEvent(int64_t seq, int64_t at_us) {
+  EventRecord e;
+  e.seq = seq;
+  e.kind = "outcome";
+  e.at_us = at_us;
+  return e;
+}
+
 Status UpdateState(sql::Db& db, const std::string& run_id,
                    const std::string& state, const std::string& outcome,
                    int64_t now) {
@@ -389,12 +396,8 @@ Status Journal::RecordFinishedRun(RunRecord run, int64_t seq, bool wait) {
   int64_t now = clock_->NowMicros();
   if (r.created_us == 0) r.created_us = now;
   r.updated_us = now;
-  EventRecord e;
-  e.seq = seq;
-  e.kind = "outcome";
-  e.at_us = now;
   return Enqueue(
-      [r = std::move(r), e = std::move(e)](sql::Db& db) -> Status {
+      [r = std::move(r), e = OutcomeEvent(seq, now)](sql::Db& db) -> Status {
         std::string outcome = CanonicalJson(r.outcome);
         WFS_RETURN_IF_ERROR(InsertRun(db, r, &outcome));
         return InsertEvent(db, r.run_id, e, outcome);
@@ -427,12 +430,9 @@ Status Journal::SetState(const std::string& run_id, const std::string& state,
 Status Journal::FinishRun(const std::string& run_id, int64_t seq,
                           const std::string& state, const Json& outcome,
                           bool wait) {
-  EventRecord e;
-  e.seq = seq;
-  e.kind = "outcome";
-  e.at_us = clock_->NowMicros();
   return Enqueue(
-      [run_id, e = std::move(e), o = CanonicalJson(outcome),
+      [run_id, e = OutcomeEvent(seq, clock_->NowMicros()),
+       o = CanonicalJson(outcome),
        state](sql::Db& db) -> Status {
         WFS_RETURN_IF_ERROR(InsertEvent(db, run_id, e, o));
         return UpdateState(db, run_id, state, o, e.at_us);

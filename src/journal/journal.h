@@ -9,8 +9,8 @@
 // transaction (group commit): a caller that must be durable (an effect's
 // intent, before the connector is called) waits for its commit; other records
 // ride along with the next commit, in order, at most `commit_delay` after
-// they were queued (so that a stream of them shares commits). A failed write (a full disk, an
-// I/O error) is sticky: every later write fails with the same error, so no
+// they were queued (so that a stream of them shares commits). A failed
+// write (a full disk, an I/O error) is sticky: every later write fails with the same error, so no
 // effect can run without its intent on disk. Reads see every write this
 // process queued before them (they wait for the commit that carries it).
 #ifndef WFSTORE_JOURNAL_JOURNAL_H_

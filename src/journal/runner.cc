@@ -456,7 +456,7 @@ Result<runtime::RunResult> Runner::Resume(const std::string& run_id,
   }
   WFS_ASSIGN_OR_RETURN(runtime::ProgramPtr program,
                        LoadProgram(run.content_id));
-  return Execute(*program, run, approver, /*fresh=*/false, /*durable=*/true);
+  return Execute(*program, run, approver, /*fresh=*/false, /*recorded=*/true);
 }
 
 Result<runtime::RunResult> Runner::Answer(const std::string& run_id,

@@ -80,7 +80,9 @@ class CallContext {
   Result<Json> Elicit(Json params, std::chrono::milliseconds timeout);
   // Closes the client's connection, leaving the call's stream to be resumed
   // (ClientChannel::CloseConnection). False when it cannot be.
-  bool CloseConnection() { return channel_ != nullptr && channel_->CloseConnection(); }
+  bool CloseConnection() {
+    return channel_ != nullptr && channel_->CloseConnection();
+  }
   // sampling/createMessage: asks the client's model. `params` is the
   // CreateMessageRequest's params ({messages, maxTokens, ...}); returns the
   // client's result. FailedPrecondition when the client did not declare

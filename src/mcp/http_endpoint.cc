@@ -72,7 +72,7 @@ class HttpEndpoint::StreamChannel
         clock_(clock),
         max_kept_bytes_(options.max_resume_bytes),
         max_kept_total_(static_cast<int64_t>(options.max_resume_bytes_total)),
-        kept_total_(kept) {
+        budget_(kept) {
     responder_.emplace(std::move(responder));
   }
   ~StreamChannel() override {
@@ -123,8 +123,8 @@ class HttpEndpoint::StreamChannel
       // Nothing sent yet: the whole stream in one response.
       head_deferred_ = false;
       EndedLocked();
-      transport::HttpHeaders headers = transport::SseResponseHeaders();
-      responder_->Respond({200, std::move(headers), FormatEvent(message)})
+      responder_
+          ->Respond({200, transport::SseResponseHeaders(), FormatEvent(message)})
           .IgnoreError();
       responder_.reset();
       return;
@@ -205,12 +205,9 @@ class HttpEndpoint::StreamChannel
     if (responder_) responder_->OnClientGone(std::move(f));
   }
 
-  // Whether the stream ended a resume grace or more before `now_us`: its
-  // events are no longer kept for a client that missed its end.
-  bool Expired(int64_t now_us) const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return ExpiredLocked(now_us);
-  }
+  // Whether the stream has ended, and whether it ended a resume grace or
+  // more before `now_us` (its events are no longer kept for a client that
+  // missed its end).
   struct EndState {
     bool ended = false;
     bool expired = false;
@@ -238,12 +235,12 @@ class HttpEndpoint::StreamChannel
     ended_at_us_ = clock_->NowMicros();
     if (!resumable() || kept_as_ended_ || kept_bytes_ == 0) return;
     int64_t bytes = static_cast<int64_t>(kept_bytes_);
-    if (kept_total_->ended.load() + bytes > max_kept_total_) {
+    if (budget_->ended.load() + bytes > max_kept_total_) {
       DropKeptLocked();
       return;
     }
-    kept_total_->live.fetch_sub(bytes);
-    kept_total_->ended.fetch_add(bytes);
+    budget_->live.fetch_sub(bytes);
+    budget_->ended.fetch_add(bytes);
     kept_as_ended_ = true;
   }
 
@@ -303,23 +300,23 @@ class HttpEndpoint::StreamChannel
     int64_t size = static_cast<int64_t>(text.size());
     while (!kept_.empty() && kept_bytes_ + text.size() > max_kept_bytes_) {
       kept_bytes_ -= kept_.front().second.size();
-      kept_total_->live.fetch_sub(
+      budget_->live.fetch_sub(
           static_cast<int64_t>(kept_.front().second.size()));
       kept_.pop_front();
       first_kept_ = kept_.empty() ? seq_ : kept_.front().first;
     }
     if (text.size() > max_kept_bytes_ ||
-        kept_total_->live.load() + size > max_kept_total_) {
+        budget_->live.load() + size > max_kept_total_) {
       DropKeptLocked();
       return;
     }
     kept_.emplace_back(seq_, text);
     kept_bytes_ += text.size();
-    kept_total_->live.fetch_add(size);
+    budget_->live.fetch_add(size);
   }
 
   void DropKeptLocked() {
-    (kept_as_ended_ ? kept_total_->ended : kept_total_->live)
+    (kept_as_ended_ ? budget_->ended : budget_->live)
         .fetch_sub(static_cast<int64_t>(kept_bytes_));
     kept_.clear();
     kept_bytes_ = 0;
@@ -332,8 +329,8 @@ class HttpEndpoint::StreamChannel
   const Clock* const clock_;
   const size_t max_kept_bytes_;
   const int64_t max_kept_total_;
-  KeptBytes* const kept_total_;
-  bool kept_as_ended_ = false;  // kept_bytes_ count in kept_total_->ended
+  KeptBytes* const budget_;      // the endpoint's kept bytes
+  bool kept_as_ended_ = false;  // kept_bytes_ count in budget_->ended
   mutable std::mutex mu_;
   std::optional<HttpResponder> responder_;  // the connection, when attached
   std::function<void()> on_detach_;
@@ -371,31 +368,27 @@ struct HttpEndpoint::Entry {
     auto s = std::make_shared<StreamChannel>(
         std::move(responder), next_stream++, options, kept, clock);
     streams[s->number()] = s;
-    // Once the session holds twice the ended streams it keeps, the oldest
-    // beyond them and any expired go: one walk per kept_streams new
-    // streams, not per stream.
+    // Once the session holds twice the ended streams it keeps: one walk per
+    // kept_streams new streams, not per stream.
     if (streams.size() >= 2 * options.kept_streams + 1) {
-      int64_t now = clock->NowMicros();
-      size_t ended = 0;
-      for (auto it = streams.rbegin(); it != streams.rend();) {
-        StreamChannel::EndState st = it->second->State(now);
-        if (st.ended) ++ended;
-        if (st.expired || (st.ended && ended > options.kept_streams)) {
-          it = std::make_reverse_iterator(
-              streams.erase(std::next(it).base()));
-        } else {
-          ++it;
-        }
-      }
+      PruneLocked(clock->NowMicros(), options.kept_streams);
     }
     return s;
   }
 
-  // Forgets the streams that ended a resume grace ago (their kept events
-  // go with them). Call with mu held.
-  void DropExpiredLocked(int64_t now_us) {
-    for (auto it = streams.begin(); it != streams.end();) {
-      it = it->second->Expired(now_us) ? streams.erase(it) : std::next(it);
+  // Forgets (with their kept events) the streams that ended a resume grace
+  // ago, and the ended ones older than the `keep` most recent. Call with mu
+  // held.
+  void PruneLocked(int64_t now_us, size_t keep) {
+    size_t ended = 0;
+    for (auto it = streams.rbegin(); it != streams.rend();) {
+      StreamChannel::EndState st = it->second->State(now_us);
+      if (st.ended) ++ended;
+      if (st.expired || (st.ended && ended > keep)) {
+        it = std::make_reverse_iterator(streams.erase(std::next(it).base()));
+      } else {
+        ++it;
+      }
     }
   }
 };
@@ -863,7 +856,7 @@ void HttpEndpoint::ExpireIdle() {
   // Ended streams kept past the resume grace go too.
   for (auto& e : live) {
     std::lock_guard<std::mutex> lock(e->mu);
-    e->DropExpiredLocked(now);
+    e->PruneLocked(now, options_.kept_streams);
   }
   for (auto& e : expired) {
     e->session->Close();

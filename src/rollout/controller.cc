@@ -185,7 +185,7 @@ Status Controller::RefreshLocked() {
   sql::ScopedReset v_reset(v);
   WFS_ASSIGN_OR_RETURN(bool row, v->Step());
   int64_t version = row ? v->Int(0) : -1;
-  refreshed_at_ = std::chrono::steady_clock::now();
+  refreshed_at_us_ = clock_->MonotonicMicros();
   if (!dirty_ && version == data_version_) return Status::Ok();
   WFS_ASSIGN_OR_RETURN(
       std::vector<Rollout> all,
@@ -199,8 +199,8 @@ Status Controller::RefreshLocked() {
 }
 
 Status Controller::RefreshIfStaleLocked() {
-  if (!dirty_ && std::chrono::steady_clock::now() - refreshed_at_ <
-                     options_.recheck_every) {
+  if (!dirty_ && clock_->MonotonicMicros() - refreshed_at_us_ <
+                     options_.recheck_every.count()) {
     return Status::Ok();
   }
   return RefreshLocked();

@@ -163,8 +163,8 @@ class Controller {
   std::unique_ptr<sql::Db> db_;
   int64_t data_version_ = -1;
   bool dirty_ = true;
-  // When RefreshLocked last asked the database.
-  std::chrono::steady_clock::time_point refreshed_at_{};
+  // When RefreshLocked last asked the database (clock_'s monotonic time).
+  int64_t refreshed_at_us_ = 0;
   // Refreshes unless the view is this process's latest and younger than
   // options_.recheck_every.
   Status RefreshIfStaleLocked();

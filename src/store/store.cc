@@ -743,11 +743,12 @@ Result<PackageInfo> Store::Resolve(const std::string& name,
   // the generation move.
   ResolveCache& c = resolve_cache_;
   int64_t changes = db_->TotalChanges();
-  auto now = std::chrono::steady_clock::now();
+  int64_t now_us = clock_->MonotonicMicros();
   int64_t data_version = c.data_version;
-  if (changes != c.changes || now - c.asked >= options_.recheck_every) {
+  if (changes != c.changes ||
+      now_us - c.asked_us >= options_.recheck_every.count()) {
     WFS_ASSIGN_OR_RETURN(data_version, db_->DataVersion());
-    c.asked = now;
+    c.asked_us = now_us;
   }
   if (c.data_version != data_version || c.changes != changes) {
     c.entries.clear();

@@ -317,7 +317,7 @@ class Store {
   struct ResolveCache {
     int64_t changes = -1;
     int64_t data_version = -1;
-    std::chrono::steady_clock::time_point asked{};  // data_version read
+    int64_t asked_us = 0;  // data_version read (clock_'s monotonic time)
     std::map<std::pair<std::string, std::string>, PackageInfo> entries;
   };
   ResolveCache resolve_cache_;

@@ -190,34 +190,42 @@ class EventStream:
         self.sock.close()
 
 
+def start_delete(srv, session, call_id, message_id):
+    """Starts mail.delete_message on an SSE stream read event by event."""
+    return EventStream(srv, "POST", {
+        **session.headers(), "Content-Type": "application/json",
+        "Accept": "application/json, text/event-stream"},
+        {"jsonrpc": "2.0", "id": call_id, "method": "tools/call",
+         "params": {"name": "run_workflow", "arguments": {
+             "name": "mail.delete_message",
+             "arguments": {"id": message_id, "mailbox": "INBOX"}}}})
+
+
+def await_question(stream):
+    """The stream's next elicitation request as (event, message), or None
+    when the stream ends first."""
+    while True:
+        ev = stream.event()
+        if ev is None:
+            return None
+        msg = json.loads(ev["data"]) if ev.get("data") else {}
+        if msg.get("method") == "elicitation/create":
+            return ev, msg
+
+
 def resumption_cases(srv, token):
     """2025-11-25 streams: priming event, a dropped connection that does not
     cancel the call, replay with Last-Event-ID, and bad ids."""
     s = Session(srv, token, capabilities={"elicitation": {}})
     s.next_id += 1
     call_id = s.next_id
-    call = {"jsonrpc": "2.0", "id": call_id, "method": "tools/call",
-            "params": {"name": "run_workflow", "arguments": {
-                "name": "mail.delete_message",
-                "arguments": {"id": "b", "mailbox": "INBOX"}}}}
-    post = EventStream(srv, "POST", {**s.headers(),
-                                     "Content-Type": "application/json",
-                                     "Accept": "application/json, text/event-stream"},
-                       call)
+    post = start_delete(srv, s, call_id, "b")
     first = post.event()
     check("a 2025-11-25 stream opens with a priming event (id, retry, no data)",
           post.status == 200 and first is not None and first.get("id", "")
           and first.get("retry", "").isdigit() and first.get("data") == "",
           f"{post.status} {first}")
-    asked = None
-    while True:
-        ev = post.event()
-        if ev is None:
-            break
-        msg = json.loads(ev["data"]) if ev.get("data") else {}
-        if msg.get("method") == "elicitation/create":
-            asked = (ev, msg)
-            break
+    asked = await_question(post)
     check("the person is asked on the stream",
           asked is not None and asked[0].get("id", "").startswith(
               first["id"].split(".")[0] + "."), f"{asked}")
@@ -347,21 +355,10 @@ def abandoned_call_case(store, world):
     try:
         token = open(os.path.join(store, "local.token")).read().strip()
         s = Session(srv, token, capabilities={"elicitation": {}})
-        post = EventStream(srv, "POST", {
-            **s.headers(), "Content-Type": "application/json",
-            "Accept": "application/json, text/event-stream"},
-            {"jsonrpc": "2.0", "id": 5, "method": "tools/call",
-             "params": {"name": "run_workflow", "arguments": {
-                 "name": "mail.delete_message",
-                 "arguments": {"id": "a", "mailbox": "INBOX"}}}})
+        post = start_delete(srv, s, 5, "a")
         first = post.event()
-        asked = False
-        while not asked:
-            ev = post.event()
-            if ev is None:
-                break
-            asked = "elicitation/create" in ev.get("data", "")
-        check("abandoned: the person is asked", asked)
+        check("abandoned: the person is asked",
+              await_question(post) is not None)
         post.close()
         time.sleep(2.5)  # past the grace: the call is cancelled
         # Cancelled, its question unanswered: the run waits for the person
@@ -430,20 +427,9 @@ def main():
             # A call waiting for the person does not hold up the stop
             # (its session is closed first, which cancels it).
             pending = Session(srv, token, capabilities={"elicitation": {}})
-            waiting = EventStream(srv, "POST", {
-                **pending.headers(), "Content-Type": "application/json",
-                "Accept": "application/json, text/event-stream"},
-                {"jsonrpc": "2.0", "id": 9, "method": "tools/call",
-                 "params": {"name": "run_workflow", "arguments": {
-                     "name": "mail.delete_message",
-                     "arguments": {"id": "a", "mailbox": "INBOX"}}}})
-            asked = False
-            while not asked:
-                ev = waiting.event()
-                if ev is None:
-                    break
-                asked = "elicitation/create" in ev.get("data", "")
-            check("a call waits for the person when the server stops", asked)
+            waiting = start_delete(srv, pending, 9, "a")
+            check("a call waits for the person when the server stops",
+                  await_question(waiting) is not None)
         finally:
             started = time.monotonic()
             rc = srv.stop()
