@@ -75,6 +75,27 @@ constexpr const char* kRunColumns =
     "run_id, workflow, content_id, caller, inputs, connectors, state, "
     "outcome, created_us, updated_us";
 
+// RunSummary's columns: whether the outcome lists undo steps is read by
+// SQLite's JSON functions, without parsing the outcome here.
+constexpr const char* kSummaryColumns =
+    "rowid, run_id, workflow, content_id, caller, state, "
+    "coalesce(json_array_length(outcome, '$.undo'), 0) > 0, created_us, "
+    "updated_us";
+
+Journal::RunSummary ReadSummary(sql::Stmt& s) {
+  Journal::RunSummary r;
+  r.seq = s.Int(0);
+  r.run_id = s.Text(1);
+  r.workflow = s.Text(2);
+  r.content_id = s.Text(3);
+  r.caller = s.Text(4);
+  r.state = s.Text(5);
+  r.compensated = s.Int(6) != 0;
+  r.created_us = s.Int(7);
+  r.updated_us = s.Int(8);
+  return r;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Journal>> Journal::Open(const JournalOptions& options) {
@@ -480,21 +501,60 @@ Result<std::vector<RunRecord>> Journal::ListRuns(const std::string& state,
   return runs;
 }
 
-Result<std::vector<RunRecord>> Journal::FindRuns(const RunFilter& filter) {
+Status Journal::ScanRuns(
+    const RunFilter& filter,
+    const std::function<Status(const RunSummary&)>& visit) {
   AwaitQueued();
   std::lock_guard<std::mutex> l(reader_mu_);
-  std::string q = StrCat("SELECT ", kRunColumns,
-                         " FROM runs WHERE created_us >= ?",
-                         filter.workflow.empty() ? "" : " AND workflow = ?",
-                         filter.caller.empty() ? "" : " AND caller = ?",
-                         " ORDER BY created_us, run_id LIMIT ?");
-  WFS_ASSIGN_OR_RETURN(sql::Stmt st, reader_db_->Prepare(q));
+  // Since a seq, the table is read from that rowid on: the unary plus
+  // keeps the indexes on workflow, caller and creation time out of the
+  // plan (they would visit every run of the workflow). Otherwise the
+  // narrowest index serves.
+  const char* col = filter.after_seq > 0 ? " AND +" : " AND ";
+  std::string q = StrCat("SELECT ", kSummaryColumns, " FROM runs WHERE 1", col,
+                         "created_us >= ?");
+  if (!filter.workflow.empty()) q += StrCat(col, "workflow = ?");
+  if (!filter.caller.empty()) q += StrCat(col, "caller = ?");
+  if (filter.after_seq > 0) q += " AND rowid > ?";
+  if (filter.through_seq > 0) q += " AND rowid <= ?";
+  // (At most 16 shapes of query: each is compiled once.)
+  WFS_ASSIGN_OR_RETURN(sql::Stmt * st, reader_db_->Cached(q));
+  sql::ScopedReset reset(st);
   int i = 1;
-  st.Bind(i++, filter.since_us);
-  if (!filter.workflow.empty()) st.Bind(i++, filter.workflow);
-  if (!filter.caller.empty()) st.Bind(i++, filter.caller);
-  st.Bind(i, static_cast<int64_t>(filter.limit));
-  return ReadRuns(st);
+  st->Bind(i++, filter.since_us);
+  if (!filter.workflow.empty()) st->Bind(i++, filter.workflow);
+  if (!filter.caller.empty()) st->Bind(i++, filter.caller);
+  if (filter.after_seq > 0) st->Bind(i++, filter.after_seq);
+  if (filter.through_seq > 0) st->Bind(i++, filter.through_seq);
+  while (true) {
+    WFS_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) return Status::Ok();
+    WFS_RETURN_IF_ERROR(visit(ReadSummary(*st)));
+  }
+}
+
+Result<int64_t> Journal::LastRunSeq() {
+  AwaitQueued();
+  std::lock_guard<std::mutex> l(reader_mu_);
+  WFS_ASSIGN_OR_RETURN(sql::Stmt * st,
+                       reader_db_->Cached("SELECT max(rowid) FROM runs"));
+  sql::ScopedReset reset(st);
+  WFS_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row || st->IsNull(0)) return int64_t{0};
+  return st->Int(0);
+}
+
+Result<Journal::RunSummary> Journal::GetRunSummary(const std::string& run_id) {
+  AwaitQueued();
+  std::lock_guard<std::mutex> l(reader_mu_);
+  WFS_ASSIGN_OR_RETURN(sql::Stmt * st, reader_db_->Cached(StrCat(
+                                           "SELECT ", kSummaryColumns,
+                                           " FROM runs WHERE run_id = ?")));
+  sql::ScopedReset reset(st);
+  st->Bind(1, run_id);
+  WFS_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return NotFound(StrCat("no run ", Quote(run_id)));
+  return ReadSummary(*st);
 }
 
 Result<std::vector<EventRecord>> Journal::Events(const std::string& run_id) {

@@ -119,16 +119,40 @@ class Journal {
   // touches something, or at its end when it touches nothing), newest
   // first; reading them does not sort the whole journal.
   Result<std::vector<RunRecord>> ListRuns(const std::string& state, int limit);
-  // Runs of one workflow (name@version) and/or one caller created at or
-  // after `since_us`, oldest first, at most `limit`; empty fields match all.
-  // Like every read, sees what this process queued before the call.
-  struct RunFilter {
-    std::string workflow;
+  // A run as the rollout figures and the readiness report count it: the
+  // record without its inputs and connectors, read without parsing JSON.
+  struct RunSummary {
+    int64_t seq = 0;  // recording order: a later record has a larger seq
+    std::string run_id;
+    std::string workflow;  // name@version
+    std::string content_id;
     std::string caller;
-    int64_t since_us = 0;
-    int limit = 1000000;
+    std::string state;
+    bool compensated = false;  // its outcome lists undo steps
+    int64_t created_us = 0;
+    int64_t updated_us = 0;
   };
-  Result<std::vector<RunRecord>> FindRuns(const RunFilter& filter);
+  // Which runs ScanRuns visits; empty fields and zeros match all.
+  struct RunFilter {
+    std::string workflow;  // name@version
+    std::string caller;
+    int64_t since_us = 0;     // created at or after
+    int64_t after_seq = 0;    // recorded after the run with this seq
+    int64_t through_seq = 0;  // recorded no later than the run with this seq
+  };
+  // Calls `visit` with every run matching `filter`, in no promised order,
+  // one at a time: memory does not grow with the journal. With `after_seq`
+  // it reads only the runs recorded since (LastRunSeq before, then
+  // `after_seq` = that seq: the runs recorded in between), whatever the
+  // journal's length. Returns the first error `visit` returns, which ends
+  // the scan. `visit` must not call this journal (the scan holds its
+  // reader). Like every read, sees what this process queued before it.
+  Status ScanRuns(const RunFilter& filter,
+                  const std::function<Status(const RunSummary&)>& visit);
+  // The seq of the most recently recorded run (0 when there is none).
+  Result<int64_t> LastRunSeq();
+  // One run's summary (NotFound when there is no such run).
+  Result<RunSummary> GetRunSummary(const std::string& run_id);
   Result<std::vector<EventRecord>> Events(const std::string& run_id);
 
   // Consistency of every run's events: sequence numbers contiguous from 1,

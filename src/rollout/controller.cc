@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 
 #include "base/strings.h"
 
@@ -33,14 +34,6 @@ std::string Human(int64_t us) {
   if (s >= 3600) return StrCat(s / 3600, "h ", (s % 3600) / 60, "m");
   if (s >= 60) return StrCat(s / 60, "m ", s % 60, "s");
   return StrCat(s, "s");
-}
-
-double Percentile(std::vector<double>& v, double q) {
-  if (v.empty()) return 0;
-  size_t k = static_cast<size_t>(std::ceil(q * v.size())) - 1;
-  k = std::min(k, v.size() - 1);
-  std::nth_element(v.begin(), v.begin() + k, v.end());
-  return v[k];
 }
 
 // The newest non-yanked stable version of `name` other than `except`.
@@ -76,34 +69,63 @@ Json VersionMetrics::ToJson() const {
           {"latency_p95_ms", latency_p95_ms}};
 }
 
-VersionMetrics Measure(const std::string& version,
-                       const std::vector<journal::RunRecord>& runs) {
-  VersionMetrics m;
-  m.version = version;
-  std::vector<double> latencies;
-  for (const journal::RunRecord& r : runs) {
-    if (r.state == "running" || r.state == "waiting") {
-      ++m.in_flight;
-      continue;
-    }
-    ++m.runs;
-    if (r.state == "completed") {
-      ++m.completed;
-      latencies.push_back((r.updated_us - r.created_us) / 1000.0);
-    } else if (r.state == "failed" || r.state == "limit") {
-      ++m.failures;
-    } else if (r.state == "violation") {
-      ++m.violations;
-    } else if (r.state == "denied") {
-      ++m.denials;
-    } else if (r.state == "unanswered") {
-      ++m.unanswered;
-    }
-    const Json& undo = JsonArrayMember(r.outcome, "undo");
-    if (!undo.empty()) ++m.compensated;
+namespace {
+
+// Latency histogram buckets: exact microseconds below 256, then 128 buckets
+// per power of two.
+int LatencyBucket(int64_t us) {
+  if (us < 256) return static_cast<int>(us);
+  int e = 63 - __builtin_clzll(static_cast<uint64_t>(us));  // 2^e <= us
+  int sub = static_cast<int>((us >> (e - 7)) & 127);
+  return 256 + (e - 8) * 128 + sub;
+}
+
+}  // namespace
+
+void VersionTally::Add(const journal::Journal::RunSummary& r) {
+  if (r.state == "running" || r.state == "waiting") {
+    ++m_.in_flight;
+    return;
   }
-  m.latency_p50_ms = Percentile(latencies, 0.5);
-  m.latency_p95_ms = Percentile(latencies, 0.95);
+  ++m_.runs;
+  if (r.state == "completed") {
+    ++m_.completed;
+    // (Clocks of two processes may disagree by a little.)
+    int64_t us = std::max<int64_t>(0, r.updated_us - r.created_us);
+    Bucket& b = latency_[LatencyBucket(us)];
+    ++b.count;
+    b.sum_us += static_cast<double>(us);
+  } else if (r.state == "failed" || r.state == "limit") {
+    ++m_.failures;
+  } else if (r.state == "violation") {
+    ++m_.violations;
+  } else if (r.state == "denied") {
+    ++m_.denials;
+  } else if (r.state == "unanswered") {
+    ++m_.unanswered;
+  }
+  if (r.compensated) ++m_.compensated;
+}
+
+// The nearest-rank percentile: the bucket holding the ceil(q * n)-th
+// smallest latency, as the mean of that bucket's latencies.
+double VersionTally::Percentile(double q) const {
+  if (m_.completed == 0) return 0;
+  int64_t rank =
+      std::max<int64_t>(1, static_cast<int64_t>(std::ceil(q * m_.completed)));
+  int64_t below = 0;
+  for (const auto& [index, b] : latency_) {
+    below += b.count;
+    if (below >= rank) return b.sum_us / b.count / 1000.0;
+  }
+  return 0;
+}
+
+VersionMetrics VersionTally::Metrics(const std::string& version) const {
+  VersionMetrics m = m_;
+  m.version = version;
+  m.latency_p50_ms = Percentile(0.5);
+  m.latency_p95_ms = Percentile(0.95);
   return m;
 }
 
@@ -316,25 +338,100 @@ Result<std::optional<std::string>> Controller::Choose(const std::string& name,
   return std::optional<std::string>();
 }
 
+Status Controller::Fold::Update(journal::Journal& journal, int64_t last) {
+  Status s = UpdateOrFail(journal, last);
+  if (!s.ok()) {
+    // Half counted: the next evaluation counts from scratch.
+    tally = VersionTally();
+    in_flight.clear();
+    seq = 0;
+  }
+  return s;
+}
+
+Status Controller::Fold::UpdateOrFail(journal::Journal& journal, int64_t last) {
+  if (last < seq) {
+    // The last run is older than last time: the journal was rewritten
+    // (restored from a backup, renumbered by a VACUUM). Count again.
+    tally = VersionTally();
+    in_flight.clear();
+    seq = 0;
+  }
+  // Runs that were running or waiting may have finished since.
+  for (auto it = in_flight.begin(); it != in_flight.end();) {
+    WFS_ASSIGN_OR_RETURN(journal::Journal::RunSummary run,
+                         journal.GetRunSummary(*it));
+    if (run.state == "running" || run.state == "waiting") {
+      ++it;
+      continue;
+    }
+    tally.Add(run);
+    it = in_flight.erase(it);
+  }
+  // Then the runs recorded since, up to `last` (runs recorded later get
+  // larger seqs: the next update reads them).
+  if (last <= seq) return Status::Ok();
+  journal::Journal::RunFilter f;
+  f.workflow = workflow;
+  f.since_us = since_us;
+  f.after_seq = seq;
+  f.through_seq = last;
+  WFS_RETURN_IF_ERROR(
+      journal.ScanRuns(f, [&](const journal::Journal::RunSummary& run) {
+        if (run.state == "running" || run.state == "waiting") {
+          in_flight.insert(run.run_id);
+        } else {
+          tally.Add(run);
+        }
+        return Status::Ok();
+      }));
+  seq = last;
+  return Status::Ok();
+}
+
+VersionMetrics Controller::Fold::Metrics(const std::string& version) const {
+  VersionMetrics m = tally.Metrics(version);
+  m.in_flight = static_cast<int>(in_flight.size());
+  return m;
+}
+
 Result<Verdict> Controller::Evaluate(const Rollout& r) {
   Verdict v;
-  journal::Journal::RunFilter f;
-  f.workflow = StrCat(r.name, "@", r.canary);
-  f.since_us = r.started_us;
-  WFS_ASSIGN_OR_RETURN(std::vector<journal::RunRecord> canary,
-                       options_.journal->FindRuns(f));
-  v.canary = Measure(r.canary, canary);
+  journal::Journal& journal = *options_.journal;
+  std::lock_guard fold_lock(fold_mu_);
+  // An active rollout's folds are kept and brought up to date; a finished
+  // one (a status report) is counted once, from scratch.
+  Folds scratch;
+  Folds* folds = &scratch;
+  if (r.state == "active") {
+    for (auto it = folds_.begin(); it != folds_.end();) {
+      it = it->first != r.id && it->second.name == r.name ? folds_.erase(it)
+                                                          : std::next(it);
+    }
+    folds = &folds_[r.id];
+  }
+  if (folds->name.empty()) {
+    folds->name = r.name;
+    folds->canary.workflow = StrCat(r.name, "@", r.canary);
+    folds->canary.since_us = r.started_us;
+    folds->stable.workflow = StrCat(r.name, "@", r.stable);
+    folds->stable.since_us = r.started_us;
+    folds->stable_all.workflow = folds->stable.workflow;
+  }
+  // Every fold is brought up to the same run.
+  WFS_ASSIGN_OR_RETURN(int64_t last, journal.LastRunSeq());
+  WFS_RETURN_IF_ERROR(folds->canary.Update(journal, last));
+  v.canary = folds->canary.Metrics(r.canary);
   if (!r.stable.empty()) {
-    f.workflow = StrCat(r.name, "@", r.stable);
-    WFS_ASSIGN_OR_RETURN(std::vector<journal::RunRecord> stable,
-                         options_.journal->FindRuns(f));
+    WFS_RETURN_IF_ERROR(folds->stable.Update(journal, last));
+    const Fold* stable = &folds->stable;
     // Too little traffic on stable during the rollout: its whole history
     // is the baseline.
-    if (static_cast<int>(stable.size()) < r.policy.min_runs) {
-      f.since_us = 0;
-      WFS_ASSIGN_OR_RETURN(stable, options_.journal->FindRuns(f));
+    if (stable->seen() < r.policy.min_runs) {
+      WFS_RETURN_IF_ERROR(folds->stable_all.Update(journal, last));
+      stable = &folds->stable_all;
     }
-    v.stable = Measure(r.stable, stable);
+    v.stable = stable->Metrics(r.stable);
   }
   int64_t age = clock_->NowMicros() - r.started_us;
   v.soaked = age >= r.policy.soak_us;

@@ -26,6 +26,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,9 +53,29 @@ struct VersionMetrics {
   double Rate(int n) const { return runs == 0 ? 0.0 : double(n) / runs; }
   Json ToJson() const;
 };
-// Counts `runs` (all of one version).
-VersionMetrics Measure(const std::string& version,
-                       const std::vector<journal::RunRecord>& runs);
+
+// One version's figures, accumulated run by run. Latency percentiles come
+// from a histogram whose buckets are 1/128 of a power of two wide (above
+// 256 µs; exact below): at most 0.8% off, and exact when a bucket's runs
+// all took the same time. Memory is bounded (a few thousand buckets),
+// whatever the number of runs.
+class VersionTally {
+ public:
+  // Counts a finished run; a running or waiting one only in `in_flight`.
+  void Add(const journal::Journal::RunSummary& run);
+  // The runs added so far, finished or not.
+  int seen() const { return m_.runs + m_.in_flight; }
+  VersionMetrics Metrics(const std::string& version) const;
+
+ private:
+  VersionMetrics m_;
+  struct Bucket {
+    int64_t count = 0;
+    double sum_us = 0;
+  };
+  std::map<int, Bucket> latency_;  // by bucket index, completed runs
+  double Percentile(double q) const;
+};
 
 struct Rollout {
   int64_t id = 0;
@@ -170,6 +191,31 @@ class Controller {
   Status RefreshIfStaleLocked();
   std::map<std::string, Rollout> latest_;    // by workflow name
   std::map<int64_t, int> runs_since_check_;  // by rollout id
+
+  // The runs of one version since a time, folded in as the journal records
+  // them: each evaluation reads only the runs recorded since the last one
+  // and those that were still running or waiting then.
+  struct Fold {
+    std::string workflow;  // name@version
+    int64_t since_us = 0;
+    int64_t seq = 0;  // the journal's last run seq when last brought up to date
+    VersionTally tally;               // finished runs
+    std::set<std::string> in_flight;  // run ids not finished when last read
+    // Brings it up to the journal's run `last` (LastRunSeq); after an
+    // error it starts again from nothing.
+    Status Update(journal::Journal& journal, int64_t last);
+    Status UpdateOrFail(journal::Journal& journal, int64_t last);
+    int seen() const {
+      return tally.seen() + static_cast<int>(in_flight.size());
+    }
+    VersionMetrics Metrics(const std::string& version) const;
+  };
+  struct Folds {
+    std::string name;
+    Fold canary, stable, stable_all;
+  };
+  std::mutex fold_mu_;  // guards folds_; never held while taking mu_
+  std::map<int64_t, Folds> folds_;  // by rollout id: active rollouts
 };
 
 }  // namespace wfs::rollout

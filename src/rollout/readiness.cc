@@ -44,7 +44,7 @@ struct Tally {
       compensated = 0, waiting = 0;
   std::map<std::string, int> by_stage;
 
-  void Add(const journal::RunRecord& r, const std::string& stage) {
+  void Add(const journal::Journal::RunSummary& r, const std::string& stage) {
     ++runs;
     ++by_stage[stage];
     int s = store::StageIndex(stage);
@@ -56,7 +56,7 @@ struct Tally {
     if (r.state == "violation") ++violations;
     if (r.state == "failed" || r.state == "limit") ++failures;
     if (r.state == "waiting") ++waiting;
-    if (!JsonArrayMember(r.outcome, "undo").empty()) ++compensated;
+    if (r.compensated) ++compensated;
   }
   Json ToJson() const {
     return {
@@ -87,13 +87,11 @@ Result<Json> Readiness(store::Store& store, journal::Journal& journal,
   journal::Journal::RunFilter f;
   f.caller = options.agent;
   f.since_us = options.since_us;
-  WFS_ASSIGN_OR_RETURN(std::vector<journal::RunRecord> runs,
-                       journal.FindRuns(f));
   Tally total;
   std::map<std::string, Tally> by_agent, by_workflow;
   std::map<std::string, std::pair<History, store::PackageInfo>> known;
   std::map<std::string, bool> missing;
-  for (const journal::RunRecord& r : runs) {
+  auto count = [&](const journal::Journal::RunSummary& r) -> Status {
     std::string stage = "unpublished";
     if (!missing.count(r.workflow)) {
       auto it = known.find(r.workflow);
@@ -120,7 +118,11 @@ Result<Json> Readiness(store::Store& store, journal::Journal& journal,
     total.Add(r, stage);
     by_agent[r.caller].Add(r, stage);
     by_workflow[r.workflow].Add(r, stage);
-  }
+    return Status::Ok();
+  };
+  // One run at a time: the report's memory grows with the workflows and
+  // agents, not with the journal.
+  WFS_RETURN_IF_ERROR(journal.ScanRuns(f, count));
   Json workflows = Json::array();
   for (const auto& [wf, t] : by_workflow) {
     Json j = t.ToJson();

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -283,6 +284,83 @@ TEST(JournalTest, ListsTheMostRecentRunsWithoutAState) {
   EXPECT_EQ(ids(j->ListRuns("", 2).value()), "cd");
   EXPECT_EQ(ids(j->ListRuns("completed", 2).value()), "cd");
   EXPECT_EQ(ids(j->ListRuns("waiting", 2).value()), "b");
+}
+
+TEST(JournalTest, ScansRunsByFilterAndByWhatWasRecordedSince) {
+  TempDir dir;
+  auto j = OpenJournal(dir.File("j.db"));
+  EXPECT_EQ(j->LastRunSeq().value(), 0);
+  auto record = [&](const std::string& id, const std::string& workflow,
+                    const std::string& caller, int64_t created,
+                    const Json& undo) {
+    RunRecord r;
+    r.run_id = id;
+    r.workflow = workflow;
+    r.content_id = "sha256:x";
+    r.caller = caller;
+    r.state = "completed";
+    r.outcome = {{"outcome", "completed"}, {"undo", undo}};
+    r.created_us = created;
+    ASSERT_TRUE(j->CreateRun(r).ok());
+  };
+  Json none = Json::array();
+  record("a", "w@1", "ann", 10, none);
+  record("b", "w@2", "ann", 20, Json::array({{{"effect", 1}}}));
+  record("c", "w@1", "bob", 30, none);
+  int64_t after_c = j->LastRunSeq().value();
+  record("d", "w@1", "ann", 5, none);  // recorded later, created earlier
+  record("e", "w@1", "bob", 40, none);
+  int64_t after_e = j->LastRunSeq().value();
+  record("f", "w@1", "ann", 50, none);
+
+  auto scan = [&](const Journal::RunFilter& f) {
+    std::set<std::string> ids;
+    Status s = j->ScanRuns(f, [&](const Journal::RunSummary& r) {
+      ids.insert(r.run_id);
+      return Status::Ok();
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    std::string out;
+    for (const std::string& id : ids) out += id;
+    return out;
+  };
+  Journal::RunFilter f;
+  EXPECT_EQ(scan(f), "abcdef");
+  f.workflow = "w@1";
+  EXPECT_EQ(scan(f), "acdef");
+  f.caller = "ann";
+  EXPECT_EQ(scan(f), "adf");
+  f.since_us = 10;
+  EXPECT_EQ(scan(f), "af");
+  // What was recorded after c, through e: d and e whatever their times.
+  Journal::RunFilter since;
+  since.workflow = "w@1";
+  since.after_seq = after_c;
+  since.through_seq = after_e;
+  EXPECT_EQ(scan(since), "de");
+  since.through_seq = 0;
+  EXPECT_EQ(scan(since), "def");
+  since.since_us = 40;
+  EXPECT_EQ(scan(since), "ef");
+
+  Journal::RunSummary b = j->GetRunSummary("b").value();
+  EXPECT_TRUE(b.compensated);
+  EXPECT_EQ(b.workflow, "w@2");
+  EXPECT_EQ(b.caller, "ann");
+  EXPECT_EQ(b.created_us, 20);
+  EXPECT_FALSE(j->GetRunSummary("a")->compensated);
+  EXPECT_LT(j->GetRunSummary("c")->seq, j->GetRunSummary("d")->seq);
+  EXPECT_EQ(j->GetRunSummary("f")->seq, j->LastRunSeq().value());
+  EXPECT_EQ(j->GetRunSummary("zz").status().code(), Code::kNotFound);
+
+  // The visitor's error ends the scan and is returned.
+  int visited = 0;
+  Status stop = j->ScanRuns({}, [&](const Journal::RunSummary&) {
+    ++visited;
+    return Aborted("enough");
+  });
+  EXPECT_EQ(stop.code(), Code::kAborted);
+  EXPECT_EQ(visited, 1);
 }
 
 // Refuses every configuration, and counts the attempts.

@@ -3,10 +3,14 @@
 // certification for `stable`, recertification and the readiness report.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <random>
 
 #include "base/clock.h"
 #include "base/strings.h"
@@ -190,8 +194,39 @@ class RolloutTest : public ::testing::Test {
     return body.is_object() ? body.value("run_id", "") : "";
   }
 
+  // Records a run of shop.quote@version in `j` (default: the fixture's
+  // journal) as another process would: finished `latency_ms` after it
+  // started (now), or still running or waiting. Returns its id.
+  std::string Record(const std::string& version, const std::string& state,
+                     int64_t latency_ms, bool undone = false,
+                     journal::Journal* j = nullptr) {
+    j = j != nullptr ? j : journal_.get();
+    journal::RunRecord r;
+    r.run_id = StrCat("r-", ++recorded_);
+    r.workflow = StrCat("shop.quote@", version);
+    r.content_id = store_->Get("shop.quote", version)->content_id;
+    r.caller = "a";
+    r.state = state;
+    r.created_us = clock_.NowMicros() - latency_ms * 1000;
+    r.outcome = {
+        {"outcome", state},
+        {"undo", undone ? Json::array({{{"effect", 1}}}) : Json::array()}};
+    Status s = state == "running" || state == "waiting"
+                   ? j->CreateRun(r)
+                   : j->RecordFinishedRun(r, 1, /*wait=*/true);
+    EXPECT_TRUE(s.ok()) << s;
+    return r.run_id;
+  }
+  // The canary's figures as `wfstore rollout status` shows them.
+  Json CanaryFigures(Controller& c) {
+    auto status = c.StatusReport("shop.quote");
+    EXPECT_TRUE(status.ok()) << status.status();
+    return status.ok() ? (*status)["canary_figures"] : Json();
+  }
+
   std::filesystem::path dir_;
   FakeClock clock_;
+  int recorded_ = 0;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<journal::Journal> journal_;
   std::unique_ptr<Controller> controller_;
@@ -403,6 +438,95 @@ TEST_F(RolloutTest, RoutingSeesOtherProcessesWithinRecheckEvery) {
   EXPECT_EQ(route(), "-");
 }
 
+// The figures are kept up to date from the runs recorded since the last
+// look (here and by other processes) and the runs that were still going:
+// the same figures a fresh count gives.
+TEST_F(RolloutTest, FiguresFollowTheJournalRunByRun) {
+  ToCanary("1.0.0", false);
+  Record("1.0.0", "completed", 7);  // before the rollout: not counted
+  clock_.Advance(1000000);
+  ASSERT_TRUE(
+      controller_->Start("shop.quote", "1.0.0", Quick(1, 100, "0")).ok());
+  clock_.Advance(1000000);
+  for (int ms : {10, 20, 30}) Record("1.0.0", "completed", ms);
+  Record("1.0.0", "failed", 5);
+  std::string waiting = Record("1.0.0", "waiting", 0);
+  Json f = CanaryFigures(*controller_);
+  EXPECT_EQ(f["runs"], 4);
+  EXPECT_EQ(f["completed"], 3);
+  EXPECT_EQ(f["failures"], 1);
+  EXPECT_EQ(f["in_flight"], 1);
+  EXPECT_EQ(f["latency_p50_ms"], 20.0);
+  EXPECT_EQ(f["latency_p95_ms"], 30.0);
+
+  // Another process records runs; the waiting one finishes, with an undo.
+  journal::JournalOptions jo;
+  jo.path = (dir_ / "runs.db").string();
+  jo.clock = &clock_;
+  auto other = journal::Journal::Open(jo).value();
+  Record("1.0.0", "completed", 40, false, other.get());
+  Record("1.0.0", "denied", 1, false, other.get());
+  ASSERT_TRUE(other
+                  ->SetState(waiting, "completed",
+                             {{"undo", Json::array({{{"effect", 2}}})}},
+                             /*wait=*/true)
+                  .ok());
+  other.reset();
+  f = CanaryFigures(*controller_);
+  EXPECT_EQ(f["runs"], 7);
+  EXPECT_EQ(f["completed"], 5);
+  EXPECT_EQ(f["denials"], 1);
+  EXPECT_EQ(f["compensated"], 1);
+  EXPECT_EQ(f["in_flight"], 0);
+  EXPECT_EQ(f["latency_p95_ms"], 40.0);
+  Record("1.0.0", "completed", 50, true);
+  f = CanaryFigures(*controller_);
+  EXPECT_EQ(f["runs"], 8);
+  EXPECT_EQ(f["compensated"], 2);
+
+  // A controller that counts from scratch agrees.
+  ControllerOptions co;
+  co.store = store_.get();
+  co.journal = journal_.get();
+  co.path = (dir_ / "rollout.db").string();
+  co.clock = &clock_;
+  auto fresh = Controller::Open(co).value();
+  EXPECT_EQ(CanaryFigures(*fresh), f);
+}
+
+// A canary much slower than stable (p95 over the ratio and the floor) is
+// rolled back like a failing one.
+TEST_F(RolloutTest, SlowCanaryRollsBackOnLatency) {
+  ToCanary("1.0.0", false);
+  ASSERT_TRUE(controller_->Start("shop.quote", "1.0.0", Quick(1, 5, "0")).ok());
+  clock_.Advance(1000000);
+  for (int i = 0; i < 5; ++i) Record("1.0.0", "completed", 10);
+  ASSERT_TRUE(controller_->Certify("shop.quote", "1.0.0", *store_key_).ok());
+  ASSERT_TRUE(
+      store_->Promote("shop.quote", "1.0.0", "stable", publisher_.secret_key)
+          .ok());
+  ASSERT_TRUE(controller_->MarkPromoted("shop.quote", "1.0.0").ok());
+
+  ToCanary("1.1.0", false);
+  ASSERT_TRUE(
+      controller_->Start("shop.quote", "1.1.0", Quick(0.5, 10, "1h")).ok());
+  clock_.Advance(1000000);
+  for (int i = 0; i < 20; ++i) Record("1.0.0", "completed", 10 + i % 3);
+  std::optional<Rollout> rolled;
+  for (int i = 0; i < 10 && !rolled; ++i) {
+    Record("1.1.0", "completed", i < 9 ? 200 : 900);
+    auto r = controller_->AfterRun("shop.quote", "1.1.0", *store_key_);
+    ASSERT_TRUE(r.ok()) << r.status();
+    if (r->has_value()) rolled = **r;
+  }
+  ASSERT_TRUE(rolled.has_value())
+      << controller_->StatusReport("shop.quote")->dump();
+  // The tenth canary run is its p95: 900 ms against stable's 12 ms.
+  EXPECT_EQ(rolled->reason,
+            "p95 latency 900.0 ms vs 12.0 ms on stable, over 3x");
+  EXPECT_EQ(store_->Get("shop.quote", "1.1.0")->stage, "reviewed");
+}
+
 TEST_F(RolloutTest, ReadinessCountsDraftsDenialsAndViolations) {
   ASSERT_TRUE(store_
                   ->Publish({{"quote.wf", Source("1.0.0", true)}},
@@ -478,6 +602,65 @@ TEST_F(RolloutTest, RecertifyDemotesWhatNoLongerPassesThePolicy) {
   EXPECT_NE(rep["demotions"][0]["reason"].get<std::string>().find(
                 "recertification failed"),
             std::string::npos);
+}
+
+// Percentiles from the tally's histogram against the exact nearest-rank
+// ones: within a bucket (0.8%) over six orders of magnitude, exact below
+// 256 µs and where the runs of a bucket took the same time.
+TEST(VersionTallyTest, PercentilesWithinABucketOfTheExactOnes) {
+  std::mt19937_64 rng(7);
+  for (int trial = 0; trial < 20; ++trial) {
+    VersionTally t;
+    std::vector<int64_t> us;
+    int n = 1 + static_cast<int>(rng() % 3000);
+    std::uniform_real_distribution<double> exponent(0, 8);
+    for (int i = 0; i < n; ++i) {
+      int64_t v = static_cast<int64_t>(std::pow(10.0, exponent(rng)));
+      us.push_back(v);
+      journal::Journal::RunSummary r;
+      r.state = i % 10 == 0 ? "failed" : "completed";
+      r.created_us = 1000;
+      r.updated_us = 1000 + v;
+      if (r.state == "completed") t.Add(r);
+      if (r.state != "completed") {
+        us.pop_back();
+        t.Add(r);
+      }
+    }
+    std::sort(us.begin(), us.end());
+    VersionMetrics m = t.Metrics("1.0.0");
+    ASSERT_EQ(m.completed, static_cast<int>(us.size()));
+    EXPECT_EQ(m.runs, n);
+    for (auto [q, got] : {std::pair{0.5, m.latency_p50_ms},
+                          std::pair{0.95, m.latency_p95_ms}}) {
+      if (us.empty()) {
+        EXPECT_EQ(got, 0);
+        continue;
+      }
+      size_t k = static_cast<size_t>(std::ceil(q * us.size())) - 1;
+      double exact = us[k] / 1000.0;
+      if (us[k] < 256) {
+        EXPECT_EQ(got, exact) << "q=" << q << " n=" << n;
+      } else {
+        EXPECT_NEAR(got, exact, exact / 128) << "q=" << q << " n=" << n;
+      }
+    }
+  }
+  VersionTally same;
+  for (int i = 0; i < 10; ++i) {
+    journal::Journal::RunSummary r;
+    r.state = "completed";
+    r.updated_us = 123457;
+    same.Add(r);
+  }
+  journal::Journal::RunSummary waiting;
+  waiting.state = "waiting";
+  same.Add(waiting);
+  VersionMetrics m = same.Metrics("2.0.0");
+  EXPECT_EQ(m.latency_p95_ms, 123.457);
+  EXPECT_EQ(m.in_flight, 1);
+  EXPECT_EQ(m.runs, 10);
+  EXPECT_EQ(same.seen(), 11);
 }
 
 TEST(PolicyTest, ParsesDefaultsAndRefusesNonsense) {
