@@ -504,44 +504,77 @@ Result<std::vector<RunRecord>> Journal::ListRuns(const std::string& state,
 Status Journal::ScanRuns(
     const RunFilter& filter,
     const std::function<Status(const RunSummary&)>& visit) {
-  AwaitQueued();
+  if (filter.wait_for_queued) AwaitQueued();
   std::lock_guard<std::mutex> l(reader_mu_);
-  // Since a seq, the table is read from that rowid on: the unary plus
-  // keeps the indexes on workflow, caller and creation time out of the
-  // plan (they would visit every run of the workflow). Otherwise the
-  // narrowest index serves.
-  const char* col = filter.after_seq > 0 ? " AND +" : " AND ";
+  // Since a seq, the table is read from that rowid on, and named runs by
+  // their key: the unary plus keeps the indexes on workflow, caller and
+  // creation time out of the plan (they would visit every run of the
+  // workflow). Otherwise the narrowest index serves.
+  const char* col =
+      filter.after_seq > 0 || !filter.run_ids.empty() ? " AND +" : " AND ";
   std::string q = StrCat("SELECT ", kSummaryColumns, " FROM runs WHERE 1", col,
                          "created_us >= ?");
   if (!filter.workflow.empty()) q += StrCat(col, "workflow = ?");
   if (!filter.caller.empty()) q += StrCat(col, "caller = ?");
   if (filter.after_seq > 0) q += " AND rowid > ?";
   if (filter.through_seq > 0) q += " AND rowid <= ?";
-  // (At most 16 shapes of query: each is compiled once.)
-  WFS_ASSIGN_OR_RETURN(sql::Stmt * st, reader_db_->Cached(q));
-  sql::ScopedReset reset(st);
-  int i = 1;
-  st->Bind(i++, filter.since_us);
-  if (!filter.workflow.empty()) st->Bind(i++, filter.workflow);
-  if (!filter.caller.empty()) st->Bind(i++, filter.caller);
-  if (filter.after_seq > 0) st->Bind(i++, filter.after_seq);
-  if (filter.through_seq > 0) st->Bind(i++, filter.through_seq);
-  while (true) {
-    WFS_ASSIGN_OR_RETURN(bool row, st->Step());
-    if (!row) return Status::Ok();
-    WFS_RETURN_IF_ERROR(visit(ReadSummary(*st)));
+  // Binds the conditions, then `n` ids into `slots` places (the rest NULL,
+  // which matches nothing), and visits the rows.
+  auto scan = [&](sql::Stmt& st, const std::string* ids, size_t n,
+                  size_t slots) -> Status {
+    int i = 1;
+    st.Bind(i++, filter.since_us);
+    if (!filter.workflow.empty()) st.Bind(i++, filter.workflow);
+    if (!filter.caller.empty()) st.Bind(i++, filter.caller);
+    if (filter.after_seq > 0) st.Bind(i++, filter.after_seq);
+    if (filter.through_seq > 0) st.Bind(i++, filter.through_seq);
+    for (size_t k = 0; k < slots; ++k) {
+      if (k < n) {
+        st.Bind(i++, ids[k]);
+      } else {
+        st.BindNull(i++);
+      }
+    }
+    while (true) {
+      WFS_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return Status::Ok();
+      WFS_RETURN_IF_ERROR(visit(ReadSummary(st)));
+    }
+  };
+  if (filter.run_ids.empty()) {
+    // (At most 16 shapes of query: each is compiled once and kept.)
+    WFS_ASSIGN_OR_RETURN(sql::Stmt * st, reader_db_->Cached(q));
+    sql::ScopedReset reset(st);
+    return scan(*st, nullptr, 0, 0);
   }
+  // Named runs, by the primary key, up to 256 per statement. Statements
+  // take 1, 16 or 256 ids, so that few shapes are compiled and kept.
+  const std::vector<std::string>& ids = filter.run_ids;
+  for (size_t at = 0; at < ids.size();) {
+    size_t n = std::min<size_t>(256, ids.size() - at);
+    size_t slots = n == 1 ? 1 : n <= 16 ? 16 : 256;
+    std::string in = q + " AND run_id IN (?";
+    for (size_t k = 1; k < slots; ++k) in += ", ?";
+    in += ")";
+    WFS_ASSIGN_OR_RETURN(sql::Stmt * st, reader_db_->Cached(in));
+    sql::ScopedReset reset(st);
+    WFS_RETURN_IF_ERROR(scan(*st, &ids[at], n, slots));
+    at += n;
+  }
+  return Status::Ok();
 }
 
-Result<int64_t> Journal::LastRunSeq() {
+Result<Journal::RunSummary> Journal::LastRun() {
   AwaitQueued();
   std::lock_guard<std::mutex> l(reader_mu_);
-  WFS_ASSIGN_OR_RETURN(sql::Stmt * st,
-                       reader_db_->Cached("SELECT max(rowid) FROM runs"));
+  WFS_ASSIGN_OR_RETURN(
+      sql::Stmt * st,
+      reader_db_->Cached(StrCat("SELECT ", kSummaryColumns,
+                                " FROM runs ORDER BY rowid DESC LIMIT 1")));
   sql::ScopedReset reset(st);
   WFS_ASSIGN_OR_RETURN(bool row, st->Step());
-  if (!row || st->IsNull(0)) return int64_t{0};
-  return st->Int(0);
+  if (!row) return RunSummary();
+  return ReadSummary(*st);
 }
 
 Result<Journal::RunSummary> Journal::GetRunSummary(const std::string& run_id) {

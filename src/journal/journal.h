@@ -139,18 +139,23 @@ class Journal {
     int64_t since_us = 0;     // created at or after
     int64_t after_seq = 0;    // recorded after the run with this seq
     int64_t through_seq = 0;  // recorded no later than the run with this seq
+    std::vector<std::string> run_ids;  // only these runs
+    // false: read what is committed without first committing what this
+    // process queued (a scan bounded by an earlier LastRun loses nothing:
+    // runs committed later get larger seqs).
+    bool wait_for_queued = true;
   };
   // Calls `visit` with every run matching `filter`, in no promised order,
   // one at a time: memory does not grow with the journal. With `after_seq`
-  // it reads only the runs recorded since (LastRunSeq before, then
+  // it reads only the runs recorded since (LastRun's seq before, then
   // `after_seq` = that seq: the runs recorded in between), whatever the
   // journal's length. Returns the first error `visit` returns, which ends
   // the scan. `visit` must not call this journal (the scan holds its
   // reader). Like every read, sees what this process queued before it.
   Status ScanRuns(const RunFilter& filter,
                   const std::function<Status(const RunSummary&)>& visit);
-  // The seq of the most recently recorded run (0 when there is none).
-  Result<int64_t> LastRunSeq();
+  // The most recently recorded run (seq 0 when there is none).
+  Result<RunSummary> LastRun();
   // One run's summary (NotFound when there is no such run).
   Result<RunSummary> GetRunSummary(const std::string& run_id);
   Result<std::vector<EventRecord>> Events(const std::string& run_id);

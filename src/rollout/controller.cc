@@ -215,6 +215,17 @@ Status Controller::RefreshLocked() {
                   ""));
   latest_.clear();
   for (Rollout& r : all) latest_[r.name] = std::move(r);
+  {
+    // Folds of rollouts that ended (here or in another process) go.
+    std::lock_guard fold_lock(fold_mu_);
+    for (auto it = folds_.begin(); it != folds_.end();) {
+      bool active = false;
+      for (const auto& [name, r] : latest_) {
+        if (r.id == it->first && r.state == "active") active = true;
+      }
+      it = active ? std::next(it) : folds_.erase(it);
+    }
+  }
   data_version_ = version;
   dirty_ = false;
   return Status::Ok();
@@ -338,44 +349,61 @@ Result<std::optional<std::string>> Controller::Choose(const std::string& name,
   return std::optional<std::string>();
 }
 
-Status Controller::Fold::Update(journal::Journal& journal, int64_t last) {
-  Status s = UpdateOrFail(journal, last);
+Status Controller::Fold::Update(journal::Journal& journal,
+                                const journal::Journal::RunSummary& upto) {
+  Status s = UpdateOrFail(journal, upto);
   if (!s.ok()) {
     // Half counted: the next evaluation counts from scratch.
     tally = VersionTally();
     in_flight.clear();
-    seq = 0;
+    last = journal::Journal::RunSummary();
   }
   return s;
 }
 
-Status Controller::Fold::UpdateOrFail(journal::Journal& journal, int64_t last) {
-  if (last < seq) {
-    // The last run is older than last time: the journal was rewritten
-    // (restored from a backup, renumbered by a VACUUM). Count again.
-    tally = VersionTally();
-    in_flight.clear();
-    seq = 0;
-  }
-  // Runs that were running or waiting may have finished since.
-  for (auto it = in_flight.begin(); it != in_flight.end();) {
-    WFS_ASSIGN_OR_RETURN(journal::Journal::RunSummary run,
-                         journal.GetRunSummary(*it));
-    if (run.state == "running" || run.state == "waiting") {
-      ++it;
-      continue;
-    }
-    tally.Add(run);
-    it = in_flight.erase(it);
-  }
-  // Then the runs recorded since, up to `last` (runs recorded later get
-  // larger seqs: the next update reads them).
-  if (last <= seq) return Status::Ok();
+Status Controller::Fold::UpdateOrFail(
+    journal::Journal& journal, const journal::Journal::RunSummary& upto) {
+  // What was read before was committed: no need to commit this process's
+  // queued records first (LastRun did; later ones get larger seqs).
   journal::Journal::RunFilter f;
+  f.wait_for_queued = false;
+  if (last.seq > 0) {
+    // The run last read is still where it was, unless the journal was
+    // rewritten (restored from a backup, renumbered by a VACUUM): then
+    // count again.
+    bool same = false;
+    f.run_ids = {last.run_id};
+    WFS_RETURN_IF_ERROR(
+        journal.ScanRuns(f, [&](const journal::Journal::RunSummary& run) {
+          same = run.seq == last.seq;
+          return Status::Ok();
+        }));
+    if (!same || upto.seq < last.seq) {
+      tally = VersionTally();
+      in_flight.clear();
+      last = journal::Journal::RunSummary();
+    }
+  }
+  // Runs that were running or waiting may have finished since (one read).
+  if (!in_flight.empty()) {
+    f.run_ids.assign(in_flight.begin(), in_flight.end());
+    WFS_RETURN_IF_ERROR(
+        journal.ScanRuns(f, [&](const journal::Journal::RunSummary& run) {
+          if (run.state != "running" && run.state != "waiting") {
+            tally.Add(run);
+            in_flight.erase(run.run_id);
+          }
+          return Status::Ok();
+        }));
+  }
+  // Then the runs recorded since, up to `upto` (runs recorded later get
+  // larger seqs: the next update reads them).
+  if (upto.seq <= last.seq) return Status::Ok();
+  f.run_ids.clear();
   f.workflow = workflow;
   f.since_us = since_us;
-  f.after_seq = seq;
-  f.through_seq = last;
+  f.after_seq = last.seq;
+  f.through_seq = upto.seq;
   WFS_RETURN_IF_ERROR(
       journal.ScanRuns(f, [&](const journal::Journal::RunSummary& run) {
         if (run.state == "running" || run.state == "waiting") {
@@ -385,7 +413,7 @@ Status Controller::Fold::UpdateOrFail(journal::Journal& journal, int64_t last) {
         }
         return Status::Ok();
       }));
-  seq = last;
+  last = upto;
   return Status::Ok();
 }
 
@@ -395,40 +423,50 @@ VersionMetrics Controller::Fold::Metrics(const std::string& version) const {
   return m;
 }
 
+Controller::Folds::Folds(const Rollout& r) {
+  canary.workflow = StrCat(r.name, "@", r.canary);
+  canary.since_us = r.started_us;
+  stable.workflow = StrCat(r.name, "@", r.stable);
+  stable.since_us = r.started_us;
+  stable_all.workflow = stable.workflow;
+}
+
+bool Controller::Folds::For(const Rollout& r) const {
+  return canary.workflow == StrCat(r.name, "@", r.canary) &&
+         canary.since_us == r.started_us &&
+         stable.workflow == StrCat(r.name, "@", r.stable);
+}
+
 Result<Verdict> Controller::Evaluate(const Rollout& r) {
   Verdict v;
   journal::Journal& journal = *options_.journal;
-  std::lock_guard fold_lock(fold_mu_);
   // An active rollout's folds are kept and brought up to date; a finished
   // one (a status report) is counted once, from scratch.
-  Folds scratch;
-  Folds* folds = &scratch;
-  if (r.state == "active") {
-    for (auto it = folds_.begin(); it != folds_.end();) {
-      it = it->first != r.id && it->second.name == r.name ? folds_.erase(it)
-                                                          : std::next(it);
+  std::shared_ptr<Folds> folds;
+  {
+    std::lock_guard fold_lock(fold_mu_);
+    if (r.state == "active") {
+      std::shared_ptr<Folds>& kept = folds_[r.id];
+      // (A rollout database replaced under a running server may reuse ids.)
+      if (kept == nullptr || !kept->For(r)) kept = std::make_shared<Folds>(r);
+      folds = kept;
+    } else {
+      folds_.erase(r.id);
     }
-    folds = &folds_[r.id];
   }
-  if (folds->name.empty()) {
-    folds->name = r.name;
-    folds->canary.workflow = StrCat(r.name, "@", r.canary);
-    folds->canary.since_us = r.started_us;
-    folds->stable.workflow = StrCat(r.name, "@", r.stable);
-    folds->stable.since_us = r.started_us;
-    folds->stable_all.workflow = folds->stable.workflow;
-  }
+  if (folds == nullptr) folds = std::make_shared<Folds>(r);
+  std::lock_guard lock(folds->mu);
   // Every fold is brought up to the same run.
-  WFS_ASSIGN_OR_RETURN(int64_t last, journal.LastRunSeq());
-  WFS_RETURN_IF_ERROR(folds->canary.Update(journal, last));
+  WFS_ASSIGN_OR_RETURN(journal::Journal::RunSummary upto, journal.LastRun());
+  WFS_RETURN_IF_ERROR(folds->canary.Update(journal, upto));
   v.canary = folds->canary.Metrics(r.canary);
   if (!r.stable.empty()) {
-    WFS_RETURN_IF_ERROR(folds->stable.Update(journal, last));
+    WFS_RETURN_IF_ERROR(folds->stable.Update(journal, upto));
     const Fold* stable = &folds->stable;
     // Too little traffic on stable during the rollout: its whole history
     // is the baseline.
     if (stable->seen() < r.policy.min_runs) {
-      WFS_RETURN_IF_ERROR(folds->stable_all.Update(journal, last));
+      WFS_RETURN_IF_ERROR(folds->stable_all.Update(journal, upto));
       stable = &folds->stable_all;
     }
     v.stable = stable->Metrics(r.stable);

@@ -198,24 +198,31 @@ class Controller {
   struct Fold {
     std::string workflow;  // name@version
     int64_t since_us = 0;
-    int64_t seq = 0;  // the journal's last run seq when last brought up to date
+    // The journal's last run when last brought up to date (seq 0: none).
+    journal::Journal::RunSummary last;
     VersionTally tally;               // finished runs
     std::set<std::string> in_flight;  // run ids not finished when last read
-    // Brings it up to the journal's run `last` (LastRunSeq); after an
-    // error it starts again from nothing.
-    Status Update(journal::Journal& journal, int64_t last);
-    Status UpdateOrFail(journal::Journal& journal, int64_t last);
+    // Brings it up to the journal's run `upto` (LastRun); after an error
+    // it starts again from nothing.
+    Status Update(journal::Journal& journal,
+                  const journal::Journal::RunSummary& upto);
+    Status UpdateOrFail(journal::Journal& journal,
+                        const journal::Journal::RunSummary& upto);
     int seen() const {
       return tally.seen() + static_cast<int>(in_flight.size());
     }
     VersionMetrics Metrics(const std::string& version) const;
   };
+  // One rollout's folds, each rollout under its own lock (an evaluation of
+  // one workflow does not wait for another's).
   struct Folds {
-    std::string name;
+    explicit Folds(const Rollout& r);
+    bool For(const Rollout& r) const;  // made for this rollout
+    std::mutex mu;
     Fold canary, stable, stable_all;
   };
-  std::mutex fold_mu_;  // guards folds_; never held while taking mu_
-  std::map<int64_t, Folds> folds_;  // by rollout id: active rollouts
+  std::mutex fold_mu_;  // guards folds_ (only); never held while taking mu_
+  std::map<int64_t, std::shared_ptr<Folds>> folds_;  // active rollouts, by id
 };
 
 }  // namespace wfs::rollout

@@ -289,7 +289,7 @@ TEST(JournalTest, ListsTheMostRecentRunsWithoutAState) {
 TEST(JournalTest, ScansRunsByFilterAndByWhatWasRecordedSince) {
   TempDir dir;
   auto j = OpenJournal(dir.File("j.db"));
-  EXPECT_EQ(j->LastRunSeq().value(), 0);
+  EXPECT_EQ(j->LastRun().value().seq, 0);
   auto record = [&](const std::string& id, const std::string& workflow,
                     const std::string& caller, int64_t created,
                     const Json& undo) {
@@ -307,10 +307,10 @@ TEST(JournalTest, ScansRunsByFilterAndByWhatWasRecordedSince) {
   record("a", "w@1", "ann", 10, none);
   record("b", "w@2", "ann", 20, Json::array({{{"effect", 1}}}));
   record("c", "w@1", "bob", 30, none);
-  int64_t after_c = j->LastRunSeq().value();
+  int64_t after_c = j->LastRun().value().seq;
   record("d", "w@1", "ann", 5, none);  // recorded later, created earlier
   record("e", "w@1", "bob", 40, none);
-  int64_t after_e = j->LastRunSeq().value();
+  int64_t after_e = j->LastRun().value().seq;
   record("f", "w@1", "ann", 50, none);
 
   auto scan = [&](const Journal::RunFilter& f) {
@@ -350,7 +350,20 @@ TEST(JournalTest, ScansRunsByFilterAndByWhatWasRecordedSince) {
   EXPECT_EQ(b.created_us, 20);
   EXPECT_FALSE(j->GetRunSummary("a")->compensated);
   EXPECT_LT(j->GetRunSummary("c")->seq, j->GetRunSummary("d")->seq);
-  EXPECT_EQ(j->GetRunSummary("f")->seq, j->LastRunSeq().value());
+  EXPECT_EQ(j->GetRunSummary("f")->seq, j->LastRun()->seq);
+  EXPECT_EQ(j->LastRun()->run_id, "f");
+  // Named runs (and the other conditions still apply).
+  Journal::RunFilter named;
+  named.run_ids = {"a", "c", "e", "zz"};
+  EXPECT_EQ(scan(named), "ace");
+  named.caller = "bob";
+  EXPECT_EQ(scan(named), "ce");
+  std::vector<std::string> many;
+  for (int i = 0; i < 600; ++i) many.push_back(StrCat("x", i));
+  many.push_back("b");
+  named = {};
+  named.run_ids = many;
+  EXPECT_EQ(scan(named), "b");
   EXPECT_EQ(j->GetRunSummary("zz").status().code(), Code::kNotFound);
 
   // The visitor's error ends the scan and is returned.
@@ -361,6 +374,35 @@ TEST(JournalTest, ScansRunsByFilterAndByWhatWasRecordedSince) {
   });
   EXPECT_EQ(stop.code(), Code::kAborted);
   EXPECT_EQ(visited, 1);
+}
+
+// A scan may skip committing what this process queued (a later scan
+// bounded by LastRun reads it); by default it commits it first.
+TEST(JournalTest, AScanMayLeaveQueuedRecordsForTheNextOne) {
+  TempDir dir;
+  JournalOptions o;
+  o.path = dir.File("j.db");
+  o.commit_delay = std::chrono::seconds(60);  // nothing commits on its own
+  auto j = Journal::Open(o).value();
+  RunRecord r;
+  r.run_id = "first";
+  r.workflow = "w@1";
+  r.content_id = "sha256:x";
+  ASSERT_TRUE(j->RecordFinishedRun(r, 1, /*wait=*/true).ok());
+  r.run_id = "queued";
+  ASSERT_TRUE(j->RecordFinishedRun(r, 1, /*wait=*/false).ok());
+  auto ids = [&](bool wait) {
+    Journal::RunFilter f;
+    f.wait_for_queued = wait;
+    std::string out;
+    EXPECT_TRUE(j->ScanRuns(f, [&](const Journal::RunSummary& s) {
+                   out += s.run_id + " ";
+                   return Status::Ok();
+                 }).ok());
+    return out;
+  };
+  EXPECT_EQ(ids(false), "first ");
+  EXPECT_EQ(ids(true), "first queued ");
 }
 
 // Refuses every configuration, and counts the attempts.

@@ -26,6 +26,7 @@
 #include "rollout/readiness.h"
 #include "rollout/recertify.h"
 #include "server/workflow_tools.h"
+#include "sql/sqlite.h"
 #include "store/store.h"
 
 namespace wfs::rollout {
@@ -492,6 +493,28 @@ TEST_F(RolloutTest, FiguresFollowTheJournalRunByRun) {
   co.clock = &clock_;
   auto fresh = Controller::Open(co).value();
   EXPECT_EQ(CanaryFigures(*fresh), f);
+
+  // A run the journal cannot summarize fails the evaluation, and the next
+  // one, once it is readable, counts from scratch (nothing half-counted).
+  Record("1.0.0", "completed", 60);
+  std::string bad = Record("1.0.0", "failed", 1);
+  auto raw = sql::Db::Open((dir_ / "runs.db").string(), {}).value();
+  auto corrupt = [&](const std::string& outcome) {
+    auto st =
+        raw->Prepare("UPDATE runs SET outcome = ? WHERE run_id = ?").value();
+    st.Bind(1, outcome).Bind(2, bad);
+    ASSERT_TRUE(st.Run().ok());
+  };
+  corrupt("{\"undo\": [");
+  auto broken = controller_->StatusReport("shop.quote");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.status().message().find("malformed JSON"), std::string::npos)
+      << broken.status();
+  corrupt("{\"undo\": []}");
+  f = CanaryFigures(*controller_);
+  EXPECT_EQ(f["runs"], 10);
+  EXPECT_EQ(f["failures"], 2);
+  EXPECT_EQ(f, CanaryFigures(*fresh));
 }
 
 // A canary much slower than stable (p95 over the ratio and the floor) is
@@ -511,7 +534,17 @@ TEST_F(RolloutTest, SlowCanaryRollsBackOnLatency) {
   ASSERT_TRUE(
       controller_->Start("shop.quote", "1.1.0", Quick(0.5, 10, "1h")).ok());
   clock_.Advance(1000000);
-  for (int i = 0; i < 20; ++i) Record("1.0.0", "completed", 10 + i % 3);
+  // Fewer than min_runs on stable since the rollout began: its whole
+  // history is the baseline; then the rollout's window.
+  auto stable_runs = [&] {
+    return controller_->StatusReport("shop.quote")
+        .value()["stable_figures"]["runs"];
+  };
+  EXPECT_EQ(stable_runs(), 5);
+  for (int i = 0; i < 9; ++i) Record("1.0.0", "completed", 10 + i % 3);
+  EXPECT_EQ(stable_runs(), 14);
+  for (int i = 9; i < 20; ++i) Record("1.0.0", "completed", 10 + i % 3);
+  EXPECT_EQ(stable_runs(), 20);
   std::optional<Rollout> rolled;
   for (int i = 0; i < 10 && !rolled; ++i) {
     Record("1.1.0", "completed", i < 9 ? 200 : 900);
