@@ -577,19 +577,6 @@ Result<Journal::RunSummary> Journal::LastRun() {
   return ReadSummary(*st);
 }
 
-Result<Journal::RunSummary> Journal::GetRunSummary(const std::string& run_id) {
-  AwaitQueued();
-  std::lock_guard<std::mutex> l(reader_mu_);
-  WFS_ASSIGN_OR_RETURN(sql::Stmt * st, reader_db_->Cached(StrCat(
-                                           "SELECT ", kSummaryColumns,
-                                           " FROM runs WHERE run_id = ?")));
-  sql::ScopedReset reset(st);
-  st->Bind(1, run_id);
-  WFS_ASSIGN_OR_RETURN(bool row, st->Step());
-  if (!row) return NotFound(StrCat("no run ", Quote(run_id)));
-  return ReadSummary(*st);
-}
-
 Result<std::vector<EventRecord>> Journal::Events(const std::string& run_id) {
   AwaitQueued();
   std::lock_guard<std::mutex> l(reader_mu_);

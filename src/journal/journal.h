@@ -131,6 +131,8 @@ class Journal {
     bool compensated = false;  // its outcome lists undo steps
     int64_t created_us = 0;
     int64_t updated_us = 0;
+    // Neither running nor waiting: its state and outcome are final.
+    bool finished() const { return state != "running" && state != "waiting"; }
   };
   // Which runs ScanRuns visits; empty fields and zeros match all.
   struct RunFilter {
@@ -156,8 +158,6 @@ class Journal {
                   const std::function<Status(const RunSummary&)>& visit);
   // The most recently recorded run (seq 0 when there is none).
   Result<RunSummary> LastRun();
-  // One run's summary (NotFound when there is no such run).
-  Result<RunSummary> GetRunSummary(const std::string& run_id);
   Result<std::vector<EventRecord>> Events(const std::string& run_id);
 
   // Consistency of every run's events: sequence numbers contiguous from 1,

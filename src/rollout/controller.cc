@@ -83,7 +83,7 @@ int LatencyBucket(int64_t us) {
 }  // namespace
 
 void VersionTally::Add(const journal::Journal::RunSummary& r) {
-  if (r.state == "running" || r.state == "waiting") {
+  if (!r.finished()) {
     ++m_.in_flight;
     return;
   }
@@ -352,13 +352,14 @@ Result<std::optional<std::string>> Controller::Choose(const std::string& name,
 Status Controller::Fold::Update(journal::Journal& journal,
                                 const journal::Journal::RunSummary& upto) {
   Status s = UpdateOrFail(journal, upto);
-  if (!s.ok()) {
-    // Half counted: the next evaluation counts from scratch.
-    tally = VersionTally();
-    in_flight.clear();
-    last = journal::Journal::RunSummary();
-  }
+  if (!s.ok()) Reset();  // half counted: the next evaluation starts over
   return s;
+}
+
+void Controller::Fold::Reset() {
+  tally = VersionTally();
+  in_flight.clear();
+  last = journal::Journal::RunSummary();
 }
 
 Status Controller::Fold::UpdateOrFail(
@@ -378,18 +379,14 @@ Status Controller::Fold::UpdateOrFail(
           same = run.seq == last.seq;
           return Status::Ok();
         }));
-    if (!same || upto.seq < last.seq) {
-      tally = VersionTally();
-      in_flight.clear();
-      last = journal::Journal::RunSummary();
-    }
+    if (!same || upto.seq < last.seq) Reset();
   }
   // Runs that were running or waiting may have finished since (one read).
   if (!in_flight.empty()) {
     f.run_ids.assign(in_flight.begin(), in_flight.end());
     WFS_RETURN_IF_ERROR(
         journal.ScanRuns(f, [&](const journal::Journal::RunSummary& run) {
-          if (run.state != "running" && run.state != "waiting") {
+          if (run.finished()) {
             tally.Add(run);
             in_flight.erase(run.run_id);
           }
@@ -406,10 +403,10 @@ Status Controller::Fold::UpdateOrFail(
   f.through_seq = upto.seq;
   WFS_RETURN_IF_ERROR(
       journal.ScanRuns(f, [&](const journal::Journal::RunSummary& run) {
-        if (run.state == "running" || run.state == "waiting") {
-          in_flight.insert(run.run_id);
-        } else {
+        if (run.finished()) {
           tally.Add(run);
+        } else {
+          in_flight.insert(run.run_id);
         }
         return Status::Ok();
       }));

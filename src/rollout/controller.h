@@ -208,6 +208,7 @@ class Controller {
                   const journal::Journal::RunSummary& upto);
     Status UpdateOrFail(journal::Journal& journal,
                         const journal::Journal::RunSummary& upto);
+    void Reset();  // back to nothing read
     int seen() const {
       return tally.seen() + static_cast<int>(in_flight.size());
     }

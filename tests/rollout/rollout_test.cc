@@ -195,6 +195,17 @@ class RolloutTest : public ::testing::Test {
     return body.is_object() ? body.value("run_id", "") : "";
   }
 
+  // Certifies the canary shop.quote@version, promotes it to stable and ends
+  // its rollout.
+  void MakeStable(const std::string& version) {
+    auto certified = controller_->Certify("shop.quote", version, *store_key_);
+    ASSERT_TRUE(certified.ok()) << certified.status();
+    ASSERT_TRUE(
+        store_->Promote("shop.quote", version, "stable", publisher_.secret_key)
+            .ok());
+    ASSERT_TRUE(controller_->MarkPromoted("shop.quote", version).ok());
+  }
+
   // Records a run of shop.quote@version in `j` (default: the fixture's
   // journal) as another process would: finished `latency_ms` after it
   // started (now), or still running or waiting. Returns its id.
@@ -288,11 +299,7 @@ TEST_F(RolloutTest, CanaryWithInjectedFailuresRollsBackOnItsOwn) {
   ToCanary("1.0.0", false);
   ASSERT_TRUE(controller_->Start("shop.quote", "1.0.0", Quick(1, 5, "0")).ok());
   for (int i = 0; i < 5; ++i) Call("a", i % 4);
-  ASSERT_TRUE(controller_->Certify("shop.quote", "1.0.0", *store_key_).ok());
-  ASSERT_TRUE(
-      store_->Promote("shop.quote", "1.0.0", "stable", publisher_.secret_key)
-          .ok());
-  ASSERT_TRUE(controller_->MarkPromoted("shop.quote", "1.0.0").ok());
+  ASSERT_NO_FATAL_FAILURE(MakeStable("1.0.0"));
   // Stable's own baseline.
   for (int i = 0; i < 30; ++i) EXPECT_EQ(Call("a", i % 10).first, "1.0.0");
 
@@ -358,11 +365,7 @@ TEST_F(RolloutTest, NamedAgentsShareAndStableOnlyCallers) {
   ASSERT_TRUE(controller_->Start("shop.quote", "1.0.0", Quick(1, 1, "0")).ok());
   Call("a", 1);
   clock_.Advance(1000000);  // the run happened while it was canary
-  ASSERT_TRUE(controller_->Certify("shop.quote", "1.0.0", *store_key_).ok());
-  ASSERT_TRUE(
-      store_->Promote("shop.quote", "1.0.0", "stable", publisher_.secret_key)
-          .ok());
-  ASSERT_TRUE(controller_->MarkPromoted("shop.quote", "1.0.0").ok());
+  ASSERT_NO_FATAL_FAILURE(MakeStable("1.0.0"));
 
   ToCanary("1.2.0", false);
   RolloutPolicy p = Quick(0, 10, "1h");
@@ -524,11 +527,7 @@ TEST_F(RolloutTest, SlowCanaryRollsBackOnLatency) {
   ASSERT_TRUE(controller_->Start("shop.quote", "1.0.0", Quick(1, 5, "0")).ok());
   clock_.Advance(1000000);
   for (int i = 0; i < 5; ++i) Record("1.0.0", "completed", 10);
-  ASSERT_TRUE(controller_->Certify("shop.quote", "1.0.0", *store_key_).ok());
-  ASSERT_TRUE(
-      store_->Promote("shop.quote", "1.0.0", "stable", publisher_.secret_key)
-          .ok());
-  ASSERT_TRUE(controller_->MarkPromoted("shop.quote", "1.0.0").ok());
+  ASSERT_NO_FATAL_FAILURE(MakeStable("1.0.0"));
 
   ToCanary("1.1.0", false);
   ASSERT_TRUE(
