@@ -184,7 +184,8 @@ int OpenCatalog(const ServeFlags& flags, const std::string& dir, Catalog* c) {
           StrCat("seeding the starter catalog: ", seeded.status().message()));
       return kExitFailure;
     }
-    if (!flags.quiet) {
+    // Nothing published: another process seeded it first.
+    if (!flags.quiet && seeded->published > 0) {
       std::cerr << "wfstore: seeded the starter catalog: " << seeded->published
                 << " workflows\n";
     }

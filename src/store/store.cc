@@ -257,6 +257,10 @@ Status Store::AddKeyLocked(const crypto::PublicKey& key,
                            const std::string& label) {
   std::string id = crypto::KeyIdHex(key.key_id);
   std::string pub = crypto::PublicKeyBase64(key);
+  // The look-up and the insert in one transaction: another process adding
+  // the same key at once is then seen, not a constraint failure.
+  internal::Txn txn(db_.get());
+  WFS_RETURN_IF_ERROR(txn.Begin());
   WFS_ASSIGN_OR_RETURN(sql::Stmt * st,
                        db_->Cached("SELECT public FROM keys WHERE key_id = ?"));
   sql::ScopedReset st_reset(st);
@@ -276,7 +280,8 @@ Status Store::AddKeyLocked(const crypto::PublicKey& key,
                   "VALUES(?, ?, ?, ?)"));
   sql::ScopedReset ins_reset(ins);
   ins->Bind(1, id).Bind(2, pub).Bind(3, label).Bind(4, clock_->NowMicros());
-  return ins->Run();
+  WFS_RETURN_IF_ERROR(ins->Run());
+  return txn.Commit();
 }
 
 Result<crypto::PublicKey> Store::GetKey(const std::string& key_id) {
@@ -932,38 +937,47 @@ Result<crypto::SecretKey> Store::StoreKey() {
                               strerror(errno)));
   }
   std::string path = keys + "/store.key";
-  auto existing = crypto::LoadSecretKeyFile(path, "");
-  if (existing.ok()) {
-    // Known to the store, so what it signs (seeded packages, evidence)
-    // verifies.
-    WFS_RETURN_IF_ERROR(AddKey(existing->public_key(), "store"));
-    return *existing;
+  // Twice at most: a key another process made between the look and the
+  // write is the one to use.
+  for (int attempt = 0;; ++attempt) {
+    auto existing = crypto::LoadSecretKeyFile(path, "");
+    if (existing.ok()) {
+      // Known to the store, so what it signs (seeded packages, evidence)
+      // verifies.
+      WFS_RETURN_IF_ERROR(AddKey(existing->public_key(), "store"));
+      return *existing;
+    }
+    if (existing.status().code() != Code::kNotFound) {
+      return Status(existing.status().code(),
+                    StrCat("the store's own key ", Quote(path),
+                           " cannot be read: ", existing.status().message()));
+    }
+    crypto::KeyPair pair = crypto::GenerateKeyPair();
+    Status written = crypto::WriteSecretKeyFile(
+        path, crypto::FormatSecretKeyUnencrypted(pair.secret_key), false);
+    if (written.code() == Code::kAlreadyExists && attempt == 0) continue;
+    WFS_RETURN_IF_ERROR(written);
+    WFS_RETURN_IF_ERROR(
+        crypto::WritePublicKeyFile(keys + "/store.pub", pair.public_key));
+    WFS_RETURN_IF_ERROR(AddKey(pair.public_key, "store"));
+    return pair.secret_key;
   }
-  if (existing.status().code() != Code::kNotFound) {
-    return Status(existing.status().code(),
-                  StrCat("the store's own key ", Quote(path),
-                         " cannot be read: ", existing.status().message()));
-  }
-  crypto::KeyPair pair = crypto::GenerateKeyPair();
-  WFS_RETURN_IF_ERROR(crypto::WriteSecretKeyFile(
-      path, crypto::FormatSecretKeyUnencrypted(pair.secret_key), false));
-  WFS_RETURN_IF_ERROR(
-      crypto::WritePublicKeyFile(keys + "/store.pub", pair.public_key));
-  WFS_RETURN_IF_ERROR(AddKey(pair.public_key, "store"));
-  return pair.secret_key;
 }
 
 Result<SeedResult> Store::SeedStarterCatalog() {
   SeedResult out;
+  WFS_ASSIGN_OR_RETURN(crypto::SecretKey key, StoreKey());
+  std::lock_guard lock(mu_);
+  // The check and the writes in one transaction (see the header).
+  internal::Txn txn(db_.get());
+  WFS_RETURN_IF_ERROR(txn.Begin());
   {
-    std::lock_guard lock(mu_);
     WFS_ASSIGN_OR_RETURN(sql::Stmt * st,
                          db_->Cached("SELECT COUNT(*) FROM packages"));
     sql::ScopedReset st_reset(st);
     WFS_ASSIGN_OR_RETURN(bool row, st->Step());
     if (row && st->Int(0) > 0) return out;
   }
-  WFS_ASSIGN_OR_RETURN(crypto::SecretKey key, StoreKey());
   WFS_ASSIGN_OR_RETURN(std::vector<PublishResult> published,
                        Publish(BuiltinCatalog(), key));
   for (const PublishResult& r : published) {
@@ -971,11 +985,18 @@ Result<SeedResult> Store::SeedStarterCatalog() {
     auto a = Promote(r.info.name, r.info.version, "tested", key);
     if (a.ok()) {
       ++out.tested;
-    } else {
+    } else if (a.status().code() == Code::kFailedPrecondition) {
+      // Its gate does not hold here: it stays a draft, and the caller says so.
       out.problems.push_back(StrCat(r.info.name, "@", r.info.version, ": ",
                                     a.status().message()));
+    } else {
+      // The store could not record it: nothing of the catalog is kept.
+      return Status(a.status().code(),
+                    StrCat("promoting ", r.info.name, "@", r.info.version, ": ",
+                           a.status().message()));
     }
   }
+  WFS_RETURN_IF_ERROR(txn.Commit());
   return out;
 }
 

@@ -93,4 +93,23 @@ expect_grep "says how to give it" "WFSTORE_PASSPHRASE" "$tmp/err"
 WFSTORE_PASSPHRASE='correct horse' expect_rc "right passphrase" 0 \
   "$WFSTORE" review mail.find_messages@1.0.0 --key dave.key
 
+
+# Servers starting at once on a new store (an MCP client opening several
+# stdio sessions): each serves, the catalog is seeded once and whole.
+ping='{"jsonrpc":"2.0","id":1,"method":"ping"}'
+for k in 1 2 3; do
+  echo "$ping" | "$WFSTORE" serve --stdio --store "$tmp/shared" \
+    >"$tmp/shared$k.out" 2>"$tmp/shared$k.err" &
+done
+wait
+answered=$(grep -l '"result"' "$tmp"/shared[123].out | wc -l)
+seeders=$(grep -l 'seeded the starter catalog' "$tmp"/shared[123].err | wc -l)
+[ "$answered" -eq 3 ] && pass "three servers started at once all answer" ||
+  { fail "three servers started at once all answer ($answered)"; cat "$tmp"/shared[123].err; }
+[ "$seeders" -eq 1 ] && pass "one of them seeded the catalog" ||
+  fail "one of them seeded the catalog ($seeders)"
+expect_rc "list the shared store" 0 "$WFSTORE" list --store "$tmp/shared"
+tested=$(grep -c ' tested ' "$tmp/out")
+[ "$tested" -eq 11 ] && pass "the whole catalog is tested" || fail "the whole catalog is tested ($tested)"
+
 finish

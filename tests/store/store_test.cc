@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "base/random.h"
 #include "base/strings.h"
@@ -628,6 +630,61 @@ TEST_F(StoreTest, SeedsTheStarterCatalogOnceAndTestsIt) {
   auto entries = store_->IndexEntries();
   ASSERT_TRUE(entries.ok());
   EXPECT_EQ(entries->size(), BuiltinCatalog().size());
+}
+
+// Processes starting on the same new store at once (stores on the same
+// directory, one connection each): one seeds it, the others find it seeded.
+TEST_F(StoreTest, StoresStartingAtOnceSeedTheCatalogOnce) {
+  constexpr int kStores = 4;
+  std::vector<std::unique_ptr<Store>> stores;
+  for (int i = 0; i < kStores; ++i) {
+    StoreOptions o;
+    o.dir = dir_;
+    o.clock = &clock_;
+    o.property_cases = 20;
+    stores.push_back(Store::Open(o).value());
+  }
+  std::vector<Result<SeedResult>> results(kStores, Internal("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kStores; ++i) {
+    threads.emplace_back(
+        [&, i] { results[i] = stores[i]->SeedStarterCatalog(); });
+  }
+  for (std::thread& t : threads) t.join();
+  int seeders = 0;
+  for (const Result<SeedResult>& r : results) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    if (r->published > 0) {
+      ++seeders;
+      EXPECT_EQ(r->tested, static_cast<int>(BuiltinCatalog().size()));
+    }
+  }
+  EXPECT_EQ(seeders, 1);
+  auto listed = store_->List();
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), BuiltinCatalog().size());
+  for (const PackageInfo& p : *listed) EXPECT_EQ(p.stage, "tested") << p.name;
+}
+
+// A seed the store cannot finish (here: the fourth promotion cannot be
+// recorded) keeps nothing, so the next start seeds the whole catalog.
+TEST_F(StoreTest, ASeedThatFailsMidwayKeepsNothing) {
+  Tamper(
+      "CREATE TRIGGER fail_fourth BEFORE INSERT ON attestations "
+      "WHEN (SELECT COUNT(*) FROM attestations) >= 3 "
+      "BEGIN SELECT RAISE(ABORT, 'no room for it'); END; "
+      "INSERT INTO meta(key, value) VALUES('tampered', '1')");
+  auto seeded = store_->SeedStarterCatalog();
+  ASSERT_FALSE(seeded.ok());
+  EXPECT_NE(seeded.status().message().find("no room for it"), std::string::npos)
+      << seeded.status();
+  auto listed = store_->List();
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->empty()) << listed->size() << " packages kept";
+  Tamper("DROP TRIGGER fail_fourth; DELETE FROM meta WHERE key = 'tampered'");
+  seeded = store_->SeedStarterCatalog();
+  ASSERT_TRUE(seeded.ok()) << seeded.status();
+  EXPECT_EQ(seeded->tested, static_cast<int>(BuiltinCatalog().size()));
 }
 
 TEST(PackageTest, ParseRefusesWhatIsNotCanonicalOrConsistent) {
