@@ -3,17 +3,32 @@
 // and checks what it gets back. Prints "ok NAME" / "FAIL NAME: why" lines;
 // exits 1 on any failure.
 //
-//   node sdk_agent.mjs --transport stdio --wfstore BIN --store DIR --world F
-//   node sdk_agent.mjs --transport http --url URL --token T --world F
+//   node sdk_agent.mjs [--sdk v1|v2] --transport stdio --wfstore BIN --store DIR --world F
+//   node sdk_agent.mjs [--sdk v1|v2] --transport http --url URL --token T --world F
+//
+// v1 is @modelcontextprotocol/sdk (2025-era clients); v2 is
+// @modelcontextprotocol/client, the client of revision 2026-07-28, with
+// version negotiation on "auto": it probes with server/discover and must
+// fall back to the 2025-11-25 handshake, the newest revision wfstore serves.
 import { readFileSync, writeFileSync } from "node:fs";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 
 const args = {};
 for (let i = 2; i < process.argv.length; i += 2) {
   args[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
+}
+const v2 = args.sdk === "v2";
+
+let Client, StdioClientTransport, StreamableHTTPClientTransport, onElicit;
+if (v2) {
+  ({ Client, StreamableHTTPClientTransport } = await import("@modelcontextprotocol/client"));
+  ({ StdioClientTransport } = await import("@modelcontextprotocol/client/stdio"));
+  onElicit = (client, handler) => client.setRequestHandler("elicitation/create", handler);
+} else {
+  ({ Client } = await import("@modelcontextprotocol/sdk/client/index.js"));
+  ({ StdioClientTransport } = await import("@modelcontextprotocol/sdk/client/stdio.js"));
+  ({ StreamableHTTPClientTransport } = await import("@modelcontextprotocol/sdk/client/streamableHttp.js"));
+  const { ElicitRequestSchema } = await import("@modelcontextprotocol/sdk/types.js");
+  onElicit = (client, handler) => client.setRequestHandler(ElicitRequestSchema, handler);
 }
 
 let failures = 0;
@@ -41,7 +56,9 @@ function transport(elicit) {
 
 async function connect(elicit) {
   const capabilities = elicit ? { elicitation: {} } : {};
-  const client = new Client({ name: "wfstore-test-agent", version: "1.0.0" }, { capabilities });
+  const options = { capabilities };
+  if (v2) options.versionNegotiation = { mode: "auto" };
+  const client = new Client({ name: "wfstore-test-agent", version: "1.0.0" }, options);
   await client.connect(transport(elicit));
   return client;
 }
@@ -57,13 +74,17 @@ const messages = () =>
 const asked = [];
 let answer = { action: "decline" };
 const agent = await connect(true);
-agent.setRequestHandler(ElicitRequestSchema, async (req) => {
+onElicit(agent, async (req) => {
   asked.push(req.params);
   return answer;
 });
 
 const info = agent.getServerVersion();
 check("server info", info && info.name === "wfstore", info);
+if (v2) {
+  const version = agent.getNegotiatedProtocolVersion();
+  check("v2 client falls back to 2025-11-25", version === "2025-11-25", version);
+}
 
 const { tools } = await agent.listTools();
 const names = tools.map((t) => t.name);

@@ -2,7 +2,8 @@
 # The official MCP TypeScript SDK client against `wfstore serve`, over stdio
 # and over Streamable HTTP: a scripted agent finds, describes and runs the
 # delete-one-message workflow with an elicited confirmation; a run without
-# elicitation waits and is answered with `wfstore approve`.
+# elicitation waits and is answered with `wfstore approve`. Both the 2025-era
+# SDK and the 2026-07-28 client (which must fall back to 2025-11-25).
 # Environment: WFSTORE (binary), WFS_SOURCE_DIR, WFS_NODE_DIR (npm-setup.sh).
 . "${WFS_SOURCE_DIR:?}/tests/e2e/lib.sh"
 node_dir=${WFS_NODE_DIR:?}
@@ -18,24 +19,28 @@ world() {
 JSON
 }
 
+# Each agent runs with both SDKs: v1 (@modelcontextprotocol/sdk) and v2
+# (@modelcontextprotocol/client, probing for revision 2026-07-28 first).
+for sdk in v1 v2; do
 # ---- stdio ------------------------------------------------------------------
-world "$tmp/world1.json"
-expect_rc "sdk agent over stdio" 0 node "$agent" --transport stdio \
-  --wfstore "$WFSTORE" --store "$tmp/store1" --world "$tmp/world1.json" \
-  --waiting "$tmp/waiting1"
+world "$tmp/world-stdio-$sdk.json"
+expect_rc "$sdk sdk agent over stdio" 0 node "$agent" --sdk $sdk --transport stdio \
+  --wfstore "$WFSTORE" --store "$tmp/store-stdio-$sdk" --world "$tmp/world-stdio-$sdk.json" \
+  --waiting "$tmp/waiting-$sdk"
 cat "$tmp/out"
-run=$(cat "$tmp/waiting1" 2>/dev/null)
-expect_rc "the person approves the waiting run" 0 "$WFSTORE" approve "$run" --store "$tmp/store1"
-python3 - "$tmp/world1.json" <<'PY' && pass "approved run deleted c only" || fail "approved run deleted c only"
+run=$(cat "$tmp/waiting-$sdk" 2>/dev/null)
+expect_rc "$sdk: the person approves the waiting run" 0 "$WFSTORE" approve "$run" \
+  --store "$tmp/store-stdio-$sdk"
+python3 - "$tmp/world-stdio-$sdk.json" <<'PY' && pass "$sdk: approved run deleted c only" || fail "$sdk: approved run deleted c only"
 import json, sys
 ids = [m["id"] for m in json.load(open(sys.argv[1]))["mail"]["messages"] if m["mailbox"] == "INBOX"]
 assert ids == ["a"], ids
 PY
 
 # ---- Streamable HTTP ---------------------------------------------------------
-world "$tmp/world2.json"
-"$WFSTORE" serve --http 127.0.0.1:0 --store "$tmp/store2" --world "$tmp/world2.json" \
-  >"$tmp/serve.out" 2>"$tmp/serve.err" &
+world "$tmp/world-http-$sdk.json"
+"$WFSTORE" serve --http 127.0.0.1:0 --store "$tmp/store-http-$sdk" \
+  --world "$tmp/world-http-$sdk.json" >"$tmp/serve.out" 2>"$tmp/serve.err" &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 url=""
@@ -44,16 +49,17 @@ for _ in $(seq 1 100); do
   [ -n "$url" ] && break
   sleep 0.1
 done
-[ -n "$url" ] && pass "server started: $url" || { fail "server started"; cat "$tmp/serve.err"; }
+[ -n "$url" ] && pass "$sdk: server started: $url" || { fail "$sdk: server started"; cat "$tmp/serve.err"; }
 expect_grep "prints a client config snippet" "claude mcp add --transport http wfstore" "$tmp/serve.out"
-token=$(cat "$tmp/store2/local.token")
-expect_rc "sdk agent over HTTP" 0 node "$agent" --transport http --url "$url" \
-  --token "$token" --world "$tmp/world2.json"
+token=$(cat "$tmp/store-http-$sdk/local.token")
+expect_rc "$sdk sdk agent over HTTP" 0 node "$agent" --sdk $sdk --transport http --url "$url" \
+  --token "$token" --world "$tmp/world-http-$sdk.json"
 cat "$tmp/out"
-expect_rc "a wrong token is refused" 1 node "$agent" --transport http --url "$url" \
+expect_rc "$sdk: a wrong token is refused" 1 node "$agent" --sdk $sdk --transport http --url "$url" \
   --token "wfs_00000000_0000000000000000000000000000000000000000000000000000000000000000" \
-  --world "$tmp/world2.json"
+  --world "$tmp/world-http-$sdk.json"
 kill $pid
 wait $pid
-[ $? -eq 0 ] && pass "server stops cleanly on SIGTERM" || fail "server stops cleanly on SIGTERM"
+[ $? -eq 0 ] && pass "$sdk: server stops cleanly on SIGTERM" || fail "$sdk: server stops cleanly on SIGTERM"
+done
 finish
