@@ -221,7 +221,27 @@ Result<std::unique_ptr<WorkflowTools>> WorkflowTools::Create(
   return t;
 }
 
+Status WorkflowTools::RefreshIfChanged() {
+  WFS_ASSIGN_OR_RETURN(uint64_t generation, options_.store->Generation());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (generation == indexed_generation_) return Status::Ok();
+  }
+  return Refresh();
+}
+
 Status WorkflowTools::Refresh() {
+  std::lock_guard<std::mutex> rebuilding(refresh_mu_);
+  // Read before the catalog: a change while this reads it shows as a move
+  // at the next look.
+  WFS_ASSIGN_OR_RETURN(uint64_t generation, options_.store->Generation());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // Another call rebuilt it meanwhile.
+    if (index_ != nullptr && generation == indexed_generation_) {
+      return Status::Ok();
+    }
+  }
   WFS_ASSIGN_OR_RETURN(std::vector<store::Store::IndexEntry> entries,
                        options_.store->IndexEntries());
   auto index = discovery::SearchIndex::Create();
@@ -252,6 +272,7 @@ Status WorkflowTools::Refresh() {
   std::lock_guard<std::mutex> lock(mu_);
   index_ = std::move(index);
   stable_ = std::move(stable);
+  indexed_generation_ = generation;
   return Status::Ok();
 }
 
@@ -381,6 +402,7 @@ Result<std::vector<mcp::Tool>> WorkflowTools::ListTools(
               {"idempotentHint", false},
               {"openWorldHint", true}}});
     std::vector<store::PackageInfo> stable;
+    if (options_.workflow_tools) WFS_RETURN_IF_ERROR(RefreshIfChanged());
     {
       std::lock_guard<std::mutex> lock(mu_);
       stable = stable_;
@@ -433,6 +455,7 @@ Result<Json> WorkflowTools::CallTool(mcp::CallContext& ctx,
   // A stable workflow offered as its own tool.
   bool offered = false;
   std::string version;
+  if (options_.workflow_tools) WFS_RETURN_IF_ERROR(RefreshIfChanged());
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const store::PackageInfo& p : stable_) {
@@ -508,6 +531,7 @@ Result<Json> WorkflowTools::Find(mcp::CallContext& ctx, const Json& args) {
   }
   q.limit = std::min<size_t>(q.limit * 4, 100);  // room for the grant filter
   discovery::SearchResponse r;
+  WFS_RETURN_IF_ERROR(RefreshIfChanged());
   {
     std::lock_guard<std::mutex> lock(mu_);
     r = index_->Search(q);

@@ -59,8 +59,9 @@ class WorkflowTools : public mcp::ToolProvider {
  public:
   static Result<std::unique_ptr<WorkflowTools>> Create(ToolsOptions options);
 
-  // Rebuilds the search index and the tool list from the store (after
-  // publishing or promoting).
+  // Rebuilds the search index and the tool list from the store. Calls that
+  // use them rebuild them on their own when the catalog changed (through
+  // this process or another: Store::Generation).
   Status Refresh();
 
   Result<std::vector<mcp::Tool>> ListTools(
@@ -115,7 +116,12 @@ class WorkflowTools : public mcp::ToolProvider {
   const Clock* clock_;
   std::unique_ptr<journal::Runner> runner_;
 
+  // Refresh when the catalog's generation moved since the last one.
+  Status RefreshIfChanged();
+
+  std::mutex refresh_mu_;  // one rebuild at a time; taken before mu_
   mutable std::mutex mu_;
+  uint64_t indexed_generation_ = 0;  // of index_ and stable_
   std::unique_ptr<discovery::SearchIndex> index_;
   std::vector<store::PackageInfo> stable_;  // offered as their own tools
   // Programs by name@version: a published version never changes, and the

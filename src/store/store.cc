@@ -737,6 +737,29 @@ Result<bool> VersionInRange(const std::string& version,
   return InRange(v, range);
 }
 
+Result<uint64_t> Store::Generation() {
+  std::lock_guard lock(mu_);
+  return GenerationLocked();
+}
+
+Result<uint64_t> Store::GenerationLocked() {
+  CatalogGeneration& g = generation_;
+  int64_t changes = db_->TotalChanges();
+  int64_t now_us = clock_->MonotonicMicros();
+  int64_t data_version = g.data_version;
+  if (changes != g.changes ||
+      now_us - g.asked_us >= options_.recheck_every.count()) {
+    WFS_ASSIGN_OR_RETURN(data_version, db_->DataVersion());
+    g.asked_us = now_us;
+  }
+  if (g.data_version != data_version || g.changes != changes) {
+    ++g.number;
+    g.data_version = data_version;
+    g.changes = changes;
+  }
+  return g.number;
+}
+
 Result<PackageInfo> Store::Resolve(const std::string& name,
                                    const std::string& range) {
   std::lock_guard lock(mu_);
@@ -746,19 +769,11 @@ Result<PackageInfo> Store::Resolve(const std::string& name,
   // The generation is read before resolving: a commit in between makes the
   // answer newer than its generation, never older, and the next call sees
   // the generation move.
+  WFS_ASSIGN_OR_RETURN(uint64_t generation, GenerationLocked());
   ResolveCache& c = resolve_cache_;
-  int64_t changes = db_->TotalChanges();
-  int64_t now_us = clock_->MonotonicMicros();
-  int64_t data_version = c.data_version;
-  if (changes != c.changes ||
-      now_us - c.asked_us >= options_.recheck_every.count()) {
-    WFS_ASSIGN_OR_RETURN(data_version, db_->DataVersion());
-    c.asked_us = now_us;
-  }
-  if (c.data_version != data_version || c.changes != changes) {
+  if (c.generation != generation) {
     c.entries.clear();
-    c.data_version = data_version;
-    c.changes = changes;
+    c.generation = generation;
   }
   auto key = std::make_pair(name, range);
   auto it = c.entries.find(key);

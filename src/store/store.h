@@ -146,6 +146,13 @@ class Store {
   // publishes, promotions and yanks.
   Result<PackageInfo> Resolve(const std::string& name,
                               const std::string& range);
+  // A number that moves whenever the catalog may have changed: at once for
+  // writes through this store, within `recheck_every` for commits of other
+  // connections and processes. What is derived from the catalog (Resolve's
+  // answers, a server's search index) is rebuilt when it moves; read it
+  // before reading the catalog, so that a change in between shows as a move
+  // at the next look.
+  Result<uint64_t> Generation();
   Result<std::vector<PackageInfo>> List();
   // Packages that depend on name@version.
   Result<std::vector<PackageInfo>> Dependents(const std::string& name,
@@ -315,13 +322,20 @@ class Store {
   // the checker resolves sub-workflows through the store while it is held.
   std::recursive_mutex mu_;
   std::map<std::string, runtime::ProgramPtr> program_cache_;
-  // Resolve's answers for one generation of the catalog: this connection's
-  // change count (writes through this store) and SQLite's data_version
-  // (commits of other connections and processes). Either moving clears it.
-  struct ResolveCache {
+  Result<uint64_t> GenerationLocked();
+  // The catalog's generation: this connection's change count (writes
+  // through this store) and SQLite's data_version (commits of other
+  // connections and processes); either moving moves `number`.
+  struct CatalogGeneration {
+    uint64_t number = 0;
     int64_t changes = -1;
     int64_t data_version = -1;
     int64_t asked_us = 0;  // data_version read (clock_'s monotonic time)
+  };
+  CatalogGeneration generation_;
+  // Resolve's answers for one generation of the catalog.
+  struct ResolveCache {
+    uint64_t generation = 0;
     std::map<std::pair<std::string, std::string>, PackageInfo> entries;
   };
   ResolveCache resolve_cache_;

@@ -569,6 +569,34 @@ TEST_F(StoreTest, ResolveRechecksOtherProcessesAfterRecheckEvery) {
       << "then saw the yank";
 }
 
+// The generation moves at once for this store's writes, within
+// recheck_every for another's, and not at all without a change.
+TEST_F(StoreTest, GenerationMovesWhenTheCatalogChanges) {
+  StoreOptions o;
+  o.dir = dir_;
+  o.clock = &clock_;
+  o.property_cases = 20;
+  o.recheck_every = std::chrono::milliseconds(200);
+  auto server = Store::Open(o).value();
+  o.recheck_every = std::chrono::microseconds(0);
+  auto other = Store::Open(o).value();
+  auto generation = [&] { return server->Generation().value(); };
+  uint64_t g0 = generation();
+  clock_.Advance(1'000'000);
+  EXPECT_EQ(generation(), g0) << "nothing changed";
+  ASSERT_TRUE(
+      server->Publish({Catalog("contacts/lookup.wf")}, alice_.secret_key).ok());
+  uint64_t g1 = generation();
+  EXPECT_NE(g1, g0) << "its own write, at once";
+  ASSERT_TRUE(
+      other->Yank("contacts.lookup", "1.0.0", "broken", alice_.secret_key)
+          .ok());
+  clock_.Advance(199'000);
+  EXPECT_EQ(generation(), g1) << "trusted for recheck_every";
+  clock_.Advance(1'000);
+  EXPECT_NE(generation(), g1) << "then saw the other store's write";
+}
+
 TEST_F(StoreTest, ReportSaysWhatTheWorkflowMayDoInPlainWords) {
   ASSERT_TRUE(store_->Publish({Catalog("mail/delete_message.wf")},
                               alice_.secret_key)

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""A running `wfstore serve --http` follows the catalog as the command line
+changes it: a workflow published and promoted by `wfstore publish` and
+`wfstore promote` (another process) is found and runs without a restart,
+and a yanked one is no longer found.
+
+Environment: WFSTORE (the binary). Exit status 1 when any check fails.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from http_robustness_test import FAILS, Server, Session, check  # noqa: E402
+
+WFSTORE = os.environ["WFSTORE"]
+
+ZEBRA = """workflow weather.zebra_forecast 1.0.0 {
+  summary "Forecast the weather for zebras."
+  intent "zebra weather forecast"
+
+  input place: string "Where the zebras are."
+  output text: string reveal "The forecast."
+
+  run {
+    return { text: "sunny in {place}" }
+  }
+
+  test "forecasts" {
+    call { place: "Serengeti" }
+    expect output.text == "sunny in Serengeti"
+  }
+}
+"""
+
+
+def cli(*args):
+    r = subprocess.run([WFSTORE, *args], capture_output=True, text=True)
+    check(f"wfstore {args[0]} {args[-1]}", r.returncode == 0,
+          r.stderr.strip())
+
+
+def find(session, query):
+    st, _, msg = session.call("tools/call", {
+        "name": "find_workflows", "arguments": {"query": query}})
+    if st != 200 or not msg or "result" not in msg:
+        return {"error": f"status {st}, {msg}"}
+    return msg["result"]["structuredContent"]
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        store = os.path.join(tmp, "store")
+        world = os.path.join(tmp, "world.json")
+        with open(world, "w") as f:
+            f.write('{"mail": {"messages": []}}')
+        srv = Server(store, world)
+        try:
+            with open(os.path.join(store, "local.token")) as f:
+                token = f.read().strip()
+            s = Session(srv, token)
+            found = find(s, "zebra weather forecast")
+            check("before: no workflow fits", found.get("match") is False,
+                  found)
+
+            wf = os.path.join(tmp, "zebra.wf")
+            with open(wf, "w") as f:
+                f.write(ZEBRA)
+            key = os.path.join(tmp, "meteo")
+            cli("keygen", "--out", key)
+            cli("publish", "--store", store, "--key", key + ".key", wf)
+            cli("promote", "--store", store, "--key", key + ".key",
+                "weather.zebra_forecast@1.0.0", "tested")
+            found = find(s, "zebra weather forecast")
+            top = (found.get("results") or [{}])[0]
+            check("published by another process: found",
+                  found.get("match") is True and
+                  top.get("name") == "weather.zebra_forecast", found)
+            check("with the stage it was promoted to",
+                  top.get("stage") == "tested", top)
+
+            st, _, msg = s.call("tools/call", {
+                "name": "run_workflow",
+                "arguments": {"name": "weather.zebra_forecast",
+                              "arguments": {"place": "Serengeti"}}})
+            out = (msg or {}).get("result", {}).get("structuredContent", {})
+            check("and it runs", out.get("outcome") == "completed" and
+                  out.get("outputs", {}).get("text") == "sunny in Serengeti",
+                  msg)
+
+            cli("yank", "--store", store, "--key", key + ".key",
+                "--reason", "wrong animal", "weather.zebra_forecast@1.0.0")
+            found = find(s, "zebra weather forecast")
+            names = [r.get("name") for r in found.get("results", [])]
+            check("yanked by another process: no longer found",
+                  found.get("match") is False and
+                  "weather.zebra_forecast" not in names, found)
+            s.alive("the catalog changed three times")
+        finally:
+            rc = srv.stop()
+        check("server stops cleanly", rc == 0, f"exit {rc}")
+    if FAILS:
+        print(f"{len(FAILS)} failure(s)")
+        sys.exit(1)
+    print("all passed")
+
+
+if __name__ == "__main__":
+    main()
