@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS runs (
   state TEXT NOT NULL,
   outcome TEXT NOT NULL,
   created_us INTEGER NOT NULL,
-  updated_us INTEGER NOT NULL
+  updated_us INTEGER NOT NULL,
+  owner TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS runs_by_state ON runs(state, created_us);
 CREATE INDEX IF NOT EXISTS runs_by_workflow ON runs(workflow, created_us);
@@ -42,7 +43,7 @@ CREATE TABLE IF NOT EXISTS events (
   at_us INTEGER NOT NULL,
   PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 )sql";
 
 Result<RunRecord> ReadRun(sql::Stmt& s) {
@@ -96,6 +97,31 @@ Journal::RunSummary ReadSummary(sql::Stmt& s) {
   return r;
 }
 
+// Journals made before runs had owners get the column once; their runs
+// have none, so any process may resume them.
+Status AddOwnerColumn(sql::Db& db) {
+  WFS_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  auto add = [&]() -> Status {
+    WFS_ASSIGN_OR_RETURN(sql::Stmt st,
+                         db.Prepare("SELECT 1 FROM pragma_table_info('runs') "
+                                    "WHERE name = 'owner'"));
+    WFS_ASSIGN_OR_RETURN(bool present, st.Step());
+    if (present) return Status::Ok();
+    return db.Exec(
+        "ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT ''");
+  };
+  Status s = add();
+  if (!s.ok()) {
+    db.Exec("ROLLBACK").IgnoreError();
+    return s;
+  }
+  return db.Exec("COMMIT");
+}
+
+std::string OwnersDir(const std::string& journal_path) {
+  return journal_path + "-owners";
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Journal>> Journal::Open(const JournalOptions& options) {
@@ -104,6 +130,7 @@ Result<std::unique_ptr<Journal>> Journal::Open(const JournalOptions& options) {
   WFS_ASSIGN_OR_RETURN(std::unique_ptr<sql::Db> w,
                        sql::Db::Open(options.path, wopts));
   WFS_RETURN_IF_ERROR(w->Exec(kSchema));
+  WFS_RETURN_IF_ERROR(AddOwnerColumn(*w));
   if (options.max_pages > 0) {
     WFS_RETURN_IF_ERROR(
         w->Exec(StrCat("PRAGMA max_page_count = ", options.max_pages)));
@@ -112,16 +139,20 @@ Result<std::unique_ptr<Journal>> Journal::Open(const JournalOptions& options) {
   ropts.wal = false;  // the writer set it; readers share the file's mode
   WFS_ASSIGN_OR_RETURN(std::unique_ptr<sql::Db> r,
                        sql::Db::Open(options.path, ropts));
+  WFS_ASSIGN_OR_RETURN(std::unique_ptr<OwnerLock> owner,
+                       OwnerLock::Acquire(OwnersDir(options.path)));
   return std::unique_ptr<Journal>(
-      new Journal(options, std::move(w), std::move(r)));
+      new Journal(options, std::move(w), std::move(r), std::move(owner)));
 }
 
 Journal::Journal(JournalOptions options, std::unique_ptr<sql::Db> writer,
-                 std::unique_ptr<sql::Db> reader)
+                 std::unique_ptr<sql::Db> reader,
+                 std::unique_ptr<OwnerLock> owner)
     : options_(std::move(options)),
       clock_(options_.clock ? options_.clock : &system_clock_),
       writer_db_(std::move(writer)),
-      reader_db_(std::move(reader)) {
+      reader_db_(std::move(reader)),
+      owner_(std::move(owner)) {
   writer_ = std::thread([this] { WriterLoop(); });
 }
 
@@ -348,11 +379,13 @@ Result<std::pair<std::string, std::string>> Journal::FindProgram(
 namespace {
 
 // `outcome`: the run's outcome, already canonical (null: serialize it).
-Status InsertRun(sql::Db& db, const RunRecord& r,
+Status InsertRun(sql::Db& db, const RunRecord& r, const std::string& owner,
                  const std::string* outcome = nullptr) {
   WFS_ASSIGN_OR_RETURN(
       sql::Stmt * st,
-      db.Cached("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      db.Cached("INSERT INTO runs (run_id, workflow, content_id, caller, "
+                "inputs, connectors, state, outcome, created_us, updated_us, "
+                "owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   return st->Bind(1, r.run_id)
       .Bind(2, r.workflow)
       .Bind(3, r.content_id)
@@ -363,6 +396,7 @@ Status InsertRun(sql::Db& db, const RunRecord& r,
       .Bind(8, outcome != nullptr ? *outcome : CanonicalJson(r.outcome))
       .Bind(9, r.created_us)
       .Bind(10, r.updated_us)
+      .Bind(11, owner)
       .Run();
 }
 
@@ -389,14 +423,21 @@ EventRecord OutcomeEvent(int64_t seq, int64_t at_us) {
   return e;
 }
 
+// The process that changes a run's state is the one executing it (a waiting
+// run answered by another process is that process's from then on).
 Status UpdateState(sql::Db& db, const std::string& run_id,
                    const std::string& state, const std::string& outcome,
-                   int64_t now) {
-  WFS_ASSIGN_OR_RETURN(sql::Stmt * st,
-                       db.Cached("UPDATE runs SET state = ?, outcome = "
-                                 "?, updated_us = ? WHERE run_id = ?"));
-  WFS_RETURN_IF_ERROR(
-      st->Bind(1, state).Bind(2, outcome).Bind(3, now).Bind(4, run_id).Run());
+                   int64_t now, const std::string& owner) {
+  WFS_ASSIGN_OR_RETURN(
+      sql::Stmt * st,
+      db.Cached("UPDATE runs SET state = ?, outcome = ?, updated_us = ?, "
+                "owner = ? WHERE run_id = ?"));
+  WFS_RETURN_IF_ERROR(st->Bind(1, state)
+                          .Bind(2, outcome)
+                          .Bind(3, now)
+                          .Bind(4, owner)
+                          .Bind(5, run_id)
+                          .Run());
   if (db.Changes() != 1) return NotFound("no run " + run_id);
   return Status::Ok();
 }
@@ -408,8 +449,9 @@ Status Journal::CreateRun(const RunRecord& run, bool wait) {
   int64_t now = clock_->NowMicros();
   if (r.created_us == 0) r.created_us = now;
   r.updated_us = now;
-  return Enqueue(
-      [r = std::move(r)](sql::Db& db) { return InsertRun(db, r); }, wait);
+  return Enqueue([this, r = std::move(r)](
+                     sql::Db& db) { return InsertRun(db, r, owner_->id()); },
+                 wait);
 }
 
 Status Journal::RecordFinishedRun(RunRecord run, int64_t seq, bool wait) {
@@ -418,9 +460,10 @@ Status Journal::RecordFinishedRun(RunRecord run, int64_t seq, bool wait) {
   if (r.created_us == 0) r.created_us = now;
   r.updated_us = now;
   return Enqueue(
-      [r = std::move(r), e = OutcomeEvent(seq, now)](sql::Db& db) -> Status {
+      [this, r = std::move(r),
+       e = OutcomeEvent(seq, now)](sql::Db& db) -> Status {
         std::string outcome = CanonicalJson(r.outcome);
-        WFS_RETURN_IF_ERROR(InsertRun(db, r, &outcome));
+        WFS_RETURN_IF_ERROR(InsertRun(db, r, owner_->id(), &outcome));
         return InsertEvent(db, r.run_id, e, outcome);
       },
       wait);
@@ -441,9 +484,9 @@ Status Journal::Append(const std::string& run_id, const EventRecord& event,
 Status Journal::SetState(const std::string& run_id, const std::string& state,
                          const Json& outcome, bool wait) {
   return Enqueue(
-      [run_id, state, o = CanonicalJson(outcome),
+      [this, run_id, state, o = CanonicalJson(outcome),
        now = clock_->NowMicros()](sql::Db& db) {
-        return UpdateState(db, run_id, state, o, now);
+        return UpdateState(db, run_id, state, o, now, owner_->id());
       },
       wait);
 }
@@ -452,13 +495,45 @@ Status Journal::FinishRun(const std::string& run_id, int64_t seq,
                           const std::string& state, const Json& outcome,
                           bool wait) {
   return Enqueue(
-      [run_id, e = OutcomeEvent(seq, clock_->NowMicros()),
-       o = CanonicalJson(outcome),
-       state](sql::Db& db) -> Status {
+      [this, run_id, e = OutcomeEvent(seq, clock_->NowMicros()),
+       o = CanonicalJson(outcome), state](sql::Db& db) -> Status {
         WFS_RETURN_IF_ERROR(InsertEvent(db, run_id, e, o));
-        return UpdateState(db, run_id, state, o, e.at_us);
+        return UpdateState(db, run_id, state, o, e.at_us, owner_->id());
       },
       wait);
+}
+
+Result<bool> Journal::Claim(const std::string& run_id) {
+  std::string owner;
+  {
+    AwaitQueued();
+    std::lock_guard<std::mutex> l(reader_mu_);
+    WFS_ASSIGN_OR_RETURN(
+        sql::Stmt st,
+        reader_db_->Prepare("SELECT owner, state FROM runs WHERE run_id = ?"));
+    st.Bind(1, run_id);
+    WFS_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return NotFound(StrCat("no run ", Quote(run_id)));
+    if (st.Text(1) != "running") return false;
+    owner = st.Text(0);
+  }
+  if (owner == owner_->id()) return true;
+  if (OwnerLock::Alive(OwnersDir(options_.path), owner)) return false;
+  // Taken only if it is still the ended owner's: of two processes claiming
+  // it at once, one changes the row and the other finds it changed.
+  auto changed = std::make_shared<int>(0);
+  auto take = [run_id, owner, mine = owner_->id(),
+               changed](sql::Db& db) -> Status {
+    WFS_ASSIGN_OR_RETURN(sql::Stmt * st,
+                         db.Cached("UPDATE runs SET owner = ? WHERE run_id = ? "
+                                   "AND owner = ? AND state = 'running'"));
+    WFS_RETURN_IF_ERROR(st->Bind(1, mine).Bind(2, run_id).Bind(3, owner).Run());
+    *changed = db.Changes();
+    return Status::Ok();
+  };
+  Status s = Enqueue(std::move(take), /*wait=*/true);
+  if (!s.ok()) return s;
+  return *changed == 1;
 }
 
 Result<RunRecord> Journal::GetRun(const std::string& run_id) {

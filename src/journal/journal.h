@@ -10,9 +10,14 @@
 // intent, before the connector is called) waits for its commit; other records
 // ride along with the next commit, in order, at most `commit_delay` after
 // they were queued (so that a stream of them shares commits). A failed
-// write (a full disk, an I/O error) is sticky: every later write fails with the same error, so no
-// effect can run without its intent on disk. Reads see every write this
-// process queued before them (they wait for the commit that carries it).
+// write (a full disk, an I/O error) is sticky: every later write fails with the
+// same error, so no effect can run without its intent on disk. Reads see every
+// write this process queued before them (they wait for the commit that carries
+// it).
+//
+// Several processes may share a journal (servers, `wfstore approve`): each
+// run names the process executing it (journal/owner.h), and a running run
+// is resumed elsewhere only once that process has ended.
 #ifndef WFSTORE_JOURNAL_JOURNAL_H_
 #define WFSTORE_JOURNAL_JOURNAL_H_
 
@@ -30,6 +35,7 @@
 #include "base/clock.h"
 #include "base/json.h"
 #include "base/result.h"
+#include "journal/owner.h"
 #include "sql/sqlite.h"
 
 namespace wfs::journal {
@@ -113,6 +119,15 @@ class Journal {
   // Waits until everything queued so far is durable.
   Status Flush();
 
+  // Makes this journal's process the owner of a running run that no live
+  // process owns (its owner's journal closed or its process ended; see
+  // journal/owner.h), so that it may resume it. True when the run is now
+  // this process's (or already was); false when it is not running or
+  // another live process owns it, or another process claimed it first.
+  Result<bool> Claim(const std::string& run_id);
+  // This process's owner id (runs it starts or resumes carry it).
+  const std::string& owner_id() const { return owner_->id(); }
+
   Result<RunRecord> GetRun(const std::string& run_id);
   // Newest first (by creation time). `state` empty for all: then the
   // `limit` most recently recorded runs (a run is recorded when it first
@@ -192,7 +207,7 @@ class Journal {
   };
 
   Journal(JournalOptions options, std::unique_ptr<sql::Db> writer,
-          std::unique_ptr<sql::Db> reader);
+          std::unique_ptr<sql::Db> reader, std::unique_ptr<OwnerLock> owner);
   Status Enqueue(std::function<Status(sql::Db&)> write, bool wait);
   // Waits until every record queued before the call has been committed (or
   // has failed), so that reads see this process's own writes.
@@ -211,6 +226,7 @@ class Journal {
   std::unique_ptr<sql::Db> writer_db_;
   std::unique_ptr<sql::Db> reader_db_;
   std::mutex reader_mu_;
+  std::unique_ptr<OwnerLock> owner_;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -504,6 +504,9 @@ Result<std::vector<std::pair<std::string, runtime::RunResult>>> Runner::Recover(
                        journal_->ListRuns("running", 1 << 30));
   std::vector<std::pair<std::string, runtime::RunResult>> out;
   for (const RunRecord& run : runs) {
+    // A run another live process is executing is left to it.
+    WFS_ASSIGN_OR_RETURN(bool claimed, journal_->Claim(run.run_id));
+    if (!claimed) continue;
     auto r = Resume(run.run_id, approver);
     if (!r.ok()) return r.status().WithContext("recovering " + run.run_id);
     out.emplace_back(run.run_id, std::move(*r));

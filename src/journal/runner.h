@@ -142,7 +142,9 @@ class Runner {
   Result<runtime::RunResult> Answer(const std::string& run_id,
                                     const runtime::Answer& answer,
                                     runtime::Approver* approver);
-  // Resumes every run left running (a crash). Waiting runs keep waiting.
+  // Resumes every run left running by a process that ended (a crash), once
+  // it claimed it (Journal::Claim); runs other live processes are executing
+  // are theirs. Waiting runs keep waiting.
   Result<std::vector<std::pair<std::string, runtime::RunResult>>> Recover(
       runtime::Approver* approver);
 

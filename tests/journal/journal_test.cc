@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <set>
 #include <thread>
@@ -157,6 +158,91 @@ TEST(JournalTest, RecordsRunsAndEventsInOrder) {
 // Records nobody waits for share commits: the writer holds them up to
 // commit_delay after its previous commit. A waiter, a read or closing the
 // journal commits at once (the delay here is far longer than the test).
+RunRecord RunningRun(const std::string& id) {
+  RunRecord r;
+  r.run_id = id;
+  r.workflow = "t.w@1.0.0";
+  r.content_id = "c";
+  r.caller = "t";
+  return r;
+}
+
+// Journals open on one file stand for processes: a running run is claimed
+// by another only once its owner's journal has closed.
+TEST(JournalTest, ARunIsClaimedOnlyOnceItsOwnerHasEnded) {
+  TempDir dir;
+  auto a = OpenJournal(dir.File("j.db"));
+  auto b = OpenJournal(dir.File("j.db"));
+  ASSERT_NE(a->owner_id(), b->owner_id());
+  ASSERT_TRUE(a->CreateRun(RunningRun("x")).ok());
+  EXPECT_TRUE(a->Claim("x").value()) << "its own run";
+  EXPECT_FALSE(b->Claim("x").value()) << "a live owner keeps it";
+  a.reset();
+  EXPECT_TRUE(b->Claim("x").value()) << "its owner ended";
+  auto c = OpenJournal(dir.File("j.db"));
+  EXPECT_FALSE(c->Claim("x").value()) << "now b's, and b is live";
+  ASSERT_TRUE(b->SetState("x", "completed", Json::object(), true).ok());
+  b.reset();
+  EXPECT_FALSE(c->Claim("x").value()) << "a finished run is nobody's to take";
+  EXPECT_EQ(c->Claim("y").status().code(), Code::kNotFound);
+}
+
+// A process that died leaves its owner file unlocked (and a journal from
+// before owners has none): its runs go to exactly one claimant.
+TEST(JournalTest, ARunOfAProcessThatDiedGoesToOneClaimant) {
+  TempDir dir;
+  std::string dead = "0123456789abcdef0123456789abcdef";
+  {
+    auto a = OpenJournal(dir.File("j.db"));
+    ASSERT_TRUE(a->CreateRun(RunningRun("x")).ok());
+    ASSERT_TRUE(a->CreateRun(RunningRun("legacy")).ok());
+  }
+  {
+    auto db = sql::Db::Open(dir.File("j.db"), {}).value();
+    ASSERT_TRUE(db->Exec(StrCat("UPDATE runs SET owner = '", dead,
+                                "' WHERE run_id = 'x'"))
+                    .ok());
+    ASSERT_TRUE(
+        db->Exec("UPDATE runs SET owner = '' WHERE run_id = 'legacy'").ok());
+  }
+  std::string file = dir.File("j.db-owners/" + dead);
+  { std::ofstream(file) << ""; }  // left behind, unlocked
+  auto b = OpenJournal(dir.File("j.db"));
+  auto c = OpenJournal(dir.File("j.db"));
+  for (const char* run : {"x", "legacy"}) {
+    EXPECT_TRUE(b->Claim(run).value()) << run;
+    EXPECT_FALSE(c->Claim(run).value()) << run << ": b claimed it first";
+  }
+  EXPECT_FALSE(std::filesystem::exists(file)) << "the dead owner's file goes";
+}
+
+// A journal written before runs had owners opens (the column is added, by
+// one of two processes opening it at once) and its running runs resume.
+TEST(JournalTest, AJournalFromBeforeOwnersOpens) {
+  TempDir dir;
+  {
+    auto db = sql::Db::Open(dir.File("j.db"), {}).value();
+    ASSERT_TRUE(db->Exec("CREATE TABLE runs (run_id TEXT PRIMARY KEY, "
+                         "workflow TEXT NOT NULL, content_id TEXT NOT NULL, "
+                         "caller TEXT NOT NULL, inputs TEXT NOT NULL, "
+                         "connectors TEXT NOT NULL, state TEXT NOT NULL, "
+                         "outcome TEXT NOT NULL, created_us INTEGER NOT NULL, "
+                         "updated_us INTEGER NOT NULL); "
+                         "INSERT INTO runs VALUES ('old', 't.w@1.0.0', 'c', "
+                         "'t', '{}', '{}', 'running', '{}', 1, 1)")
+                    .ok());
+  }
+  std::unique_ptr<Journal> a, b;
+  std::thread other([&] { a = OpenJournal(dir.File("j.db")); });
+  b = OpenJournal(dir.File("j.db"));
+  other.join();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_TRUE(b->Claim("old").value());
+  ASSERT_TRUE(a->CreateRun(RunningRun("new")).ok());
+  EXPECT_FALSE(b->Claim("new").value());
+}
+
 TEST(JournalTest, UnwaitedRecordsShareCommitsUntilSomeoneNeedsThem) {
   TempDir dir;
   JournalOptions o;
@@ -665,6 +751,52 @@ TEST(RunnerTest, AnIntentWithoutAResultIsReconciledNotRepeated) {
   EXPECT_EQ((*rec)[0].second.outcome, runtime::Outcome::kCompleted);
   EXPECT_EQ(Payments(world), 1) << "the payment must not be made twice";
   EXPECT_EQ(j2->GetRun("x")->outcome["reconciled"], 1);
+  EXPECT_TRUE(j2->Verify()->empty());
+}
+
+// A run another live process is executing is not recovered from under it
+// (a second server starting on the same store); once that process has
+// ended, it is, and its effect is reconciled, not repeated.
+TEST(RunnerTest, RecoveryLeavesARunToItsLiveProcess) {
+  TempDir dir;
+  Env env;
+  auto world = env.World(Bank());
+  world.set_honor_idempotency_keys(false);
+  SimProvider provider(&world);
+  auto j = OpenJournal(dir.File("j.db"));
+  Runner runner(j.get(), &provider, nullptr);
+  runtime::FixedApprover approve(runtime::Answer::Approve());
+  ASSERT_TRUE(
+      runner.Start(*env.Program(kPay), {{"memo", "m"}}, {}, &approve, "t", "x")
+          .ok());
+  ASSERT_EQ(Payments(world), 1);
+  // As seen while the payment is under way: its intent on disk, no result.
+  auto events = j->Events("x").value();
+  {
+    auto db = sql::Db::Open(dir.File("j.db"), {}).value();
+    int64_t intent = 0;
+    for (const EventRecord& e : events) {
+      if (e.kind == "intent") intent = e.seq;
+    }
+    ASSERT_GT(intent, 0);
+    ASSERT_TRUE(db->Exec(StrCat("DELETE FROM events WHERE run_id = 'x' AND "
+                                "seq > ",
+                                intent))
+                    .ok());
+    ASSERT_TRUE(db->Exec("UPDATE runs SET state = 'running'").ok());
+  }
+  auto j2 = OpenJournal(dir.File("j.db"));
+  Runner runner2(j2.get(), &provider, nullptr);
+  auto rec = runner2.Recover(&approve);
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  EXPECT_TRUE(rec->empty()) << "the run is still its first process's";
+  EXPECT_EQ(j2->GetRun("x")->state, "running");
+  j.reset();  // that process ends
+  rec = runner2.Recover(&approve);
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  ASSERT_EQ(rec->size(), 1u);
+  EXPECT_EQ((*rec)[0].second.outcome, runtime::Outcome::kCompleted);
+  EXPECT_EQ(Payments(world), 1) << "the payment must not be made twice";
   EXPECT_TRUE(j2->Verify()->empty());
 }
 
