@@ -78,8 +78,8 @@ Result<std::unique_ptr<journal::ConnectorLease>> CliConnectors::Open(
     std::string path = config.value("world", "");
     std::lock_guard<std::mutex> l(mu_);
     auto it = worlds_.find(path);
-    if (it == worlds_.end() || it->second->ChangedOnDisk()) {
-      // Runs still holding the previous instance finish on it.
+    // One instance per file: each call loads what other processes wrote.
+    if (it == worlds_.end()) {
       WFS_ASSIGN_OR_RETURN(
           std::shared_ptr<connectors::sim::FileBackedSimulators> sims,
           connectors::sim::FileBackedSimulators::Open(path, schema_, {}));

@@ -6,9 +6,11 @@
 #include <filesystem>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "base/file.h"
 #include "base/random.h"
+#include "base/strings.h"
 #include "connectors/sim/file_world.h"
 #include "tests/connectors/sim_test_util.h"
 
@@ -367,6 +369,65 @@ TEST(SimFileWorldTest, SavesChangesOnlyAndNoticesOtherWriters) {
   spend.idempotency_key = "r/1/2";
   ASSERT_TRUE((*again)->set().Find("payments")->Invoke(spend).ok());
   EXPECT_TRUE((*f)->ChangedOnDisk());
+  std::filesystem::remove_all(dir);
+}
+
+// Instances on one world file stand for processes sharing it (a server and
+// stdio sessions): every call sees the others' changes, none is lost.
+TEST(SimFileWorldTest, InstancesSharingAFileLoseNoChange) {
+  std::string dir = (std::filesystem::temp_directory_path() /
+                     ("wfs-file-world-" + SecureRandomHex(4)))
+                        .string();
+  std::filesystem::create_directories(dir);
+  std::string path = dir + "/world.json";
+  ASSERT_TRUE(
+      WriteFileAtomic(
+          path,
+          R"({"payments": {"accounts": [{"id": "chk", "balance": "100.00"}]}})")
+          .ok());
+  constexpr int kInstances = 2, kThreads = 2, kPerThread = 25;
+  std::vector<std::unique_ptr<FileBackedSimulators>> sims;
+  for (int i = 0; i < kInstances; ++i) {
+    auto f = FileBackedSimulators::Open(path, Schema(), {});
+    ASSERT_TRUE(f.ok()) << f.status().ToString();
+    sims.push_back(std::move(*f));
+  }
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kInstances; ++i) {
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, i, t] {
+        Connector* pay = sims[i]->set().Find("payments");
+        ScopeMap scopes;
+        for (int n = 0; n < kPerThread; ++n) {
+          ActionRequest r;
+          r.scopes = &scopes;
+          r.action = "pay";
+          r.args = J(R"({"from": "chk", "to": "DE1", "amount": "1.00",
+                         "memo": ""})");
+          r.idempotency_key = StrCat("r/", i, "-", t, "/", n);
+          if (!pay->Invoke(r).ok()) ++failures;
+        }
+      });
+    }
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto after = FileBackedSimulators::Open(path, Schema(), {});
+  ASSERT_TRUE(after.ok());
+  Json w = (*after)->world().ToJson();
+  EXPECT_EQ(w["payments"]["payments"].size(),
+            static_cast<size_t>(kInstances * kThreads * kPerThread));
+  EXPECT_EQ(w["payments"]["accounts"][0]["balance"], "0");
+  // A read through an instance that made no call since sees them too.
+  ActionRequest read;
+  ScopeMap scopes;
+  read.scopes = &scopes;
+  read.action = "balance";
+  read.args = J(R"({"account": "chk"})");
+  auto balance = sims[0]->set().Find("payments")->Invoke(read);
+  ASSERT_TRUE(balance.ok());
+  EXPECT_EQ(balance->result, Json("0")) << "the balance as the file has it";
   std::filesystem::remove_all(dir);
 }
 

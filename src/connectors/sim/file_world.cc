@@ -1,12 +1,54 @@
 #include "connectors/sim/file_world.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <utility>
 
 #include "base/file.h"
 #include "base/strings.h"
 #include "connectors/sim/simulators.h"
 
 namespace wfs::connectors::sim {
+
+namespace {
+
+// An exclusive flock on PATH.lock, held while one call reads, changes and
+// saves the world: calls of other instances and processes wait their turn.
+class FileLock {
+ public:
+  static Result<FileLock> Take(const std::string& path) {
+    std::string lock_path = path + ".lock";
+    int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return Unavailable(
+          StrCat("cannot open ", Quote(lock_path), ": ", std::strerror(errno)));
+    }
+    while (::flock(fd, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      return Unavailable(
+          StrCat("cannot lock ", Quote(lock_path), ": ", std::strerror(e)));
+    }
+    return FileLock(fd);
+  }
+  FileLock(FileLock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  FileLock& operator=(FileLock&&) = delete;
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);  // drops the lock
+  }
+
+ private:
+  explicit FileLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+}  // namespace
 
 class FileBackedSimulators::Saving : public Connector {
  public:
@@ -15,6 +57,8 @@ class FileBackedSimulators::Saving : public Connector {
   const std::string& name() const override { return inner_->name(); }
   Result<ActionResponse> Invoke(const ActionRequest& request) override {
     std::lock_guard<std::mutex> l(owner_->io_mu_);
+    WFS_ASSIGN_OR_RETURN(FileLock lock, FileLock::Take(owner_->path_));
+    WFS_RETURN_IF_ERROR(owner_->ReloadIfChanged());
     auto r = inner_->Invoke(request);
     Status s = owner_->SaveIfChanged();
     if (!s.ok()) return s.WithContext("the simulated server could not save");
@@ -28,6 +72,8 @@ class FileBackedSimulators::Saving : public Connector {
   Result<std::optional<ActionResponse>> Lookup(
       const std::string& key) override {
     std::lock_guard<std::mutex> l(owner_->io_mu_);
+    WFS_ASSIGN_OR_RETURN(FileLock lock, FileLock::Take(owner_->path_));
+    WFS_RETURN_IF_ERROR(owner_->ReloadIfChanged());
     return inner_->Lookup(key);
   }
 
@@ -41,14 +87,7 @@ Result<std::unique_ptr<FileBackedSimulators>> FileBackedSimulators::Open(
     const Options& options) {
   std::unique_ptr<FileBackedSimulators> f(new FileBackedSimulators());
   f->path_ = path;
-  // Before reading: a write in between makes the next check reload.
-  f->on_disk_ = Stat(path);
-  Json doc = Json::object();
-  if (f->on_disk_.exists) {
-    WFS_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-    WFS_ASSIGN_OR_RETURN(doc, ParseJson(text, JsonLimits{64u << 20, 64}));
-  }
-  WFS_ASSIGN_OR_RETURN(f->world_, World::FromJson(doc, schema));
+  WFS_ASSIGN_OR_RETURN(f->world_, Load(path, schema, &f->on_disk_));
   f->world_.set_honor_idempotency_keys(options.honor_idempotency_keys);
   f->saved_ = CanonicalJson(f->world_.ToJson());
   f->sims_ = MakeSimulators(&f->world_);
@@ -73,6 +112,35 @@ FileBackedSimulators::FileId FileBackedSimulators::Stat(
   id.mtime_ns =
       static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   return id;
+}
+
+Result<World> FileBackedSimulators::Load(const std::string& path,
+                                         const WorldSchema& schema,
+                                         FileId* loaded) {
+  // Before reading: a write in between makes the next check reload.
+  *loaded = Stat(path);
+  Json doc = Json::object();
+  if (loaded->exists) {
+    WFS_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+    WFS_ASSIGN_OR_RETURN(doc, ParseJson(text, JsonLimits{64u << 20, 64}));
+  }
+  return World::FromJson(doc, schema);
+}
+
+Status FileBackedSimulators::ReloadIfChanged() {
+  if (Stat(path_) == on_disk_) return Status::Ok();
+  FileId loaded;
+  auto w = Load(path_, world_.schema(), &loaded);
+  if (!w.ok()) {
+    return w.status().WithContext(
+        StrCat("the simulated world ", Quote(path_), " changed on disk"));
+  }
+  bool honor = world_.honor_idempotency_keys();
+  world_ = std::move(*w);
+  world_.set_honor_idempotency_keys(honor);
+  saved_ = CanonicalJson(world_.ToJson());
+  on_disk_ = loaded;
+  return Status::Ok();
 }
 
 bool FileBackedSimulators::ChangedOnDisk() {

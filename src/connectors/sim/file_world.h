@@ -2,10 +2,12 @@
 // that changes the world saves it (atomically, with fsync) before returning,
 // so effects survive a crash of the process that made them (and a result the
 // journal records is never ahead of the file). Calls that change nothing do
-// not touch the file. One instance may serve many concurrent runs: calls
-// are serialized. Used by `wfstore run --world FILE`, `wfstore serve` (one
-// instance per world file for the server's lifetime) and by the journal's
-// crash tests.
+// not touch the file. Like one server shared by its clients, every call sees
+// the changes of every earlier call, whichever instance or process made it:
+// a call holds an flock on FILE.lock, loads the file again if it changed
+// since this instance loaded or saved it, then acts and saves. Used by
+// `wfstore run --world FILE`, `wfstore serve` (one instance per world file
+// for the server's lifetime) and by the journal's crash tests.
 #ifndef WFSTORE_CONNECTORS_SIM_FILE_WORLD_H_
 #define WFSTORE_CONNECTORS_SIM_FILE_WORLD_H_
 
@@ -51,8 +53,14 @@ class FileBackedSimulators {
     bool operator==(const FileId&) const = default;
   };
   static FileId Stat(const std::string& path);
+  // Reads `path` (absent: an empty world); *loaded: the file as read.
+  static Result<World> Load(const std::string& path, const WorldSchema& schema,
+                            FileId* loaded);
 
   FileBackedSimulators() = default;
+  // Loads the file again when it is not the one this instance loaded or
+  // last saved. The caller holds io_mu_ and the file's lock.
+  Status ReloadIfChanged();
   // Saves the world when it changed; on failure reloads the file (the change
   // is lost, as on a server whose disk failed) and returns the error.
   Status SaveIfChanged();
@@ -62,7 +70,7 @@ class FileBackedSimulators {
   std::vector<std::unique_ptr<Connector>> sims_;
   std::vector<std::unique_ptr<Connector>> wrappers_;
   ConnectorSet set_;
-  std::mutex io_mu_;  // one call at a time: invoke, then save
+  std::mutex io_mu_;  // one call at a time: lock, reload, invoke, save
   std::string saved_;
   FileId on_disk_;  // the file as loaded or last saved
 };
