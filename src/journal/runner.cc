@@ -492,7 +492,15 @@ Result<runtime::RunResult> Runner::Answer(const std::string& run_id,
   rec.seq = events.empty() ? 1 : events.back().seq + 1;
   rec.kind = "answer";
   rec.data = {{"prompt", prompt}, {"answer", AnswerJson(answer)}};
-  WFS_RETURN_IF_ERROR(journal_->Append(run_id, rec, /*wait=*/true));
+  Status appended = journal_->Append(run_id, rec, /*wait=*/true);
+  if (appended.code() == Code::kAlreadyExists) {
+    // Its event number was taken: another process answered it first.
+    return FailedPrecondition(StrCat("run ", run_id,
+                                     " was answered meanwhile, elsewhere; "
+                                     "`wfstore runs show ",
+                                     run_id, "` shows how"));
+  }
+  WFS_RETURN_IF_ERROR(appended);
   WFS_RETURN_IF_ERROR(
       journal_->SetState(run_id, "running", run.outcome, /*wait=*/true));
   return Resume(run_id, approver);

@@ -714,6 +714,39 @@ TEST(RunnerTest, AWaitingRunIsAnsweredLater) {
   EXPECT_TRUE(j2->Verify()->empty());
 }
 
+// Two processes answering one waiting run at once (`wfstore approve` and
+// `wfstore deny`): one answer counts, the other is told the run was
+// answered, never a storage error, and the payment happens at most once.
+TEST(RunnerTest, OfTwoAnswersAtOnceOneCounts) {
+  TempDir dir;
+  Env env;
+  auto world = env.World(Bank());
+  SimProvider provider(&world);
+  auto a = OpenJournal(dir.File("j.db"));
+  auto b = OpenJournal(dir.File("j.db"));
+  Runner ra(a.get(), &provider, nullptr), rb(b.get(), &provider, nullptr);
+  auto p = env.Program(kPay);
+  runtime::FixedApprover later(runtime::Answer::Defer());
+  for (int i = 0; i < 20; ++i) {
+    std::string id = StrCat("w", i);
+    ASSERT_TRUE(ra.Start(*p, {{"memo", id}}, {}, &later, "t", id).ok());
+    Result<runtime::RunResult> ya = Internal("not run"), yb = ya;
+    std::thread t(
+        [&] { ya = ra.Answer(id, runtime::Answer::Approve(), &later); });
+    yb = rb.Answer(id, runtime::Answer::Deny(), &later);
+    t.join();
+    EXPECT_NE(ya.ok(), yb.ok()) << id;
+    for (const auto* y : {&ya, &yb}) {
+      if (!y->ok()) {
+        EXPECT_EQ(y->status().code(), Code::kFailedPrecondition)
+            << y->status().ToString();
+      }
+    }
+  }
+  EXPECT_LE(Payments(world), 20);
+  EXPECT_TRUE(b->Verify()->empty());
+}
+
 TEST(RunnerTest, AnIntentWithoutAResultIsReconciledNotRepeated) {
   TempDir dir;
   Env env;
