@@ -161,12 +161,18 @@ int RunRunsCommand(CLI::App& app, const RunsFlags& flags) {
   }
   if (g_recover->parsed()) {
     runtime::FixedApprover later(runtime::Answer::Defer());
-    auto runs = env->runner->Recover(&later);
+    std::vector<std::string> left;
+    auto runs = env->runner->Recover(&later, &left);
     if (!runs.ok()) {
       PrintError(runs.status().message());
       return kExitFailure;
     }
     if (runs->empty()) std::cout << "no interrupted runs\n";
+    if (!left.empty()) {
+      std::cout << left.size()
+                << " run(s) still running in a live process, left to it: "
+                << StrJoin(left, ", ") << "\n";
+    }
     for (const auto& [id, r] : *runs) PrintResult(id, r);
     return kExitOk;
   }

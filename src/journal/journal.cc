@@ -536,6 +536,23 @@ Result<bool> Journal::Claim(const std::string& run_id) {
   return *changed == 1;
 }
 
+Result<bool> Journal::TakeWaiting(const std::string& run_id) {
+  auto changed = std::make_shared<int>(0);
+  auto take = [run_id, mine = owner_->id(), now = clock_->NowMicros(),
+               changed](sql::Db& db) -> Status {
+    WFS_ASSIGN_OR_RETURN(
+        sql::Stmt * st,
+        db.Cached("UPDATE runs SET state = 'running', owner = ?, "
+                  "updated_us = ? WHERE run_id = ? AND state = 'waiting'"));
+    WFS_RETURN_IF_ERROR(st->Bind(1, mine).Bind(2, now).Bind(3, run_id).Run());
+    *changed = db.Changes();
+    return Status::Ok();
+  };
+  Status s = Enqueue(std::move(take), /*wait=*/true);
+  if (!s.ok()) return s;
+  return *changed == 1;
+}
+
 Result<RunRecord> Journal::GetRun(const std::string& run_id) {
   AwaitQueued();
   std::lock_guard<std::mutex> l(reader_mu_);

@@ -125,6 +125,9 @@ class Journal {
   // this process's (or already was); false when it is not running or
   // another live process owns it, or another process claimed it first.
   Result<bool> Claim(const std::string& run_id);
+  // Moves a waiting run to running, owned by this process, if it is still
+  // waiting: of processes answering it at once, one gets true.
+  Result<bool> TakeWaiting(const std::string& run_id);
   // This process's owner id (runs it starts or resumes carry it).
   const std::string& owner_id() const { return owner_->id(); }
 

@@ -1,5 +1,6 @@
 #include "journal/owner.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -48,6 +49,18 @@ Result<std::unique_ptr<OwnerLock>> OwnerLock::Acquire(const std::string& dir) {
     ::unlink(path.c_str());
     return Unavailable(StrCat("cannot lock the owner file ", Quote(path), ": ",
                               std::strerror(e)));
+  }
+  // Files of owners that ended without closing (killed) go now; a bounded
+  // number per start, so a directory of thousands empties over a few.
+  if (DIR* d = ::opendir(dir.c_str())) {
+    int looked = 0;
+    while (dirent* e = ::readdir(d)) {
+      std::string other = e->d_name;
+      if (other == id || !ValidId(other)) continue;
+      if (++looked > 64) break;
+      Alive(dir, other);  // removes the file of an ended owner
+    }
+    ::closedir(d);
   }
   return std::unique_ptr<OwnerLock>(
       new OwnerLock(std::move(path), std::move(id), fd));

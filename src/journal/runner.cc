@@ -459,6 +459,15 @@ Result<runtime::RunResult> Runner::Resume(const std::string& run_id,
   return Execute(*program, run, approver, /*fresh=*/false, /*recorded=*/true);
 }
 
+namespace {
+Status AnsweredMeanwhile(const std::string& run_id) {
+  return FailedPrecondition(StrCat("run ", run_id,
+                                   " was answered meanwhile, elsewhere; "
+                                   "`wfstore runs show ",
+                                   run_id, "` shows how"));
+}
+}  // namespace
+
 Result<runtime::RunResult> Runner::Answer(const std::string& run_id,
                                           const runtime::Answer& answer,
                                           runtime::Approver* approver) {
@@ -492,29 +501,38 @@ Result<runtime::RunResult> Runner::Answer(const std::string& run_id,
   rec.seq = events.empty() ? 1 : events.back().seq + 1;
   rec.kind = "answer";
   rec.data = {{"prompt", prompt}, {"answer", AnswerJson(answer)}};
+  // Taken first: of two answers at once one counts. A crash before the
+  // answer is written leaves the run running, and recovery brings it back
+  // to the question.
+  WFS_ASSIGN_OR_RETURN(bool taken, journal_->TakeWaiting(run_id));
+  if (!taken) return AnsweredMeanwhile(run_id);
   Status appended = journal_->Append(run_id, rec, /*wait=*/true);
   if (appended.code() == Code::kAlreadyExists) {
-    // Its event number was taken: another process answered it first.
-    return FailedPrecondition(StrCat("run ", run_id,
-                                     " was answered meanwhile, elsewhere; "
-                                     "`wfstore runs show ",
-                                     run_id, "` shows how"));
+    return AnsweredMeanwhile(run_id);
   }
   WFS_RETURN_IF_ERROR(appended);
-  WFS_RETURN_IF_ERROR(
-      journal_->SetState(run_id, "running", run.outcome, /*wait=*/true));
+  return Resume(run_id, approver);
+}
+
+Result<runtime::RunResult> Runner::ResumeWaiting(const std::string& run_id,
+                                                 runtime::Approver* approver) {
+  WFS_ASSIGN_OR_RETURN(bool taken, journal_->TakeWaiting(run_id));
+  if (!taken) return AnsweredMeanwhile(run_id);
   return Resume(run_id, approver);
 }
 
 Result<std::vector<std::pair<std::string, runtime::RunResult>>> Runner::Recover(
-    runtime::Approver* approver) {
+    runtime::Approver* approver, std::vector<std::string>* left) {
   WFS_ASSIGN_OR_RETURN(std::vector<RunRecord> runs,
                        journal_->ListRuns("running", 1 << 30));
   std::vector<std::pair<std::string, runtime::RunResult>> out;
   for (const RunRecord& run : runs) {
     // A run another live process is executing is left to it.
     WFS_ASSIGN_OR_RETURN(bool claimed, journal_->Claim(run.run_id));
-    if (!claimed) continue;
+    if (!claimed) {
+      if (left != nullptr) left->push_back(run.run_id);
+      continue;
+    }
     auto r = Resume(run.run_id, approver);
     if (!r.ok()) return r.status().WithContext("recovering " + run.run_id);
     out.emplace_back(run.run_id, std::move(*r));

@@ -142,11 +142,17 @@ class Runner {
   Result<runtime::RunResult> Answer(const std::string& run_id,
                                     const runtime::Answer& answer,
                                     runtime::Approver* approver);
+  // Resumes a waiting run whose question `approver` asks again (an
+  // elicitation), once this process has taken it from waiting
+  // (Journal::TakeWaiting). FailedPrecondition when it no longer waits.
+  Result<runtime::RunResult> ResumeWaiting(const std::string& run_id,
+                                           runtime::Approver* approver);
   // Resumes every run left running by a process that ended (a crash), once
   // it claimed it (Journal::Claim); runs other live processes are executing
   // are theirs. Waiting runs keep waiting.
+  // `left` (optional): the running runs left to their live processes.
   Result<std::vector<std::pair<std::string, runtime::RunResult>>> Recover(
-      runtime::Approver* approver);
+      runtime::Approver* approver, std::vector<std::string>* left = nullptr);
 
   // The program a run executes (from the journal).
   Result<runtime::ProgramPtr> LoadProgram(const std::string& content_id);

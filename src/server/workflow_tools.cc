@@ -854,7 +854,7 @@ Result<Json> WorkflowTools::AnswerRun(mcp::CallContext& ctx, const Json& args) {
                id, "` or `wfstore deny ", id, "`"));
   }
   ElicitingApprover approver(ctx, options_.elicit_timeout);
-  auto r = runner_->Resume(id, &approver);
+  auto r = runner_->ResumeWaiting(id, &approver);
   if (!r.ok()) return ToolError(r.status().message());
   auto prog = runner_->LoadProgram(rec->content_id);
   if (!prog.ok()) return ToolError(prog.status().message());

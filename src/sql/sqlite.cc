@@ -1,5 +1,9 @@
 #include "sql/sqlite.h"
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 #include "base/strings.h"
 
 namespace wfs::sql {
@@ -78,7 +82,24 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path,
   sqlite3_busy_timeout(raw, o.busy_timeout_ms);
   sqlite3_extended_result_codes(raw, 1);
   if (!o.read_only) {
-    if (o.wal) WFS_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
+    if (o.wal) {
+      // Switching a new database to WAL needs it to itself, and SQLite does
+      // not wait for that through the busy handler: processes opening one
+      // new database at once retry, as long as the busy timeout allows.
+      auto deadline = std::chrono::steady_clock::now() +
+                      std::chrono::milliseconds(o.busy_timeout_ms);
+      auto pause = std::chrono::milliseconds(1);
+      while (true) {
+        Status s = db->Exec("PRAGMA journal_mode=WAL");
+        if (s.ok()) break;
+        if (s.code() != Code::kUnavailable ||
+            std::chrono::steady_clock::now() + pause > deadline) {
+          return s;
+        }
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::milliseconds(20));
+      }
+    }
     WFS_RETURN_IF_ERROR(db->Exec(o.sync_full ? "PRAGMA synchronous=FULL"
                                              : "PRAGMA synchronous=NORMAL"));
   }

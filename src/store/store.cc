@@ -257,23 +257,29 @@ Status Store::AddKeyLocked(const crypto::PublicKey& key,
                            const std::string& label) {
   std::string id = crypto::KeyIdHex(key.key_id);
   std::string pub = crypto::PublicKeyBase64(key);
-  // The look-up and the insert in one transaction: another process adding
-  // the same key at once is then seen, not a constraint failure.
+  // Registered: ok if it is this key. (nullopt: not registered.)
+  auto registered = [&]() -> Result<std::optional<Status>> {
+    WFS_ASSIGN_OR_RETURN(
+        sql::Stmt * st,
+        db_->Cached("SELECT public FROM keys WHERE key_id = ?"));
+    sql::ScopedReset st_reset(st);
+    st->Bind(1, id);
+    WFS_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) return std::optional<Status>();
+    if (st->Text(0) == pub) return std::optional<Status>(Status::Ok());
+    return std::optional<Status>(AlreadyExists(StrCat(
+        "another public key with key id ", id,
+        " is already registered; key ids must be unique (make a new key)")));
+  };
+  // Usually it is: a read, no write lock (every server start asks).
+  WFS_ASSIGN_OR_RETURN(std::optional<Status> known, registered());
+  if (known) return *known;
+  // The look-up again and the insert in one transaction: another process
+  // adding the same key meanwhile is then seen, not a constraint failure.
   internal::Txn txn(db_.get());
   WFS_RETURN_IF_ERROR(txn.Begin());
-  WFS_ASSIGN_OR_RETURN(sql::Stmt * st,
-                       db_->Cached("SELECT public FROM keys WHERE key_id = ?"));
-  sql::ScopedReset st_reset(st);
-  st->Bind(1, id);
-  WFS_ASSIGN_OR_RETURN(bool row, st->Step());
-  if (row) {
-    if (st->Text(0) != pub) {
-      return AlreadyExists(StrCat(
-          "another public key with key id ", id,
-          " is already registered; key ids must be unique (make a new key)"));
-    }
-    return Status::Ok();
-  }
+  WFS_ASSIGN_OR_RETURN(known, registered());
+  if (known) return *known;
   WFS_ASSIGN_OR_RETURN(
       sql::Stmt * ins,
       db_->Cached("INSERT INTO keys(key_id, public, label, added_us) "

@@ -245,7 +245,8 @@ class Store {
   // the store's own key (created in dir/keys). No-op when packages exist.
   // One transaction: processes starting on the same new store at once seed
   // it once (the others wait, then find it seeded), and a start stopped
-  // midway leaves the store empty, to be seeded by the next.
+  // midway leaves no workflow (only the store's key), to be seeded by the
+  // next.
   Result<SeedResult> SeedStarterCatalog();
   // The store's own signing key (dir/keys/store.key, made when absent; when
   // another process makes it at the same time, the one it made).

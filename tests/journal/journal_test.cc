@@ -155,9 +155,6 @@ TEST(JournalTest, RecordsRunsAndEventsInOrder) {
   EXPECT_EQ(j->GetRun("nope").status().code(), Code::kNotFound);
 }
 
-// Records nobody waits for share commits: the writer holds them up to
-// commit_delay after its previous commit. A waiter, a read or closing the
-// journal commits at once (the delay here is far longer than the test).
 RunRecord RunningRun(const std::string& id) {
   RunRecord r;
   r.run_id = id;
@@ -188,30 +185,49 @@ TEST(JournalTest, ARunIsClaimedOnlyOnceItsOwnerHasEnded) {
 }
 
 // A process that died leaves its owner file unlocked (and a journal from
-// before owners has none): its runs go to exactly one claimant.
+// before owners has none): each of its runs goes to exactly one of the
+// processes claiming it at once.
 TEST(JournalTest, ARunOfAProcessThatDiedGoesToOneClaimant) {
   TempDir dir;
   std::string dead = "0123456789abcdef0123456789abcdef";
+  constexpr int kRuns = 32, kClaimants = 3;
   {
     auto a = OpenJournal(dir.File("j.db"));
-    ASSERT_TRUE(a->CreateRun(RunningRun("x")).ok());
-    ASSERT_TRUE(a->CreateRun(RunningRun("legacy")).ok());
+    for (int i = 0; i < kRuns; ++i) {
+      ASSERT_TRUE(a->CreateRun(RunningRun(StrCat("r", i))).ok());
+    }
   }
   {
     auto db = sql::Db::Open(dir.File("j.db"), {}).value();
-    ASSERT_TRUE(db->Exec(StrCat("UPDATE runs SET owner = '", dead,
-                                "' WHERE run_id = 'x'"))
+    // Even runs: the dead owner's; odd ones: from before owners.
+    ASSERT_TRUE(db->Exec(StrCat("UPDATE runs SET owner = CASE WHEN "
+                                "CAST(substr(run_id, 2) AS INTEGER) % 2 = 0 "
+                                "THEN '",
+                                dead, "' ELSE '' END"))
                     .ok());
-    ASSERT_TRUE(
-        db->Exec("UPDATE runs SET owner = '' WHERE run_id = 'legacy'").ok());
   }
   std::string file = dir.File("j.db-owners/" + dead);
   { std::ofstream(file) << ""; }  // left behind, unlocked
-  auto b = OpenJournal(dir.File("j.db"));
-  auto c = OpenJournal(dir.File("j.db"));
-  for (const char* run : {"x", "legacy"}) {
-    EXPECT_TRUE(b->Claim(run).value()) << run;
-    EXPECT_FALSE(c->Claim(run).value()) << run << ": b claimed it first";
+  std::vector<std::unique_ptr<Journal>> journals;
+  for (int i = 0; i < kClaimants; ++i) {
+    journals.push_back(OpenJournal(dir.File("j.db")));
+  }
+  std::vector<std::atomic<int>> takers(kRuns);
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kClaimants; ++c) {
+    threads.emplace_back([&, c] {
+      for (int i = 0; i < kRuns; ++i) {
+        auto claimed = journals[c]->Claim(StrCat("r", i));
+        if (!claimed.ok()) ++errors;
+        if (claimed.ok() && *claimed) ++takers[i];
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  for (int i = 0; i < kRuns; ++i) {
+    EXPECT_EQ(takers[i].load(), 1) << "run r" << i;
   }
   EXPECT_FALSE(std::filesystem::exists(file)) << "the dead owner's file goes";
 }
@@ -243,6 +259,9 @@ TEST(JournalTest, AJournalFromBeforeOwnersOpens) {
   EXPECT_FALSE(b->Claim("new").value());
 }
 
+// Records nobody waits for share commits: the writer holds them up to
+// commit_delay after its previous commit. A waiter, a read or closing the
+// journal commits at once (the delay here is far longer than the test).
 TEST(JournalTest, UnwaitedRecordsShareCommitsUntilSomeoneNeedsThem) {
   TempDir dir;
   JournalOptions o;
@@ -714,9 +733,10 @@ TEST(RunnerTest, AWaitingRunIsAnsweredLater) {
   EXPECT_TRUE(j2->Verify()->empty());
 }
 
-// Two processes answering one waiting run at once (`wfstore approve` and
-// `wfstore deny`): one answer counts, the other is told the run was
-// answered, never a storage error, and the payment happens at most once.
+// Two processes answering one waiting run at once (`wfstore approve` or an
+// agent's answer_run, and `wfstore deny`): one answer counts, the other is
+// told the run was answered, never a storage error, and the payment happens
+// at most once.
 TEST(RunnerTest, OfTwoAnswersAtOnceOneCounts) {
   TempDir dir;
   Env env;
@@ -727,12 +747,17 @@ TEST(RunnerTest, OfTwoAnswersAtOnceOneCounts) {
   Runner ra(a.get(), &provider, nullptr), rb(b.get(), &provider, nullptr);
   auto p = env.Program(kPay);
   runtime::FixedApprover later(runtime::Answer::Defer());
+  runtime::FixedApprover approve(runtime::Answer::Approve());
   for (int i = 0; i < 20; ++i) {
     std::string id = StrCat("w", i);
     ASSERT_TRUE(ra.Start(*p, {{"memo", id}}, {}, &later, "t", id).ok());
     Result<runtime::RunResult> ya = Internal("not run"), yb = ya;
-    std::thread t(
-        [&] { ya = ra.Answer(id, runtime::Answer::Approve(), &later); });
+    // Odd runs: the first asks the person again (answer_run) instead of
+    // recording an answer (wfstore approve).
+    std::thread t([&] {
+      ya = i % 2 ? ra.ResumeWaiting(id, &approve)
+                 : ra.Answer(id, runtime::Answer::Approve(), &later);
+    });
     yb = rb.Answer(id, runtime::Answer::Deny(), &later);
     t.join();
     EXPECT_NE(ya.ok(), yb.ok()) << id;
@@ -820,9 +845,11 @@ TEST(RunnerTest, RecoveryLeavesARunToItsLiveProcess) {
   }
   auto j2 = OpenJournal(dir.File("j.db"));
   Runner runner2(j2.get(), &provider, nullptr);
-  auto rec = runner2.Recover(&approve);
+  std::vector<std::string> left;
+  auto rec = runner2.Recover(&approve, &left);
   ASSERT_TRUE(rec.ok()) << rec.status().ToString();
   EXPECT_TRUE(rec->empty()) << "the run is still its first process's";
+  EXPECT_EQ(left, std::vector<std::string>{"x"});
   EXPECT_EQ(j2->GetRun("x")->state, "running");
   j.reset();  // that process ends
   rec = runner2.Recover(&approve);

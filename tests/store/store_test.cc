@@ -694,6 +694,25 @@ TEST_F(StoreTest, StoresStartingAtOnceSeedTheCatalogOnce) {
   for (const PackageInfo& p : *listed) EXPECT_EQ(p.stage, "tested") << p.name;
 }
 
+// A server starting on a seeded store (it asks for the store's key) while
+// another process writes the catalog does not wait for that writer.
+TEST_F(StoreTest, TheStoreKeyIsReadWithoutTheWriteLock) {
+  ASSERT_TRUE(store_->SeedStarterCatalog().ok());
+  sqlite3* writer = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ + "/catalog.db").c_str(), &writer), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(writer, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  StoreOptions o;
+  o.dir = dir_;
+  o.clock = &clock_;
+  auto other = Store::Open(o);
+  ASSERT_TRUE(other.ok()) << other.status();
+  auto key = (*other)->StoreKey();
+  EXPECT_TRUE(key.ok()) << key.status();
+  sqlite3_exec(writer, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(writer);
+}
+
 // A seed the store cannot finish (here: the fourth promotion cannot be
 // recorded) keeps nothing, so the next start seeds the whole catalog.
 TEST_F(StoreTest, ASeedThatFailsMidwayKeepsNothing) {
