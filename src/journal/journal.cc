@@ -521,34 +521,35 @@ Result<bool> Journal::Claim(const std::string& run_id) {
   if (OwnerLock::Alive(OwnersDir(options_.path), owner)) return false;
   // Taken only if it is still the ended owner's: of two processes claiming
   // it at once, one changes the row and the other finds it changed.
-  auto changed = std::make_shared<int>(0);
-  auto take = [run_id, owner, mine = owner_->id(),
-               changed](sql::Db& db) -> Status {
-    WFS_ASSIGN_OR_RETURN(sql::Stmt * st,
-                         db.Cached("UPDATE runs SET owner = ? WHERE run_id = ? "
-                                   "AND owner = ? AND state = 'running'"));
-    WFS_RETURN_IF_ERROR(st->Bind(1, mine).Bind(2, run_id).Bind(3, owner).Run());
-    *changed = db.Changes();
-    return Status::Ok();
-  };
-  Status s = Enqueue(std::move(take), /*wait=*/true);
-  if (!s.ok()) return s;
-  return *changed == 1;
+  return UpdateOneRun(
+      "UPDATE runs SET owner = ? WHERE run_id = ? AND owner = ? AND "
+      "state = 'running'",
+      [run_id, owner, mine = owner_->id()](sql::Stmt& st) {
+        st.Bind(1, mine).Bind(2, run_id).Bind(3, owner);
+      });
 }
 
 Result<bool> Journal::TakeWaiting(const std::string& run_id) {
+  return UpdateOneRun(
+      "UPDATE runs SET state = 'running', owner = ?, updated_us = ? WHERE "
+      "run_id = ? AND state = 'waiting'",
+      [run_id, mine = owner_->id(), now = clock_->NowMicros()](sql::Stmt& st) {
+        st.Bind(1, mine).Bind(2, now).Bind(3, run_id);
+      });
+}
+
+Result<bool> Journal::UpdateOneRun(std::string sql,
+                                   std::function<void(sql::Stmt&)> bind) {
   auto changed = std::make_shared<int>(0);
-  auto take = [run_id, mine = owner_->id(), now = clock_->NowMicros(),
-               changed](sql::Db& db) -> Status {
-    WFS_ASSIGN_OR_RETURN(
-        sql::Stmt * st,
-        db.Cached("UPDATE runs SET state = 'running', owner = ?, "
-                  "updated_us = ? WHERE run_id = ? AND state = 'waiting'"));
-    WFS_RETURN_IF_ERROR(st->Bind(1, mine).Bind(2, now).Bind(3, run_id).Run());
+  auto update = [sql = std::move(sql), bind = std::move(bind),
+                 changed](sql::Db& db) -> Status {
+    WFS_ASSIGN_OR_RETURN(sql::Stmt * st, db.Cached(sql));
+    bind(*st);
+    WFS_RETURN_IF_ERROR(st->Run());
     *changed = db.Changes();
     return Status::Ok();
   };
-  Status s = Enqueue(std::move(take), /*wait=*/true);
+  Status s = Enqueue(std::move(update), /*wait=*/true);
   if (!s.ok()) return s;
   return *changed == 1;
 }

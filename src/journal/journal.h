@@ -212,6 +212,10 @@ class Journal {
   Journal(JournalOptions options, std::unique_ptr<sql::Db> writer,
           std::unique_ptr<sql::Db> reader, std::unique_ptr<OwnerLock> owner);
   Status Enqueue(std::function<Status(sql::Db&)> write, bool wait);
+  // Runs a conditional UPDATE of one run through the writer and waits for
+  // it: true when it changed the row (the condition held).
+  Result<bool> UpdateOneRun(std::string sql,
+                            std::function<void(sql::Stmt&)> bind);
   // Waits until every record queued before the call has been committed (or
   // has failed), so that reads see this process's own writes.
   void AwaitQueued();

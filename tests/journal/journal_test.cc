@@ -772,6 +772,25 @@ TEST(RunnerTest, OfTwoAnswersAtOnceOneCounts) {
   EXPECT_TRUE(b->Verify()->empty());
 }
 
+// Cuts run `run_id` back to just after its last intent and marks it running
+// again: what a process that died between an effect and its result leaves.
+void CutBackToIntent(const std::string& path, const std::string& run_id,
+                     const std::vector<EventRecord>& events) {
+  auto db = sql::Db::Open(path, {}).value();
+  int64_t intent = 0;
+  for (const EventRecord& e : events) {
+    if (e.kind == "intent") intent = e.seq;
+  }
+  ASSERT_GT(intent, 0);
+  ASSERT_TRUE(db->Exec(StrCat("DELETE FROM events WHERE run_id = '", run_id,
+                              "' AND seq > ", intent))
+                  .ok());
+  ASSERT_TRUE(db->Exec(StrCat("UPDATE runs SET state = 'running' WHERE "
+                              "run_id = '",
+                              run_id, "'"))
+                  .ok());
+}
+
 TEST(RunnerTest, AnIntentWithoutAResultIsReconciledNotRepeated) {
   TempDir dir;
   Env env;
@@ -788,19 +807,7 @@ TEST(RunnerTest, AnIntentWithoutAResultIsReconciledNotRepeated) {
   // process had died between the payment and its result.
   auto events = j->Events("x").value();
   j.reset();
-  {
-    auto db = sql::Db::Open(dir.File("j.db"), {}).value();
-    int64_t intent = 0;
-    for (const EventRecord& e : events) {
-      if (e.kind == "intent") intent = e.seq;
-    }
-    ASSERT_GT(intent, 0);
-    ASSERT_TRUE(db->Exec(StrCat("DELETE FROM events WHERE run_id = 'x' AND "
-                                "seq > ",
-                                intent))
-                    .ok());
-    ASSERT_TRUE(db->Exec("UPDATE runs SET state = 'running'").ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(CutBackToIntent(dir.File("j.db"), "x", events));
   auto j2 = OpenJournal(dir.File("j.db"));
   Runner runner2(j2.get(), &provider, nullptr);
   auto rec = runner2.Recover(&approve);
@@ -830,19 +837,7 @@ TEST(RunnerTest, RecoveryLeavesARunToItsLiveProcess) {
   ASSERT_EQ(Payments(world), 1);
   // As seen while the payment is under way: its intent on disk, no result.
   auto events = j->Events("x").value();
-  {
-    auto db = sql::Db::Open(dir.File("j.db"), {}).value();
-    int64_t intent = 0;
-    for (const EventRecord& e : events) {
-      if (e.kind == "intent") intent = e.seq;
-    }
-    ASSERT_GT(intent, 0);
-    ASSERT_TRUE(db->Exec(StrCat("DELETE FROM events WHERE run_id = 'x' AND "
-                                "seq > ",
-                                intent))
-                    .ok());
-    ASSERT_TRUE(db->Exec("UPDATE runs SET state = 'running'").ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(CutBackToIntent(dir.File("j.db"), "x", events));
   auto j2 = OpenJournal(dir.File("j.db"));
   Runner runner2(j2.get(), &provider, nullptr);
   std::vector<std::string> left;

@@ -97,6 +97,18 @@ class StoreTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = *std::move(s);
   }
+  // Another store on the same directory: another process's view.
+  std::unique_ptr<Store> OpenAnother(
+      std::chrono::microseconds recheck_every = std::chrono::microseconds(0)) {
+    StoreOptions o;
+    o.dir = dir_;
+    o.clock = &clock_;
+    o.property_cases = 20;
+    o.recheck_every = recheck_every;
+    auto s = Store::Open(o);
+    EXPECT_TRUE(s.ok()) << s.status();
+    return s.ok() ? *std::move(s) : nullptr;
+  }
   // Runs SQL on the store's database behind its back.
   void Tamper(const std::string& sql) {
     sqlite3* db = nullptr;
@@ -544,14 +556,9 @@ TEST_F(StoreTest, ResolveSeesEveryChangeToTheCatalog) {
 // With recheck_every, Resolve trusts its answers that long before asking
 // whether another process changed the catalog; its own writes show at once.
 TEST_F(StoreTest, ResolveRechecksOtherProcessesAfterRecheckEvery) {
-  StoreOptions o;
-  o.dir = dir_;
-  o.clock = &clock_;
-  o.property_cases = 20;
-  o.recheck_every = std::chrono::milliseconds(200);
-  auto server = Store::Open(o).value();
-  o.recheck_every = std::chrono::microseconds(0);
-  auto other = Store::Open(o).value();
+  auto server = OpenAnother(std::chrono::milliseconds(200));
+  auto other = OpenAnother();
+  ASSERT_TRUE(server && other);
   auto latest = [&] {
     auto r = server->Resolve("contacts.lookup", "^1");
     return r.ok() ? r->version : std::string(r.status().message());
@@ -572,14 +579,9 @@ TEST_F(StoreTest, ResolveRechecksOtherProcessesAfterRecheckEvery) {
 // The generation moves at once for this store's writes, within
 // recheck_every for another's, and not at all without a change.
 TEST_F(StoreTest, GenerationMovesWhenTheCatalogChanges) {
-  StoreOptions o;
-  o.dir = dir_;
-  o.clock = &clock_;
-  o.property_cases = 20;
-  o.recheck_every = std::chrono::milliseconds(200);
-  auto server = Store::Open(o).value();
-  o.recheck_every = std::chrono::microseconds(0);
-  auto other = Store::Open(o).value();
+  auto server = OpenAnother(std::chrono::milliseconds(200));
+  auto other = OpenAnother();
+  ASSERT_TRUE(server && other);
   auto generation = [&] { return server->Generation().value(); };
   uint64_t g0 = generation();
   clock_.Advance(1'000'000);
@@ -666,11 +668,8 @@ TEST_F(StoreTest, StoresStartingAtOnceSeedTheCatalogOnce) {
   constexpr int kStores = 4;
   std::vector<std::unique_ptr<Store>> stores;
   for (int i = 0; i < kStores; ++i) {
-    StoreOptions o;
-    o.dir = dir_;
-    o.clock = &clock_;
-    o.property_cases = 20;
-    stores.push_back(Store::Open(o).value());
+    stores.push_back(OpenAnother());
+    ASSERT_NE(stores.back(), nullptr);
   }
   std::vector<Result<SeedResult>> results(kStores, Internal("not run"));
   std::vector<std::thread> threads;
@@ -702,12 +701,9 @@ TEST_F(StoreTest, TheStoreKeyIsReadWithoutTheWriteLock) {
   ASSERT_EQ(sqlite3_open((dir_ + "/catalog.db").c_str(), &writer), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(writer, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
             SQLITE_OK);
-  StoreOptions o;
-  o.dir = dir_;
-  o.clock = &clock_;
-  auto other = Store::Open(o);
-  ASSERT_TRUE(other.ok()) << other.status();
-  auto key = (*other)->StoreKey();
+  auto other = OpenAnother();
+  ASSERT_NE(other, nullptr);
+  auto key = other->StoreKey();
   EXPECT_TRUE(key.ok()) << key.status();
   sqlite3_exec(writer, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(writer);
