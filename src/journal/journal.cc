@@ -100,22 +100,16 @@ Journal::RunSummary ReadSummary(sql::Stmt& s) {
 // Journals made before runs had owners get the column once; their runs
 // have none, so any process may resume them.
 Status AddOwnerColumn(sql::Db& db) {
-  WFS_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-  auto add = [&]() -> Status {
-    WFS_ASSIGN_OR_RETURN(sql::Stmt st,
-                         db.Prepare("SELECT 1 FROM pragma_table_info('runs') "
-                                    "WHERE name = 'owner'"));
-    WFS_ASSIGN_OR_RETURN(bool present, st.Step());
-    if (present) return Status::Ok();
-    return db.Exec(
-        "ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT ''");
-  };
-  Status s = add();
-  if (!s.ok()) {
-    db.Exec("ROLLBACK").IgnoreError();
-    return s;
-  }
-  return db.Exec("COMMIT");
+  sql::Txn txn(&db);
+  WFS_RETURN_IF_ERROR(txn.Begin());
+  WFS_ASSIGN_OR_RETURN(sql::Stmt st,
+                       db.Prepare("SELECT 1 FROM pragma_table_info('runs') "
+                                  "WHERE name = 'owner'"));
+  WFS_ASSIGN_OR_RETURN(bool present, st.Step());
+  if (present) return Status::Ok();
+  WFS_RETURN_IF_ERROR(
+      db.Exec("ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT ''"));
+  return txn.Commit();
 }
 
 std::string OwnersDir(const std::string& journal_path) {

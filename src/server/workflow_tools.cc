@@ -217,31 +217,21 @@ Result<std::unique_ptr<WorkflowTools>> WorkflowTools::Create(
         "connectors");
   }
   std::unique_ptr<WorkflowTools> t(new WorkflowTools(std::move(options)));
-  WFS_RETURN_IF_ERROR(t->Refresh());
+  WFS_RETURN_IF_ERROR(t->RefreshIfChanged());
   return t;
 }
 
 Status WorkflowTools::RefreshIfChanged() {
-  WFS_ASSIGN_OR_RETURN(uint64_t generation, options_.store->Generation());
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (generation == indexed_generation_) return Status::Ok();
-  }
-  return Refresh();
-}
-
-Status WorkflowTools::Refresh() {
-  std::lock_guard<std::mutex> rebuilding(refresh_mu_);
   // Read before the catalog: a change while this reads it shows as a move
-  // at the next look.
+  // at the next look. Generations only grow.
   WFS_ASSIGN_OR_RETURN(uint64_t generation, options_.store->Generation());
-  {
+  auto current = [&] {
     std::lock_guard<std::mutex> lock(mu_);
-    // Another call rebuilt it meanwhile.
-    if (index_ != nullptr && generation == indexed_generation_) {
-      return Status::Ok();
-    }
-  }
+    return index_ != nullptr && indexed_generation_ >= generation;
+  };
+  if (current()) return Status::Ok();
+  std::lock_guard<std::mutex> rebuilding(refresh_mu_);
+  if (current()) return Status::Ok();  // another call rebuilt it meanwhile
   WFS_ASSIGN_OR_RETURN(std::vector<store::Store::IndexEntry> entries,
                        options_.store->IndexEntries());
   auto index = discovery::SearchIndex::Create();

@@ -59,11 +59,6 @@ class WorkflowTools : public mcp::ToolProvider {
  public:
   static Result<std::unique_ptr<WorkflowTools>> Create(ToolsOptions options);
 
-  // Rebuilds the search index and the tool list from the store. Calls that
-  // use them rebuild them on their own when the catalog changed (through
-  // this process or another: Store::Generation).
-  Status Refresh();
-
   Result<std::vector<mcp::Tool>> ListTools(
       const mcp::Principal& caller) override;
   Result<Json> CallTool(mcp::CallContext& ctx, const std::string& name,
@@ -116,7 +111,9 @@ class WorkflowTools : public mcp::ToolProvider {
   const Clock* clock_;
   std::unique_ptr<journal::Runner> runner_;
 
-  // Refresh when the catalog's generation moved since the last one.
+  // Rebuilds the search index and the stable workflows offered as tools
+  // when the catalog's generation moved since they were built (through this
+  // process or another: Store::Generation). Calls that use them call it.
   Status RefreshIfChanged();
 
   std::mutex refresh_mu_;  // one rebuild at a time; taken before mu_

@@ -107,6 +107,43 @@ class Db {
   std::vector<std::pair<std::string, std::unique_ptr<Stmt>>> cache_;
 };
 
+// A transaction that rolls back unless committed. Inside another one it is a
+// savepoint: committing it keeps its writes for the outer transaction to
+// commit, and dropping it uncommitted undoes only its own.
+class Txn {
+ public:
+  explicit Txn(sql::Db* db) : db_(db) {}
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
+  Status Begin() {
+    nested_ = db_->InTransaction();
+    WFS_RETURN_IF_ERROR(
+        db_->ExecCached(nested_ ? "SAVEPOINT wfs_txn" : "BEGIN IMMEDIATE"));
+    open_ = true;
+    return Status::Ok();
+  }
+  Status Commit() {
+    WFS_RETURN_IF_ERROR(
+        db_->ExecCached(nested_ ? "RELEASE wfs_txn" : "COMMIT"));
+    open_ = false;
+    return Status::Ok();
+  }
+  ~Txn() {
+    if (!open_) return;
+    if (nested_) {
+      db_->ExecCached("ROLLBACK TO wfs_txn").IgnoreError();
+      db_->ExecCached("RELEASE wfs_txn").IgnoreError();
+    } else {
+      db_->ExecCached("ROLLBACK").IgnoreError();
+    }
+  }
+
+ private:
+  sql::Db* db_;
+  bool open_ = false;
+  bool nested_ = false;
+};
+
 }  // namespace wfs::sql
 
 #endif  // WFSTORE_SQL_SQLITE_H_

@@ -389,7 +389,7 @@ Result<Attestation> Store::Promote(const std::string& name,
         ": only keys allowed in namespace ", Quote(NamespaceOf(name)),
         " may"));
   }
-  internal::Txn txn(db_.get());
+  sql::Txn txn(db_.get());
   WFS_RETURN_IF_ERROR(txn.Begin());
   WFS_ASSIGN_OR_RETURN(Json gate, CheckGate(info, stage, evidence));
   Json predicate = {{"from", info.stage}, {"stage", stage}, {"gate", gate}};
@@ -424,7 +424,7 @@ Result<Attestation> Store::Review(const std::string& name,
   }
   // The reviewer reads what is stored: the package must verify.
   WFS_RETURN_IF_ERROR(LoadLocked(name, version).status());
-  internal::Txn txn(db_.get());
+  sql::Txn txn(db_.get());
   WFS_RETURN_IF_ERROR(txn.Begin());
   WFS_RETURN_IF_ERROR(AddKeyLocked(key.public_key(), "reviewer"));
   Json predicate = {{"verdict", "approve"}, {"comment", comment}};
@@ -461,7 +461,7 @@ Result<Attestation> Store::Demote(const std::string& name,
           "and keys allowed in namespace ", Quote(NamespaceOf(name)), " may"));
     }
   }
-  internal::Txn txn(db_.get());
+  sql::Txn txn(db_.get());
   WFS_RETURN_IF_ERROR(txn.Begin());
   Json predicate = {{"from", info.stage},
                     {"stage", stage},
@@ -495,7 +495,7 @@ Status Store::Yank(const std::string& name, const std::string& version,
         AllowedKey(NamespaceOf(name), crypto::KeyIdHex(key.key_id()))
             .status());
     if (info.yanked) return Status::Ok();
-    internal::Txn txn(db_.get());
+    sql::Txn txn(db_.get());
     WFS_RETURN_IF_ERROR(txn.Begin());
     WFS_ASSIGN_OR_RETURN(Attestation a,
                          Attest(info, "yank", info.stage, internal::kYankType,
@@ -534,7 +534,7 @@ Status Store::Deprecate(const std::string& name, const std::string& version,
     WFS_RETURN_IF_ERROR(
         GetLocked(successor.substr(0, at), successor.substr(at + 1)).status());
   }
-  internal::Txn txn(db_.get());
+  sql::Txn txn(db_.get());
   WFS_RETURN_IF_ERROR(txn.Begin());
   WFS_ASSIGN_OR_RETURN(
       Attestation a,
@@ -668,7 +668,7 @@ Result<std::vector<std::string>> Store::Recheck() {
     if (!info.ok()) continue;  // a pinned dependency that is not stored
     std::vector<std::string> flags;
     if (!info->yanked) WFS_RETURN_IF_ERROR(RecheckOne(*info, &flags));
-    internal::Txn txn(db_.get());
+    sql::Txn txn(db_.get());
     WFS_RETURN_IF_ERROR(txn.Begin());
     WFS_ASSIGN_OR_RETURN(
         sql::Stmt * del,

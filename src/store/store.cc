@@ -276,7 +276,7 @@ Status Store::AddKeyLocked(const crypto::PublicKey& key,
   if (known) return *known;
   // The look-up again and the insert in one transaction: another process
   // adding the same key meanwhile is then seen, not a constraint failure.
-  internal::Txn txn(db_.get());
+  sql::Txn txn(db_.get());
   WFS_RETURN_IF_ERROR(txn.Begin());
   WFS_ASSIGN_OR_RETURN(known, registered());
   if (known) return *known;
@@ -355,7 +355,7 @@ Status Store::AllowInNamespace(const std::string& ns,
                                    owner_id, ", not ", signer,
                                    "; only its owner may allow other keys"));
   }
-  internal::Txn txn(db_.get());
+  sql::Txn txn(db_.get());
   WFS_RETURN_IF_ERROR(txn.Begin());
   WFS_RETURN_IF_ERROR(AddKeyLocked(key, "publisher"));
   auto sig = owner.SignDetached(GrantMessage(ns, key));
@@ -464,7 +464,7 @@ Result<std::vector<PublishResult>> Store::Publish(
   }
 
   std::string signer = crypto::KeyIdHex(key.key_id());
-  internal::Txn txn(db_.get());
+  sql::Txn txn(db_.get());
   WFS_RETURN_IF_ERROR(txn.Begin());
   WFS_RETURN_IF_ERROR(AddKeyLocked(key.public_key(), "publisher"));
   std::vector<PublishResult> out(compiled.size());
@@ -990,7 +990,7 @@ Result<SeedResult> Store::SeedStarterCatalog() {
   WFS_ASSIGN_OR_RETURN(crypto::SecretKey key, StoreKey());
   std::lock_guard lock(mu_);
   // The check and the writes in one transaction (see the header).
-  internal::Txn txn(db_.get());
+  sql::Txn txn(db_.get());
   WFS_RETURN_IF_ERROR(txn.Begin());
   {
     WFS_ASSIGN_OR_RETURN(sql::Stmt * st,

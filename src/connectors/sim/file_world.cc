@@ -135,12 +135,16 @@ Status FileBackedSimulators::ReloadIfChanged() {
     return w.status().WithContext(
         StrCat("the simulated world ", Quote(path_), " changed on disk"));
   }
-  bool honor = world_.honor_idempotency_keys();
-  world_ = std::move(*w);
-  world_.set_honor_idempotency_keys(honor);
+  Replace(std::move(*w));
   saved_ = CanonicalJson(world_.ToJson());
   on_disk_ = loaded;
   return Status::Ok();
+}
+
+void FileBackedSimulators::Replace(World w) {
+  bool honor = world_.honor_idempotency_keys();
+  world_ = std::move(w);
+  world_.set_honor_idempotency_keys(honor);
 }
 
 bool FileBackedSimulators::ChangedOnDisk() {
@@ -156,11 +160,7 @@ Status FileBackedSimulators::SaveIfChanged() {
     auto old = ParseJson(saved_, JsonLimits{64u << 20, 64});
     if (old.ok()) {
       auto w = World::FromJson(*old, world_.schema());
-      if (w.ok()) {
-        bool honor = world_.honor_idempotency_keys();
-        world_ = std::move(*w);
-        world_.set_honor_idempotency_keys(honor);
-      }
+      if (w.ok()) Replace(std::move(*w));
     }
     return s;
   }

@@ -58,6 +58,9 @@ class FileBackedSimulators {
                             FileId* loaded);
 
   FileBackedSimulators() = default;
+  // Puts `w` in place of the world (the simulators keep pointing at it),
+  // keeping this instance's idempotency setting.
+  void Replace(World w);
   // Loads the file again when it is not the one this instance loaded or
   // last saved. The caller holds io_mu_ and the file's lock.
   Status ReloadIfChanged();
