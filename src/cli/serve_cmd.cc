@@ -160,6 +160,49 @@ void StartRecertifier(const ServeFlags& flags, const std::string& dir,
   });
 }
 
+// Tells the clients when the tools or resources they see changed (a
+// workflow published, promoted, yanked or rolled back, by this process or
+// another): looks every `every`, on its own thread, until destroyed.
+class ListWatcher {
+ public:
+  ListWatcher(server::WorkflowTools* tools, mcp::Engine* engine,
+              std::chrono::milliseconds every)
+      : thread_([this, tools, engine, every] {
+          std::string last_error;
+          std::unique_lock<std::mutex> lock(mu_);
+          while (!cv_.wait_for(lock, every, [this] { return stopping_; })) {
+            lock.unlock();
+            auto changes = tools->TakeListChanges();
+            if (changes.ok()) {
+              engine->NotifyListChanged(changes->tools, changes->resources);
+              last_error.clear();
+            } else if (changes.status().message() != last_error) {
+              last_error = changes.status().message();
+              std::cerr << "wfstore: watching the catalog: " << last_error
+                        << "\n";
+            }
+            lock.lock();
+          }
+        }) {}
+  ~ListWatcher() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the rest is made
+};
+
+// How often a server looks whether the lists its clients see changed.
+constexpr std::chrono::milliseconds kListWatchEvery{250};
+
 // Opens the store in `dir` (seeding a new, empty one with the starter
 // catalog unless --empty), its journal and the world file, and builds the
 // workflow tools. Returns an exit code.
@@ -255,6 +298,7 @@ int OpenCatalog(const ServeFlags& flags, const std::string& dir, Catalog* c) {
   to.connectors = c->connectors.get();
   to.connector_config = {{"kind", "sim"}, {"world", world}};
   to.demand = c->demand.get();
+  to.announce_list_changes = true;  // Serve runs a ListWatcher
   auto tools = server::WorkflowTools::Create(to);
   if (!tools.ok()) {
     PrintError(tools.status().message());
@@ -342,6 +386,10 @@ int Serve(const ServeFlags& flags) {
         "on, do not interpret them.";
   }
   mcp::Engine engine(eo, provider);
+  std::optional<ListWatcher> watcher;
+  if (catalog.tools != nullptr) {
+    watcher.emplace(catalog.tools.get(), &engine, kListWatchEvery);
+  }
 
   if (!http) {
     mcp::Session session("stdio", local);

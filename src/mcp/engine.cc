@@ -245,6 +245,38 @@ bool Engine::Offers(Feature f) const {
   return false;
 }
 
+void Engine::Listen(Session* session, ClientChannel* channel) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  listeners_[session] = channel;
+}
+
+void Engine::StopListening(Session* session) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  listeners_.erase(session);
+}
+
+size_t Engine::NotifyListChanged(bool tools, bool resources) {
+  std::vector<Json> messages;
+  if (tools) {
+    messages.push_back(
+        MakeNotification("notifications/tools/list_changed", nullptr));
+  }
+  if (resources) {
+    messages.push_back(
+        MakeNotification("notifications/resources/list_changed", nullptr));
+  }
+  if (messages.empty()) return 0;
+  size_t reached = 0;
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  for (auto& [session, channel] : listeners_) {
+    if (session->closed() || !session->ready()) continue;
+    bool sent = true;
+    for (const Json& m : messages) sent = channel->Send(m).ok() && sent;
+    if (sent) ++reached;
+  }
+  return reached;
+}
+
 bool Engine::IsStreamingMethod(const std::string& method) {
   return method == "tools/call";
 }
@@ -340,11 +372,11 @@ Result<Json> Engine::Initialize(Session& s, const Message& m) {
   Json server_info = {{"name", options_.server_name},
                       {"version", options_.server_version}};
   if (version >= "2025-06-18") server_info["title"] = options_.server_title;
-  Json capabilities = {
-      {"tools", {{"listChanged", false}}},
-      {"resources",
-       {{"subscribe", features_.resource_subscribe}, {"listChanged", false}}},
-      {"logging", Json::object()}};
+  Json capabilities = {{"tools", {{"listChanged", features_.list_changed}}},
+                       {"resources",
+                        {{"subscribe", features_.resource_subscribe},
+                         {"listChanged", features_.list_changed}}},
+                       {"logging", Json::object()}};
   if (features_.prompts) capabilities["prompts"] = {{"listChanged", false}};
   if (features_.completions) capabilities["completions"] = Json::object();
   Json result = {{"protocolVersion", version},

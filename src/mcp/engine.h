@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -147,6 +148,9 @@ struct ProviderFeatures {
   bool prompts = false;             // prompts/list, prompts/get
   bool completions = false;         // completion/complete
   bool resource_subscribe = false;  // resources/subscribe, /unsubscribe
+  // The tools and resources lists announce changes: whoever owns the
+  // provider calls Engine::NotifyListChanged when they change.
+  bool list_changed = false;
 };
 
 // The server's tools and resources. Implementations check the caller's
@@ -237,6 +241,18 @@ class Engine {
   ToolProvider* tools() const { return tools_; }
   const EngineOptions& options() const { return options_; }
 
+  // Sessions hear about changes while they listen: transports register
+  // each session with the channel for messages the server sends on its own
+  // (stdio: the output stream; HTTP: the session's GET stream, when open).
+  // `channel` must stay valid until StopListening(session) returns.
+  void Listen(Session* session, ClientChannel* channel);
+  void StopListening(Session* session);
+  // Sends notifications/tools/list_changed and/or
+  // notifications/resources/list_changed to every listening session that
+  // finished initializing (notifications/initialized). Returns how many
+  // sessions the notifications reached.
+  size_t NotifyListChanged(bool tools, bool resources);
+
  private:
   using Handler =
       std::function<Result<Json>(Session&, const Message&, ClientChannel*)>;
@@ -266,6 +282,8 @@ class Engine {
   ToolProvider* tools_;
   ProviderFeatures features_;
   std::map<std::string, Method> methods_;
+  std::mutex listeners_mu_;  // held while sending to listeners
+  std::map<Session*, ClientChannel*> listeners_;
 };
 
 // Opaque pagination cursors: an offset, encoded.

@@ -345,12 +345,27 @@ class HttpEndpoint::StreamChannel
   int64_t first_kept_ = 1;  // the oldest seq a resumption can start from
 };
 
-// A session, its standalone (GET) stream, and its resumable streams.
-struct HttpEndpoint::Entry {
+// A session, its standalone (GET) stream, and its resumable streams. As a
+// channel, it is where messages the server sends on its own go (a list
+// changed): the standalone stream while the client keeps one open; the
+// transport allows them nowhere else, so without one they are dropped.
+struct HttpEndpoint::Entry : public ClientChannel {
   explicit Entry(std::shared_ptr<Session> s) : session(std::move(s)) {}
   std::shared_ptr<Session> session;
   std::mutex mu;
   std::shared_ptr<StreamChannel> standalone;  // the GET stream, when open
+
+  Status Send(const Json& message) override {
+    std::shared_ptr<StreamChannel> s;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      s = standalone;
+    }
+    if (s == nullptr || s->gone()) {
+      return Unavailable("the session has no open stream (GET)");
+    }
+    return s->Send(message);
+  }
   int64_t next_stream = 1;
   // Resumable streams by number: live ones, and the most recent ended ones
   // (a client may come back for a response it missed).
@@ -468,6 +483,7 @@ void HttpEndpoint::CloseAll() {
     all.swap(sessions_);
   }
   for (auto& [id, e] : all) {
+    engine_->StopListening(e->session.get());
     e->session->Close();
     engine_->tools()->SessionClosed(id);
     std::shared_ptr<StreamChannel> s;
@@ -673,8 +689,10 @@ void HttpEndpoint::HandlePost(HttpRequest& req, HttpResponder& responder,
     Json reply = engine_->HandleParsed(*session, m, nullptr);
     HttpHeaders h;
     if (reply.contains("result")) {
+      auto entry = std::make_shared<Entry>(session);
+      engine_->Listen(session.get(), entry.get());
       std::lock_guard<std::mutex> lock(mu_);
-      sessions_[session->id()] = std::make_shared<Entry>(session);
+      sessions_[session->id()] = std::move(entry);
       h.Set(kSessionHeader, session->id());
     }
     RespondJson(responder, 200, reply, std::move(h));
@@ -818,6 +836,7 @@ void HttpEndpoint::HandleDelete(HttpRequest& req, HttpResponder& responder,
     std::lock_guard<std::mutex> lock(mu_);
     sessions_.erase(e->session->id());
   }
+  engine_->StopListening(e->session.get());
   e->session->Close();
   engine_->tools()->SessionClosed(e->session->id());
   std::shared_ptr<StreamChannel> s;
@@ -859,6 +878,7 @@ void HttpEndpoint::ExpireIdle() {
     e->PruneLocked(now, options_.kept_streams);
   }
   for (auto& e : expired) {
+    engine_->StopListening(e->session.get());
     e->session->Close();
     engine_->tools()->SessionClosed(e->session->id());
     std::lock_guard<std::mutex> lock(e->mu);

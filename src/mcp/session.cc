@@ -167,6 +167,11 @@ void Session::MarkReady() {
   ready_ = true;
 }
 
+bool Session::ready() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ready_;
+}
+
 std::string Session::protocol_version() const {
   std::lock_guard<std::mutex> lock(mu_);
   return protocol_version_;

@@ -83,6 +83,7 @@ class Session {
   bool initialize_answered() const;
   // notifications/initialized received.
   void MarkReady();
+  bool ready() const;
   std::string protocol_version() const;
   Json client_capabilities() const;
   Json client_info() const;

@@ -78,6 +78,8 @@ class Inflight {
 Status ServeStdio(Engine& engine, Session& session,
                   const StdioOptions& options) {
   StdioChannel channel(options.out_fd);
+  // Lists that change reach the client while its input is open.
+  engine.Listen(&session, &channel);
   Inflight inflight;
   inflight.set_limit(options.max_concurrent);
   // Two workers run calls back to back; more are added when calls block
@@ -154,6 +156,7 @@ Status ServeStdio(Engine& engine, Session& session,
   }
   if (!skipping && !Trim(buf).empty()) handle(std::move(buf));
   // Input ended: nothing can answer an elicitation any more.
+  engine.StopListening(&session);
   session.Close();
   inflight.Wait();
   return result;

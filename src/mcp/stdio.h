@@ -27,7 +27,8 @@ struct StdioOptions {
 };
 
 // Serves one session until the input ends (EOF) or fails; then cancels what
-// is in flight, waits for it, and returns. Ok on EOF.
+// is in flight, waits for it, and returns. Ok on EOF. While it serves, the
+// session listens to the engine (Engine::NotifyListChanged).
 Status ServeStdio(Engine& engine, Session& session,
                   const StdioOptions& options);
 

@@ -196,6 +196,23 @@ class ElicitingApprover : public runtime::Approver {
   std::chrono::milliseconds timeout_;
 };
 
+// One resource per workflow not yanked (the first version `all` lists),
+// among those `caller`'s grants cover (null: all).
+std::vector<mcp::Resource> WorkflowResources(
+    const std::vector<store::PackageInfo>& all, const mcp::Principal* caller) {
+  std::vector<mcp::Resource> out;
+  std::set<std::string> names;
+  for (const store::PackageInfo& p : all) {
+    if (p.yanked) continue;
+    if (caller != nullptr && !caller->grants.AllowsNamespace(p.name)) continue;
+    if (!names.insert(p.name).second) continue;
+    out.push_back({kResourcePrefix + p.name, p.name,
+                   p.name + " (contract and rigor report)", p.summary,
+                   "application/json"});
+  }
+  return out;
+}
+
 }  // namespace
 
 WorkflowTools::WorkflowTools(ToolsOptions options)
@@ -248,22 +265,59 @@ Status WorkflowTools::RefreshIfChanged() {
     WFS_RETURN_IF_ERROR(index->Upsert(std::move(d)));
   }
   std::vector<store::PackageInfo> stable;
+  WFS_ASSIGN_OR_RETURN(std::vector<store::PackageInfo> all,
+                       options_.store->List());
+  std::vector<std::string> resources;
+  for (const mcp::Resource& r : WorkflowResources(all, nullptr)) {
+    resources.push_back(StrCat(r.uri, "\n", r.description));
+  }
   if (options_.workflow_tools) {
-    WFS_ASSIGN_OR_RETURN(std::vector<store::PackageInfo> all,
-                         options_.store->List());
-    std::map<std::string, store::PackageInfo> newest;
+    // The newest stable version of each workflow (releases before
+    // pre-releases), even while a newer one is still on its way (a draft,
+    // or a canary the tool's calls are routed to).
+    std::map<std::string, std::pair<store::Semver, store::PackageInfo>> newest;
     for (store::PackageInfo& p : all) {
       if (p.stage != "stable" || p.yanked) continue;
-      auto latest = options_.store->Latest(p.name);
-      if (latest.ok() && latest->version == p.version) newest[p.name] = p;
+      auto v = store::ParseSemver(p.version);
+      if (!v.ok()) continue;
+      auto it = newest.find(p.name);
+      if (it != newest.end()) {
+        const store::Semver& held = it->second.first;
+        bool newer =
+            held.pre.empty() != v->pre.empty() ? v->pre.empty() : held < *v;
+        if (!newer) continue;
+      }
+      newest.insert_or_assign(p.name, std::make_pair(*v, p));
     }
-    for (auto& [n, p] : newest) stable.push_back(std::move(p));
+    for (auto& [n, vp] : newest) stable.push_back(std::move(vp.second));
+  }
+  std::vector<std::string> tools;
+  for (const store::PackageInfo& p : stable) {
+    tools.push_back(StrCat(p.name, "@", p.version));
   }
   std::lock_guard<std::mutex> lock(mu_);
+  if (index_ != nullptr) {  // not the first build
+    changes_.tools = changes_.tools || tools != listed_tools_;
+    changes_.resources = changes_.resources || resources != listed_resources_;
+  }
   index_ = std::move(index);
   stable_ = std::move(stable);
+  listed_tools_ = std::move(tools);
+  listed_resources_ = std::move(resources);
   indexed_generation_ = generation;
   return Status::Ok();
+}
+
+Result<ListChanges> WorkflowTools::TakeListChanges() {
+  WFS_RETURN_IF_ERROR(RefreshIfChanged());
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::exchange(changes_, ListChanges{});
+}
+
+mcp::ProviderFeatures WorkflowTools::Features() const {
+  mcp::ProviderFeatures f;
+  f.list_changed = options_.announce_list_changes;
+  return f;
 }
 
 std::string WorkflowTools::ScopeFor(const mcp::Message& m) const {
@@ -861,16 +915,7 @@ Result<std::vector<mcp::Resource>> WorkflowTools::ListResources(
     const mcp::Principal& caller) {
   WFS_ASSIGN_OR_RETURN(std::vector<store::PackageInfo> all,
                        options_.store->List());
-  std::vector<mcp::Resource> out;
-  std::set<std::string> names;
-  for (const store::PackageInfo& p : all) {
-    if (!caller.grants.AllowsNamespace(p.name) || p.yanked) continue;
-    if (!names.insert(p.name).second) continue;
-    out.push_back({kResourcePrefix + p.name, p.name,
-                   p.name + " (contract and rigor report)", p.summary,
-                   "application/json"});
-  }
-  return out;
+  return WorkflowResources(all, &caller);
 }
 
 Result<std::vector<mcp::ResourceTemplate>> WorkflowTools::ListResourceTemplates(

@@ -53,6 +53,16 @@ struct ToolsOptions {
   const crypto::SecretKey* rollout_key = nullptr;
   // Operational messages (a canary rolled back); null: dropped.
   std::function<void(const std::string&)> log;
+  // Declare that the tools and resources lists announce changes
+  // (listChanged): set it only when something calls TakeListChanges
+  // regularly and passes what it reports to Engine::NotifyListChanged.
+  bool announce_list_changes = false;
+};
+
+// What changed in the lists clients see since the last look.
+struct ListChanges {
+  bool tools = false;      // a stable workflow offered as a tool came or went
+  bool resources = false;  // a workflow's resource came or went
 };
 
 class WorkflowTools : public mcp::ToolProvider {
@@ -70,6 +80,13 @@ class WorkflowTools : public mcp::ToolProvider {
   Result<std::vector<mcp::ResourceTemplate>> ListResourceTemplates(
       const mcp::Principal& caller) override;
   void SessionClosed(const std::string& session_id) override;
+  mcp::ProviderFeatures Features() const override;
+
+  // Looks whether the catalog moved (Store::Generation) and reports what
+  // changed in the tools and resources lists since the last call, including
+  // changes a tool call noticed first. Cheap when nothing moved: call it
+  // every few hundred milliseconds.
+  Result<ListChanges> TakeListChanges();
 
   // The scope a request needs ("find" or "run"), for the HTTP endpoint's
   // insufficient_scope answer.
@@ -121,6 +138,11 @@ class WorkflowTools : public mcp::ToolProvider {
   uint64_t indexed_generation_ = 0;  // of index_ and stable_
   std::unique_ptr<discovery::SearchIndex> index_;
   std::vector<store::PackageInfo> stable_;  // offered as their own tools
+  // What the lists showed at the last rebuild ("name@version" of stable_;
+  // the workflows' resources), and what changed since TakeListChanges.
+  std::vector<std::string> listed_tools_;
+  std::vector<std::string> listed_resources_;
+  ListChanges changes_;
   // Programs by name@version: a published version never changes, and the
   // store verified it (digest and signature) when it was first loaded.
   // Whether a version may still be run (yanked, stage, grants) is checked

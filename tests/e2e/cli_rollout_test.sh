@@ -91,7 +91,46 @@ calls 6 || fail "six calls answered"
 expect_grep "six answers" '"id":6' "$tmp/replies"
 expect_rc "status" 0 "$WFSTORE" rollout status shop.quote
 expect_grep "healthy" "healthy and soaked: wfstore promote shop.quote@1.0.0 stable" "$tmp/out"
-expect_rc "promote 1.0.0 stable" 0 "$WFSTORE" promote shop.quote@1.0.0 stable --key "$tmp/me.key"
+# A client connected over stdio while the workflow becomes stable hears the
+# tools list change (notifications/tools/list_changed), then lists it as its
+# own tool.
+python3 - "$WFSTORE" "$tmp" <<'PY' && pass "a stdio client hears the new tool" || fail "a stdio client hears the new tool"
+import json, select, subprocess, sys, time
+wfstore, tmp = sys.argv[1], sys.argv[2]
+p = subprocess.Popen([wfstore, "serve", "--stdio", "--empty", "--no-recertify"],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                     stderr=open(tmp + "/listen.err", "w"), text=True)
+def send(m):
+    p.stdin.write(json.dumps(m) + "\n")
+    p.stdin.flush()
+def receive(timeout):
+    if not select.select([p.stdout], [], [], timeout)[0]:
+        return None
+    line = p.stdout.readline()
+    return json.loads(line) if line else None
+send({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+      "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                 "clientInfo": {"name": "e2e", "version": "1"}}})
+init = receive(10)
+assert init["result"]["capabilities"]["tools"]["listChanged"] is True, init
+send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+send({"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
+before = [t["name"] for t in receive(10)["result"]["tools"]]
+assert "shop.quote" not in before, before
+promote = subprocess.run([wfstore, "promote", "shop.quote@1.0.0", "stable",
+                          "--key", tmp + "/me.key"], capture_output=True,
+                         text=True)
+print(promote.stdout, promote.stderr, end="")
+assert promote.returncode == 0, promote.returncode
+heard = receive(10)
+assert heard == {"jsonrpc": "2.0",
+                 "method": "notifications/tools/list_changed"}, heard
+send({"jsonrpc": "2.0", "id": 3, "method": "tools/list"})
+after = {t["name"]: t for t in receive(10)["result"]["tools"]}
+assert after["shop.quote"]["title"] == "shop.quote@1.0.0", after.keys()
+p.stdin.close()
+assert p.wait(timeout=20) == 0
+PY
 expect_rc "status after" 0 "$WFSTORE" rollout status shop.quote --json
 python3 - "$tmp/out" <<'PY' && pass "promoted" || fail "promoted"
 import json, sys

@@ -2,18 +2,21 @@
 """A running `wfstore serve --http` follows the catalog as the command line
 changes it: a workflow published and promoted by `wfstore publish` and
 `wfstore promote` (another process) is found and runs without a restart,
-and a yanked one is no longer found.
+and a yanked one is no longer found. A session's GET stream hears each
+change of the resources list (notifications/resources/list_changed).
 
 Environment: WFSTORE (the binary). Exit status 1 when any check fails.
 """
 
+import json
 import os
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from http_robustness_test import FAILS, Server, Session, check  # noqa: E402
+from http_robustness_test import (  # noqa: E402
+    FAILS, EventStream, Server, Session, check)
 
 WFSTORE = os.environ["WFSTORE"]
 
@@ -50,6 +53,21 @@ def find(session, query):
     return msg["result"]["structuredContent"]
 
 
+def next_message(stream):
+    """The next JSON-RPC message on an SSE stream (priming events, which
+    carry no data, skipped); None when the stream ends or stays silent for
+    the socket's timeout."""
+    while True:
+        try:
+            ev = stream.event()
+        except OSError:
+            return None
+        if ev is None:
+            return None
+        if ev.get("data", "").strip():
+            return json.loads(ev["data"])
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         store = os.path.join(tmp, "store")
@@ -61,6 +79,11 @@ def main():
             with open(os.path.join(store, "local.token")) as f:
                 token = f.read().strip()
             s = Session(srv, token)
+            listen = EventStream(srv, "GET", {**s.headers(),
+                                              "Accept": "text/event-stream"})
+            check("the session's GET stream opens", listen.status == 200,
+                  listen.status)
+            listen.sock.settimeout(10)
             found = find(s, "zebra weather forecast")
             check("before: no workflow fits", found.get("match") is False,
                   found)
@@ -71,8 +94,18 @@ def main():
             key = os.path.join(tmp, "meteo")
             cli("keygen", "--out", key)
             cli("publish", "--store", store, "--key", key + ".key", wf)
+            m = next_message(listen)
+            check("published: the stream hears the resources list changed",
+                  m is not None and
+                  m.get("method") == "notifications/resources/list_changed"
+                  and "id" not in m, m)
             cli("promote", "--store", store, "--key", key + ".key",
                 "weather.zebra_forecast@1.0.0", "tested")
+            # The server looks every 250 ms: three looks with nothing to say.
+            listen.sock.settimeout(0.8)
+            m = next_message(listen)
+            check("promoted: no list changed, nothing heard", m is None, m)
+            listen.sock.settimeout(10)
             found = find(s, "zebra weather forecast")
             top = (found.get("results") or [{}])[0]
             check("published by another process: found",
@@ -92,6 +125,19 @@ def main():
 
             cli("yank", "--store", store, "--key", key + ".key",
                 "--reason", "wrong animal", "weather.zebra_forecast@1.0.0")
+            m = next_message(listen)
+            check("yanked: the stream hears it too",
+                  m is not None and
+                  m.get("method") == "notifications/resources/list_changed",
+                  m)
+            st, _, msg = s.call("resources/list")
+            uris = [r.get("uri") for r in
+                    (msg or {}).get("result", {}).get("resources", [])]
+            check("and the resources list no longer shows it",
+                  st == 200 and uris and
+                  "wfstore://workflow/weather.zebra_forecast" not in uris,
+                  uris)
+            listen.close()
             found = find(s, "zebra weather forecast")
             names = [r.get("name") for r in found.get("results", [])]
             check("yanked by another process: no longer found",

@@ -408,6 +408,8 @@ TEST_F(EngineTest, OptionalFeaturesOnlyWhenTheProviderHasThem) {
   EXPECT_FALSE(caps.contains("prompts"));
   EXPECT_FALSE(caps.contains("completions"));
   EXPECT_EQ(caps["resources"]["subscribe"], false);
+  EXPECT_EQ(caps["tools"]["listChanged"], false);
+  EXPECT_EQ(caps["resources"]["listChanged"], false);
   for (const char* method : {"prompts/list", "prompts/get",
                              "completion/complete", "resources/subscribe"}) {
     EXPECT_EQ(engine_.Handle(session_, Req(2, method, Json::object()),
@@ -419,6 +421,81 @@ TEST_F(EngineTest, OptionalFeaturesOnlyWhenTheProviderHasThem) {
   EXPECT_EQ(engine_.Handle(session_, Req(3, "resources/templates/list"),
                            &channel_)["result"]["resourceTemplates"],
             Json::array());
+}
+
+class ChangingTools : public FakeTools {
+ public:
+  ProviderFeatures Features() const override {
+    ProviderFeatures f;
+    f.list_changed = true;
+    return f;
+  }
+};
+
+class BrokenChannel : public ClientChannel {
+ public:
+  Status Send(const Json&) override { return Unavailable("client gone"); }
+};
+
+// A list that changes is announced to every session that listens and
+// finished initializing, and to no other.
+TEST(EngineListChangedTest, ReachesListeningSessionsOnceInitialized) {
+  ChangingTools tools;
+  Engine engine(EngineOptions{}, &tools);
+  Session ready("a", {"agent", {}}), pending("b", {"agent", {}}),
+      deaf("c", {"agent", {}}), closed("d", {"agent", {}}),
+      broken("e", {"agent", {}});
+  RecordingChannel to_ready, to_pending, to_deaf, to_closed;
+  BrokenChannel to_broken;
+  for (Session* s : {&ready, &pending, &deaf, &closed, &broken}) {
+    Json init =
+        engine.Handle(*s,
+                      Req(1, "initialize",
+                          {{"protocolVersion", "2025-11-25"},
+                           {"capabilities", Json::object()},
+                           {"clientInfo", {{"name", "t"}, {"version", "1"}}}}),
+                      nullptr);
+    const Json& caps = init["result"]["capabilities"];
+    EXPECT_EQ(caps["tools"]["listChanged"], true);
+    EXPECT_EQ(caps["resources"]["listChanged"], true);
+    if (s != &pending) {
+      engine.Handle(*s, MakeNotification("notifications/initialized", nullptr),
+                    nullptr);
+    }
+  }
+  engine.Listen(&ready, &to_ready);
+  engine.Listen(&pending, &to_pending);
+  engine.Listen(&closed, &to_closed);
+  engine.Listen(&broken, &to_broken);
+  closed.Close();
+
+  EXPECT_EQ(engine.NotifyListChanged(true, false), 1u);
+  std::vector<Json> sent = to_ready.Sent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0]["method"], "notifications/tools/list_changed");
+  EXPECT_FALSE(sent[0].contains("id"));
+  EXPECT_TRUE(to_pending.Sent().empty());
+  EXPECT_TRUE(to_deaf.Sent().empty());
+  EXPECT_TRUE(to_closed.Sent().empty());
+
+  EXPECT_EQ(engine.NotifyListChanged(false, false), 0u);
+  EXPECT_EQ(to_ready.Sent().size(), 1u);
+  EXPECT_EQ(engine.NotifyListChanged(true, true), 1u);
+  sent = to_ready.Sent();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[1]["method"], "notifications/tools/list_changed");
+  EXPECT_EQ(sent[2]["method"], "notifications/resources/list_changed");
+
+  // Once initialized, the pending session hears too; one that stopped
+  // listening does not.
+  engine.Handle(pending, MakeNotification("notifications/initialized", nullptr),
+                nullptr);
+  engine.StopListening(&ready);
+  EXPECT_EQ(engine.NotifyListChanged(false, true), 1u);
+  EXPECT_EQ(to_ready.Sent().size(), 3u);
+  ASSERT_EQ(to_pending.Sent().size(), 1u);
+  EXPECT_EQ(to_pending.Sent()[0]["method"],
+            "notifications/resources/list_changed");
 }
 
 class FeatureTools : public FakeTools {

@@ -4,12 +4,17 @@
 // exits 1 on any failure.
 //
 //   node sdk_agent.mjs [--sdk v1|v2] --transport stdio --wfstore BIN --store DIR --world F
-//   node sdk_agent.mjs [--sdk v1|v2] --transport http --url URL --token T --world F
+//   node sdk_agent.mjs [--sdk v1|v2] --transport http --url URL --token T --world F [--wfstore BIN --store DIR]
+//
+// With --wfstore and --store (over HTTP too) the agent also yanks a workflow
+// with the store's key while connected and expects to hear the resources
+// list change.
 //
 // v1 is @modelcontextprotocol/sdk (2025-era clients); v2 is
 // @modelcontextprotocol/client, the client of revision 2026-07-28, with
 // version negotiation on "auto": it probes with server/discover and must
 // fall back to the 2025-11-25 handshake, the newest revision wfstore serves.
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 
 const args = {};
@@ -18,17 +23,23 @@ for (let i = 2; i < process.argv.length; i += 2) {
 }
 const v2 = args.sdk === "v2";
 
-let Client, StdioClientTransport, StreamableHTTPClientTransport, onElicit;
+let Client, StdioClientTransport, StreamableHTTPClientTransport, onElicit, onResourcesChanged;
 if (v2) {
   ({ Client, StreamableHTTPClientTransport } = await import("@modelcontextprotocol/client"));
   ({ StdioClientTransport } = await import("@modelcontextprotocol/client/stdio"));
   onElicit = (client, handler) => client.setRequestHandler("elicitation/create", handler);
+  onResourcesChanged = (client, handler) =>
+    client.setNotificationHandler("notifications/resources/list_changed", handler);
 } else {
   ({ Client } = await import("@modelcontextprotocol/sdk/client/index.js"));
   ({ StdioClientTransport } = await import("@modelcontextprotocol/sdk/client/stdio.js"));
   ({ StreamableHTTPClientTransport } = await import("@modelcontextprotocol/sdk/client/streamableHttp.js"));
-  const { ElicitRequestSchema } = await import("@modelcontextprotocol/sdk/types.js");
+  const { ElicitRequestSchema, ResourceListChangedNotificationSchema } = await import(
+    "@modelcontextprotocol/sdk/types.js"
+  );
   onElicit = (client, handler) => client.setRequestHandler(ElicitRequestSchema, handler);
+  onResourcesChanged = (client, handler) =>
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, handler);
 }
 
 let failures = 0;
@@ -137,6 +148,20 @@ const res = await agent.listResources();
 check("resources listed", res.resources.some((x) => x.uri === "wfstore://workflow/mail.delete_message"), res);
 const rr = await agent.readResource({ uri: "wfstore://workflow/mail.delete_message" });
 check("resource read", JSON.parse(rr.contents[0].text).name === "mail.delete_message", rr);
+
+// The catalog changes while the agent is connected: the server says so
+// (over HTTP, on the GET stream the client opened after initializing).
+if (args.wfstore && args.store) {
+  const heard = new Promise((resolve) => onResourcesChanged(agent, () => resolve(true)));
+  execFileSync(args.wfstore, ["yank", "--store", args.store, "--key", `${args.store}/keys/store.key`,
+    "--reason", "withdrawn for the test", "contacts.lookup@1.0.0"]);
+  const timeout = new Promise((resolve) => setTimeout(() => resolve(false), 10000));
+  check("catalog changed: the resources list change is heard", await Promise.race([heard, timeout]),
+    "no notifications/resources/list_changed within 10 s");
+  const after = await agent.listResources();
+  check("and the yanked workflow's resource is gone",
+    !after.resources.some((x) => x.uri === "wfstore://workflow/contacts.lookup"), after);
+}
 
 await agent.close();
 

@@ -2,7 +2,8 @@
 # The official MCP TypeScript SDK client against `wfstore serve`, over stdio
 # and over Streamable HTTP: a scripted agent finds, describes and runs the
 # delete-one-message workflow with an elicited confirmation; a run without
-# elicitation waits and is answered with `wfstore approve`. Both the 2025-era
+# elicitation waits and is answered with `wfstore approve`; a workflow yanked
+# meanwhile is announced (resources list changed). Both the 2025-era
 # SDK and the 2026-07-28 client (which must fall back to 2025-11-25).
 # Environment: WFSTORE (binary), WFS_SOURCE_DIR, WFS_NODE_DIR (npm-setup.sh).
 . "${WFS_SOURCE_DIR:?}/tests/e2e/lib.sh"
@@ -53,7 +54,8 @@ done
 expect_grep "prints a client config snippet" "claude mcp add --transport http wfstore" "$tmp/serve.out"
 token=$(cat "$tmp/store-http-$sdk/local.token")
 expect_rc "$sdk sdk agent over HTTP" 0 node "$agent" --sdk $sdk --transport http --url "$url" \
-  --token "$token" --world "$tmp/world-http-$sdk.json"
+  --token "$token" --world "$tmp/world-http-$sdk.json" \
+  --wfstore "$WFSTORE" --store "$tmp/store-http-$sdk"
 cat "$tmp/out"
 expect_rc "$sdk: a wrong token is refused" 1 node "$agent" --sdk $sdk --transport http --url "$url" \
   --token "wfs_00000000_0000000000000000000000000000000000000000000000000000000000000000" \

@@ -412,6 +412,84 @@ TEST_F(RolloutTest, NamedAgentsShareAndStableOnlyCallers) {
   EXPECT_EQ(tester["workflows"][0]["stage_now"], "stable");
 }
 
+// The lists clients see announce their changes (Engine::NotifyListChanged
+// sends what TakeListChanges reports): a workflow published or yanked
+// changes the resources; a version that becomes the stable one offered as
+// a tool changes the tools; a canary does not; a look with nothing changed
+// reports nothing, and a change a call noticed first is still reported once.
+TEST_F(RolloutTest, ListChangesFollowTheStableWorkflows) {
+  server::ToolsOptions to;
+  to.store = store_.get();
+  to.journal = journal_.get();
+  to.connectors = &connectors_;
+  to.clock = &clock_;
+  to.rollout = controller_.get();
+  to.rollout_key = &*store_key_;
+  to.announce_list_changes = true;
+  auto tools = server::WorkflowTools::Create(std::move(to)).value();
+  EXPECT_TRUE(tools->Features().list_changed);
+  using Changes = std::pair<bool, bool>;  // tools, resources
+  auto take = [&]() -> Changes {
+    auto c = tools->TakeListChanges();
+    EXPECT_TRUE(c.ok()) << c.status();
+    return c.ok() ? Changes{c->tools, c->resources} : Changes{};
+  };
+  auto offered = [&] {
+    std::vector<std::string> names;
+    for (const mcp::Tool& t : tools->ListTools({"a", {}}).value()) {
+      names.push_back(t.title.empty() ? t.name : t.title);
+    }
+    return names;
+  };
+  EXPECT_EQ(take(), Changes(false, false));  // nothing since it was made
+
+  ToCanary("1.0.0", false);
+  EXPECT_EQ(take(), Changes(false, true));  // a new resource, no tool yet
+  EXPECT_EQ(take(), Changes(false, false));
+  ASSERT_TRUE(controller_->Start("shop.quote", "1.0.0", Quick(1, 1, "0")).ok());
+  Call("a", 1);
+  ASSERT_NO_FATAL_FAILURE(MakeStable("1.0.0"));
+  EXPECT_EQ(take(), Changes(true, false));
+  EXPECT_EQ(take(), Changes(false, false));
+
+  ToCanary("1.2.0", false);
+  // A newer version on its way leaves the stable one offered.
+  EXPECT_FALSE(take().first);
+  std::vector<std::string> listed = offered();
+  EXPECT_NE(std::find(listed.begin(), listed.end(), "shop.quote@1.0.0"),
+            listed.end());
+  ASSERT_TRUE(controller_->Start("shop.quote", "1.2.0", Quick(1, 1, "0")).ok());
+  // The workflow's own tool is routed as run_workflow is: to the canary.
+  mcp::Engine engine(mcp::EngineOptions{}, tools.get());
+  Json r = engine.Handle(
+      SessionFor("a"),
+      mcp::MakeRequest(++id_, "tools/call",
+                       {{"name", "shop.quote"}, {"arguments", {{"n", 2}}}}),
+      &channel_);
+  EXPECT_EQ(journal_->GetRun(RunIdOf(r))->workflow, "shop.quote@1.2.0") << r;
+  ASSERT_NO_FATAL_FAILURE(MakeStable("1.2.0"));
+  // tools/list sees the new version first; the change is still reported.
+  listed = offered();
+  EXPECT_NE(std::find(listed.begin(), listed.end(), "shop.quote@1.2.0"),
+            listed.end());
+  EXPECT_EQ(take(), Changes(true, false));
+
+  // Yanking the newest stable version offers the one before it again.
+  ASSERT_TRUE(
+      store_->Yank("shop.quote", "1.2.0", "broken", publisher_.secret_key)
+          .ok());
+  EXPECT_EQ(take(), Changes(true, false));
+  listed = offered();
+  EXPECT_NE(std::find(listed.begin(), listed.end(), "shop.quote@1.0.0"),
+            listed.end());
+  // Yanking the last version removes the tool and the resource.
+  ASSERT_TRUE(
+      store_->Yank("shop.quote", "1.0.0", "broken", publisher_.secret_key)
+          .ok());
+  EXPECT_EQ(take(), Changes(true, true));
+  EXPECT_EQ(take(), Changes(false, false));
+}
+
 // Another process's change (a second controller on the same database, as
 // `wfstore rollout stop` beside a server) reaches the routing within
 // recheck_every; this process's own changes at once.
