@@ -289,6 +289,20 @@ int OpenCatalog(const ServeFlags& flags, const std::string& dir, Catalog* c) {
     return kExitFailure;
   }
   c->rollout = std::move(*controller);
+  // Rollbacks a stop interrupted (claimed, not yet demoted) end now; their
+  // calls already go to stable, so a failure here only waits for the next
+  // start.
+  auto finished = c->rollout->FinishRollbacks(*c->store_key);
+  if (!finished.ok()) {
+    std::cerr << "wfstore: warning: could not finish interrupted rollbacks ("
+              << finished.status().message()
+              << "); the next start tries again\n";
+  } else {
+    for (const rollout::Rollout& r : *finished) {
+      std::cerr << "wfstore: finished the interrupted rollback of " << r.name
+                << "@" << r.canary << " (demoted to reviewed)\n";
+    }
+  }
   server::ToolsOptions to;
   to.rollout = c->rollout.get();
   to.rollout_key = &*c->store_key;

@@ -255,6 +255,19 @@ Result<Rollout> Controller::Start(const std::string& name,
                        StableVersion(options_.store, name, version));
   std::lock_guard lock(mu_);
   WFS_RETURN_IF_ERROR(RefreshLocked());
+  // A version rolled back does not roll out again, even when a stop
+  // interrupted its demotion (FinishRollbacks).
+  WFS_ASSIGN_OR_RETURN(std::vector<Rollout> history,
+                       QueryLocked("WHERE name = ? ORDER BY id DESC", name));
+  for (const Rollout& past : history) {
+    if (past.canary != version) continue;
+    if (past.state == "rolled_back") {
+      return FailedPrecondition(
+          StrCat(ref, " was rolled back (", past.reason,
+                 "); it cannot roll out again: publish a fixed version"));
+    }
+    break;
+  }
   auto it = latest_.find(name);
   dirty_ = true;
   if (it != latest_.end() && it->second.state == "active") {
@@ -539,6 +552,33 @@ Result<Rollout> Controller::RollBackLocked(const Rollout& r,
                             .status());
   }
   return out;
+}
+
+Result<std::vector<Rollout>> Controller::FinishRollbacks(
+    const crypto::SecretKey& key) {
+  std::lock_guard lock(mu_);
+  // The newest rollout of each version, when it was rolled back.
+  WFS_ASSIGN_OR_RETURN(
+      std::vector<Rollout> rolled_back,
+      QueryLocked("WHERE id IN (SELECT max(id) FROM rollouts GROUP BY name, "
+                  "canary) AND state = 'rolled_back' ORDER BY id",
+                  ""));
+  std::vector<Rollout> finished;
+  for (const Rollout& r : rolled_back) {
+    auto info = options_.store->Get(r.name, r.canary);
+    if (!info.ok() || info->stage != "canary") continue;
+    auto demoted = options_.store->Demote(
+        r.name, r.canary, "reviewed", StrCat("canary rolled back: ", r.reason),
+        Json{{"rollout", r.ToJson()}, {"finished_after_interruption", true}},
+        key);
+    if (!demoted.ok()) {
+      // Another process demoted it between the look and the demotion.
+      if (demoted.status().code() == Code::kFailedPrecondition) continue;
+      return demoted.status();
+    }
+    finished.push_back(r);
+  }
+  return finished;
 }
 
 Result<std::optional<Rollout>> Controller::AfterRun(

@@ -161,6 +161,14 @@ class Controller {
                                      const crypto::SecretKey& key);
   // Marks the rollout of name@version finished after its promotion.
   Status MarkPromoted(const std::string& name, const std::string& version);
+  // Finishes rollbacks a stop interrupted: a rollback is claimed in the
+  // rollouts database first and the version demoted in the store after, so
+  // a process stopped in between leaves a rolled-back canary at stage
+  // canary. Demotes each such version now (to reviewed, signed with `key`,
+  // with the rollout's reason) and returns their rollouts; a version
+  // another process demoted meanwhile is skipped. `wfstore serve` calls it
+  // at start.
+  Result<std::vector<Rollout>> FinishRollbacks(const crypto::SecretKey& key);
 
   // The status report (`wfstore rollout status`): the rollout, figures per
   // version, the verdict and what comes next.

@@ -442,6 +442,10 @@ Result<Attestation> Store::Demote(const std::string& name,
                                   const std::string& reason, Json details,
                                   const crypto::SecretKey& key) {
   std::lock_guard lock(mu_);
+  // The stage is read inside the write transaction: of two processes
+  // demoting the same version at once, the second finds it demoted.
+  sql::Txn txn(db_.get());
+  WFS_RETURN_IF_ERROR(txn.Begin());
   WFS_ASSIGN_OR_RETURN(PackageInfo info, GetLocked(name, version));
   std::string ref = Ref(info);
   int want = StageIndex(stage);
@@ -461,8 +465,6 @@ Result<Attestation> Store::Demote(const std::string& name,
           "and keys allowed in namespace ", Quote(NamespaceOf(name)), " may"));
     }
   }
-  sql::Txn txn(db_.get());
-  WFS_RETURN_IF_ERROR(txn.Begin());
   Json predicate = {{"from", info.stage},
                     {"stage", stage},
                     {"reason", reason},

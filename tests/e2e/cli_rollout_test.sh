@@ -206,4 +206,32 @@ echo '{"rollout": {"shar": 0.2}}' >"$WFSTORE_HOME/policy.json"
 expect_rc "bad policy" 2 "$WFSTORE" policy
 expect_grep "bad member named" 'unknown member `shar` in rollout' "$tmp/err"
 expect_rc "unknown rollout" 2 "$WFSTORE" rollout status nothing.here
+
+# A rollback interrupted between its two writes (claimed in rollout.db, the
+# version not yet demoted in the store) is finished by the next server.
+rm "$WFSTORE_HOME/policy.json"
+quote 1.2.0 no >"$tmp/quote3.wf"
+expect_rc "publish 1.2.0" 0 "$WFSTORE" publish "$tmp/quote3.wf" --key "$tmp/me.key"
+through 1.2.0
+python3 - "$WFSTORE_HOME/rollout.db" <<'PY' && pass "the claim alone" || fail "the claim alone"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+n = db.execute("UPDATE rollouts SET state = 'rolled_back', reason = 'failure rate 40.0%' "
+               "WHERE state = 'active'").rowcount
+db.commit()
+assert n == 1, n
+PY
+expect_rc "cannot roll out again" 1 "$WFSTORE" rollout start shop.quote@1.2.0 --share 0.5
+expect_grep "says why" "was rolled back (failure rate 40.0%)" "$tmp/err"
+expect_rc "serve finishes it" 0 "$WFSTORE" serve --stdio --empty --no-recertify </dev/null
+expect_grep "names it" "finished the interrupted rollback of shop.quote@1.2.0" "$tmp/err"
+expect_rc "report" 0 "$WFSTORE" report shop.quote@1.2.0 --json
+python3 - "$tmp/out" <<'PY' && pass "demoted once, signed" || fail "demoted once, signed"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["stage"] == "reviewed", r["stage"]
+assert len(r["demotions"]) == 1 and r["demotions"][0]["verified"], r["demotions"]
+PY
+expect_rc "the next server has nothing to finish" 0 "$WFSTORE" serve --stdio --empty --no-recertify </dev/null
+if grep -q "interrupted rollback" "$tmp/err"; then fail "finished twice"; else pass "finished once"; fi
 finish

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <thread>
 
 #include "base/clock.h"
 #include "base/strings.h"
@@ -410,6 +412,88 @@ TEST_F(RolloutTest, NamedAgentsShareAndStableOnlyCallers) {
   EXPECT_EQ(tester["runs"].get<int>(), 10);
   EXPECT_EQ(tester["workflows"][0]["workflow"], "shop.quote@1.2.0");
   EXPECT_EQ(tester["workflows"][0]["stage_now"], "stable");
+}
+
+// A rollback is claimed in the rollouts database, then the version demoted
+// in the store. A stop between the two leaves a rolled-back canary at stage
+// canary: it cannot roll out again, and FinishRollbacks (at the next start)
+// demotes it, once, with the rollout's reason.
+TEST_F(RolloutTest, ARollbackAStopInterruptedIsFinishedOnce) {
+  ToCanary("1.0.0", false);
+  ASSERT_TRUE(controller_->Start("shop.quote", "1.0.0", Quick(1, 5, "0")).ok());
+  {
+    // The claim alone, as a process stopped right after it leaves it.
+    auto db = sql::Db::Open((dir_ / "rollout.db").string(), {}).value();
+    ASSERT_TRUE(db->Exec("UPDATE rollouts SET state = 'rolled_back', "
+                         "reason = 'failure rate 50.0%' WHERE state = 'active'")
+                    .ok());
+  }
+  ASSERT_EQ(store_->Get("shop.quote", "1.0.0")->stage, "canary");
+  auto again = controller_->Start("shop.quote", "1.0.0", Quick(1, 5, "0"));
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.status().message().find("was rolled back (failure rate"),
+            std::string::npos)
+      << again.status();
+
+  // Two processes start at once: one of them demotes it.
+  ControllerOptions co;
+  co.store = store_.get();
+  co.journal = journal_.get();
+  co.path = (dir_ / "rollout.db").string();
+  co.clock = &clock_;
+  auto other = Controller::Open(co).value();
+  auto finished = controller_->FinishRollbacks(*store_key_);
+  ASSERT_TRUE(finished.ok()) << finished.status();
+  ASSERT_EQ(finished->size(), 1u);
+  EXPECT_EQ((*finished)[0].canary, "1.0.0");
+  auto by_other = other->FinishRollbacks(*store_key_);
+  ASSERT_TRUE(by_other.ok()) << by_other.status();
+  EXPECT_TRUE(by_other->empty());
+  EXPECT_TRUE(controller_->FinishRollbacks(*store_key_)->empty());
+
+  auto info = store_->Get("shop.quote", "1.0.0").value();
+  EXPECT_EQ(info.stage, "reviewed");
+  ASSERT_EQ(info.flags.size(), 1u);
+  EXPECT_NE(info.flags[0].find("canary rolled back: failure rate 50.0%"),
+            std::string::npos)
+      << info.flags[0];
+  Json report = store_->Report("shop.quote", "1.0.0").value();
+  ASSERT_EQ(report["demotions"].size(), 1u);
+  EXPECT_TRUE(report["demotions"][0]["verified"].get<bool>());
+  EXPECT_EQ(report["demotions"][0]["details"]["finished_after_interruption"],
+            true);
+  // Still no second rollout of it.
+  EXPECT_FALSE(
+      store_->Promote("shop.quote", "1.0.0", "canary", publisher_.secret_key)
+          .ok());
+}
+
+// Two demotions of one version at once (two processes finishing the same
+// rollback): one demotes, the other finds it demoted.
+TEST_F(RolloutTest, ConcurrentDemotionsOfOneVersionRecordOne) {
+  ToCanary("1.0.0", false);
+  store::StoreOptions so;
+  so.dir = dir_.string();
+  so.clock = &clock_;
+  auto other = store::Store::Open(so).value();
+  std::atomic<int> ok{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (store::Store* s : {store_.get(), other.get()}) {
+    threads.emplace_back([&, s] {
+      auto a = s->Demote("shop.quote", "1.0.0", "reviewed", "bad canary",
+                         Json::object(), *store_key_);
+      if (a.ok()) {
+        ++ok;
+      } else if (a.status().code() == Code::kFailedPrecondition) {
+        ++refused;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(refused.load(), 1);
+  EXPECT_EQ(store_->Report("shop.quote", "1.0.0").value()["demotions"].size(),
+            1u);
 }
 
 // The lists clients see announce their changes (Engine::NotifyListChanged
