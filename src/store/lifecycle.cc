@@ -354,6 +354,10 @@ Result<Attestation> Store::Promote(const std::string& name,
                                    const crypto::SecretKey& key,
                                    const std::string& evidence) {
   std::lock_guard lock(mu_);
+  // Read and checked inside the write transaction: of two processes
+  // promoting the same version at once, the second sees it promoted.
+  sql::Txn txn(db_.get());
+  WFS_RETURN_IF_ERROR(txn.Begin());
   WFS_ASSIGN_OR_RETURN(PackageInfo info, GetLocked(name, version));
   std::string ref = Ref(info);
   int want = StageIndex(stage);
@@ -389,8 +393,6 @@ Result<Attestation> Store::Promote(const std::string& name,
         ": only keys allowed in namespace ", Quote(NamespaceOf(name)),
         " may"));
   }
-  sql::Txn txn(db_.get());
-  WFS_RETURN_IF_ERROR(txn.Begin());
   WFS_ASSIGN_OR_RETURN(Json gate, CheckGate(info, stage, evidence));
   Json predicate = {{"from", info.stage}, {"stage", stage}, {"gate", gate}};
   WFS_ASSIGN_OR_RETURN(Attestation a,
@@ -407,6 +409,8 @@ Result<Attestation> Store::Review(const std::string& name,
                                   const crypto::SecretKey& key,
                                   const std::string& comment) {
   std::lock_guard lock(mu_);
+  sql::Txn txn(db_.get());  // one review per key, also across processes
+  WFS_RETURN_IF_ERROR(txn.Begin());
   WFS_ASSIGN_OR_RETURN(PackageInfo info, GetLocked(name, version));
   std::string reviewer = crypto::KeyIdHex(key.key_id());
   if (reviewer == info.signer) {
@@ -424,8 +428,6 @@ Result<Attestation> Store::Review(const std::string& name,
   }
   // The reviewer reads what is stored: the package must verify.
   WFS_RETURN_IF_ERROR(LoadLocked(name, version).status());
-  sql::Txn txn(db_.get());
-  WFS_RETURN_IF_ERROR(txn.Begin());
   WFS_RETURN_IF_ERROR(AddKeyLocked(key.public_key(), "reviewer"));
   Json predicate = {{"verdict", "approve"}, {"comment", comment}};
   WFS_ASSIGN_OR_RETURN(Attestation a,
@@ -492,13 +494,13 @@ Status Store::Yank(const std::string& name, const std::string& version,
                    const std::string& reason, const crypto::SecretKey& key) {
   {
     std::lock_guard lock(mu_);
+    sql::Txn txn(db_.get());  // one yank, also across processes
+    WFS_RETURN_IF_ERROR(txn.Begin());
     WFS_ASSIGN_OR_RETURN(PackageInfo info, GetLocked(name, version));
     WFS_RETURN_IF_ERROR(
         AllowedKey(NamespaceOf(name), crypto::KeyIdHex(key.key_id()))
             .status());
     if (info.yanked) return Status::Ok();
-    sql::Txn txn(db_.get());
-    WFS_RETURN_IF_ERROR(txn.Begin());
     WFS_ASSIGN_OR_RETURN(Attestation a,
                          Attest(info, "yank", info.stage, internal::kYankType,
                                 Json{{"reason", reason}}, key));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -376,6 +377,56 @@ TEST_F(StoreTest, StagesMoveOneGateAtATime) {
   for (const Json& s : (*report)["stages"]) {
     EXPECT_TRUE(s["reached"].get<bool>()) << s;
   }
+}
+
+// Two processes acting on one version at once (two operators, or a server
+// and the command line): the checks are made inside the write transaction,
+// so one promotion, one review per key and one yank are recorded.
+TEST_F(StoreTest, RacingActsOnOneVersionRecordOne) {
+  const std::string n = "mail.delete_message", v = "1.0.0";
+  ASSERT_TRUE(
+      store_->Publish({Catalog("mail/delete_message.wf")}, alice_.secret_key)
+          .ok());
+  std::unique_ptr<Store> other = OpenAnother();
+  ASSERT_NE(other, nullptr);
+  // Runs `act` on both stores at once; returns how many succeeded.
+  auto race = [&](auto act) {
+    std::atomic<int> ok{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (Store* s : {store_.get(), other.get()}) {
+      threads.emplace_back([&, s] {
+        while (!go.load()) std::this_thread::yield();
+        if (act(*s)) ++ok;
+      });
+    }
+    go = true;
+    for (std::thread& t : threads) t.join();
+    return ok.load();
+  };
+  auto count = [&](const std::string& kind) {
+    int k = 0;
+    for (const Attestation& a : store_->Attestations(n, v).value()) {
+      if (a.kind == kind) ++k;
+    }
+    return k;
+  };
+  EXPECT_EQ(race([&](Store& s) {
+              return s.Promote(n, v, "tested", alice_.secret_key).ok();
+            }),
+            1);
+  EXPECT_EQ(count("promotion"), 1);
+  EXPECT_EQ(race([&](Store& s) {
+              return s.Review(n, v, bob_.secret_key, "fine").ok();
+            }),
+            1);
+  EXPECT_EQ(count("review"), 1);
+  // A yank of a yanked version succeeds and records nothing more.
+  EXPECT_EQ(race([&](Store& s) {
+              return s.Yank(n, v, "withdrawn", alice_.secret_key).ok();
+            }),
+            2);
+  EXPECT_EQ(count("yank"), 1);
 }
 
 TEST_F(StoreTest, AForgedAttestationRowDoesNotCount) {
