@@ -125,8 +125,17 @@ void RecertifyOnce(store::Store* st, const crypto::SecretKey& key,
               << policy.status().message() << "\n";
     return;
   }
-  auto results = rollout::Recertify(*st, *policy, {}, key);
+  rollout::RecertifyOptions options;
+  options.wait_for_others = false;  // its pass covers this one's
+  auto results = rollout::Recertify(*st, *policy, options, key);
   if (!results.ok()) {
+    if (results.status().code() == Code::kUnavailable) {
+      if (!quiet) {
+        std::cerr << "wfstore: recertification skipped: "
+                  << results.status().message() << "\n";
+      }
+      return;
+    }
     std::cerr << "wfstore: recertification failed: "
               << results.status().message() << "\n";
     return;

@@ -1,5 +1,9 @@
 #include "rollout/recertify.h"
 
+#include <optional>
+#include <utility>
+
+#include "base/file_lock.h"
 #include "base/strings.h"
 #include "testing/test_runner.h"
 
@@ -91,6 +95,20 @@ Result<std::vector<RecertifyResult>> Recertify(store::Store& store,
                                                const Policy& policy,
                                                const RecertifyOptions& options,
                                                const crypto::SecretKey& key) {
+  std::optional<FileLock> lock;
+  if (!options.dry_run && !store.dir().empty()) {
+    std::string path = store.dir() + "/recertify.lock";
+    if (options.wait_for_others) {
+      WFS_ASSIGN_OR_RETURN(FileLock l, FileLock::Take(path));
+      lock.emplace(std::move(l));
+    } else {
+      WFS_ASSIGN_OR_RETURN(lock, FileLock::TryTake(path));
+      if (!lock) {
+        return Unavailable(
+            "another wfstore process is recertifying this store");
+      }
+    }
+  }
   // Dependency and interface problems are already flags: the store re-checks
   // when it opens with other interfaces and after every yank.
   const std::string interfaces = store.InterfacesDigest();

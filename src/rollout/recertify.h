@@ -36,6 +36,10 @@ struct RecertifyOptions {
   bool dry_run = false;
   // Per workflow: (name@version, done, total).
   std::function<void(const std::string&, int, int)> progress;
+  // One process recertifies a store at a time (an flock on
+  // STORE/recertify.lock): wait for another's pass to end, or (false)
+  // return Unavailable at once, as servers do, which would only repeat it.
+  bool wait_for_others = true;
 };
 
 struct RecertifyResult {

@@ -3,13 +3,16 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <future>
 #include <memory>
 #include <mutex>
 #include <thread>
 
 #include <sched.h>
+#include <unistd.h>
 
+#include "base/file_lock.h"
 #include "base/json.h"
 #include "base/json_writer.h"
 #include "base/random.h"
@@ -253,6 +256,28 @@ TEST(WorkerPoolTest, ShutdownDropsOrRunsQueuedTasks) {
     }
   }  // the destructor runs what is queued
   EXPECT_EQ(ran.load(), 5);
+}
+
+// One holder at a time, also within one process; released when it goes.
+TEST(FileLockTest, ExcludesUntilReleased) {
+  std::string path =
+      (std::filesystem::temp_directory_path() / StrCat("wfs-lock-", ::getpid()))
+          .string();
+  {
+    auto held = FileLock::Take(path);
+    ASSERT_TRUE(held.ok()) << held.status();
+    auto busy = FileLock::TryTake(path);
+    ASSERT_TRUE(busy.ok()) << busy.status();
+    EXPECT_FALSE(busy->has_value());
+    FileLock moved = std::move(*held);  // still held by the moved-to lock
+    EXPECT_FALSE(FileLock::TryTake(path)->has_value());
+  }
+  auto free = FileLock::TryTake(path);
+  ASSERT_TRUE(free.ok()) << free.status();
+  EXPECT_TRUE(free->has_value());
+  free->reset();
+  EXPECT_FALSE(FileLock::Take("/nonexistent-dir/x.lock").ok());
+  std::filesystem::remove(path);
 }
 
 }  // namespace

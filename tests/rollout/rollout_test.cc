@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "base/clock.h"
+#include "base/file_lock.h"
 #include "base/strings.h"
 #include "crypto/keys.h"
 #include "gtest/gtest.h"
@@ -767,6 +768,19 @@ TEST_F(RolloutTest, RecertifyDemotesWhatNoLongerPassesThePolicy) {
   // Nothing changed: nothing to do.
   auto none = Recertify(*store_, lenient, {}, *store_key_).value();
   EXPECT_TRUE(none.empty());
+  {
+    // While another process recertifies, a server's pass is skipped (a dry
+    // run, which writes nothing, still answers).
+    FileLock other = FileLock::Take((dir_ / "recertify.lock").string()).value();
+    RecertifyOptions server;
+    server.all = true;
+    server.wait_for_others = false;
+    auto skipped = Recertify(*store_, lenient, server, *store_key_);
+    ASSERT_FALSE(skipped.ok());
+    EXPECT_EQ(skipped.status().code(), Code::kUnavailable);
+    server.dry_run = true;
+    EXPECT_EQ(Recertify(*store_, lenient, server, *store_key_)->size(), 1u);
+  }
   // --all re-runs it and it passes again.
   RecertifyOptions all;
   all.all = true;

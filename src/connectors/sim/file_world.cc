@@ -1,54 +1,15 @@
 #include "connectors/sim/file_world.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cstring>
 #include <utility>
 
 #include "base/file.h"
+#include "base/file_lock.h"
 #include "base/strings.h"
 #include "connectors/sim/simulators.h"
 
 namespace wfs::connectors::sim {
-
-namespace {
-
-// An exclusive flock on PATH.lock, held while one call reads, changes and
-// saves the world: calls of other instances and processes wait their turn.
-class FileLock {
- public:
-  static Result<FileLock> Take(const std::string& path) {
-    std::string lock_path = path + ".lock";
-    int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      return Unavailable(
-          StrCat("cannot open ", Quote(lock_path), ": ", std::strerror(errno)));
-    }
-    while (::flock(fd, LOCK_EX) != 0) {
-      if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      return Unavailable(
-          StrCat("cannot lock ", Quote(lock_path), ": ", std::strerror(e)));
-    }
-    return FileLock(fd);
-  }
-  FileLock(FileLock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  FileLock& operator=(FileLock&&) = delete;
-  ~FileLock() {
-    if (fd_ >= 0) ::close(fd_);  // drops the lock
-  }
-
- private:
-  explicit FileLock(int fd) : fd_(fd) {}
-  int fd_;
-};
-
-}  // namespace
 
 class FileBackedSimulators::Saving : public Connector {
  public:
@@ -57,7 +18,8 @@ class FileBackedSimulators::Saving : public Connector {
   const std::string& name() const override { return inner_->name(); }
   Result<ActionResponse> Invoke(const ActionRequest& request) override {
     std::lock_guard<std::mutex> l(owner_->io_mu_);
-    WFS_ASSIGN_OR_RETURN(FileLock lock, FileLock::Take(owner_->path_));
+    WFS_ASSIGN_OR_RETURN(FileLock lock,
+                         FileLock::Take(owner_->path_ + ".lock"));
     WFS_RETURN_IF_ERROR(owner_->ReloadIfChanged());
     auto r = inner_->Invoke(request);
     Status s = owner_->SaveIfChanged();
@@ -72,7 +34,8 @@ class FileBackedSimulators::Saving : public Connector {
   Result<std::optional<ActionResponse>> Lookup(
       const std::string& key) override {
     std::lock_guard<std::mutex> l(owner_->io_mu_);
-    WFS_ASSIGN_OR_RETURN(FileLock lock, FileLock::Take(owner_->path_));
+    WFS_ASSIGN_OR_RETURN(FileLock lock,
+                         FileLock::Take(owner_->path_ + ".lock"));
     WFS_RETURN_IF_ERROR(owner_->ReloadIfChanged());
     return inner_->Lookup(key);
   }
