@@ -183,7 +183,20 @@ class ListWatcher {
             lock.unlock();
             auto changes = tools->TakeListChanges();
             if (changes.ok()) {
-              engine->NotifyListChanged(changes->tools, changes->resources);
+              // Each session hears of the workflows its grants cover.
+              const server::ListChanges& lists = *changes;
+              mcp::Engine::Concerns tools_moved, resources_moved;
+              if (!lists.tools.empty()) {
+                tools_moved = [&lists](const mcp::Principal& p) {
+                  return lists.ToolsChangedFor(p);
+                };
+              }
+              if (!lists.resources.empty()) {
+                resources_moved = [&lists](const mcp::Principal& p) {
+                  return lists.ResourcesChangedFor(p);
+                };
+              }
+              engine->NotifyListChanged(tools_moved, resources_moved);
               last_error.clear();
             } else if (changes.status().message() != last_error) {
               last_error = changes.status().message();
@@ -415,6 +428,10 @@ int Serve(const ServeFlags& flags) {
   }
 
   if (!http) {
+    // A client that closed its end of the pipe makes writes fail (EPIPE):
+    // the server then ends cleanly when its input ends, instead of being
+    // killed (SIGPIPE) in the middle of a run.
+    ::signal(SIGPIPE, SIG_IGN);
     mcp::Session session("stdio", local);
     if (!flags.quiet) {
       std::cerr << "wfstore: serving MCP on stdio (store " << *dir << ")\n";

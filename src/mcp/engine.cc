@@ -255,24 +255,24 @@ void Engine::StopListening(Session* session) {
   listeners_.erase(session);
 }
 
-size_t Engine::NotifyListChanged(bool tools, bool resources) {
-  std::vector<Json> messages;
-  if (tools) {
-    messages.push_back(
-        MakeNotification("notifications/tools/list_changed", nullptr));
-  }
-  if (resources) {
-    messages.push_back(
-        MakeNotification("notifications/resources/list_changed", nullptr));
-  }
-  if (messages.empty()) return 0;
+size_t Engine::NotifyListChanged(const Concerns& tools,
+                                 const Concerns& resources) {
+  if (!tools && !resources) return 0;
+  static const Json kTools =
+      MakeNotification("notifications/tools/list_changed", nullptr);
+  static const Json kResources =
+      MakeNotification("notifications/resources/list_changed", nullptr);
   size_t reached = 0;
   std::lock_guard<std::mutex> lock(listeners_mu_);
   for (auto& [session, channel] : listeners_) {
     if (session->closed() || !session->ready()) continue;
-    bool sent = true;
-    for (const Json& m : messages) sent = channel->Send(m).ok() && sent;
-    if (sent) ++reached;
+    const Principal& caller = session->principal();
+    bool told = false;
+    if (tools && tools(caller)) told = channel->Send(kTools).ok() || told;
+    if (resources && resources(caller)) {
+      told = channel->Send(kResources).ok() || told;
+    }
+    if (told) ++reached;
   }
   return reached;
 }

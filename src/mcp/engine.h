@@ -247,11 +247,14 @@ class Engine {
   // `channel` must stay valid until StopListening(session) returns.
   void Listen(Session* session, ClientChannel* channel);
   void StopListening(Session* session);
-  // Sends notifications/tools/list_changed and/or
-  // notifications/resources/list_changed to every listening session that
-  // finished initializing (notifications/initialized). Returns how many
-  // sessions the notifications reached.
-  size_t NotifyListChanged(bool tools, bool resources);
+  // Whether a change concerns a session's caller (its grants cover what
+  // changed); null: no one.
+  using Concerns = std::function<bool(const Principal&)>;
+  // Sends notifications/tools/list_changed to every listening session that
+  // finished initializing (notifications/initialized) and whose caller
+  // `tools` concerns, and notifications/resources/list_changed likewise.
+  // Returns how many sessions were told something.
+  size_t NotifyListChanged(const Concerns& tools, const Concerns& resources);
 
  private:
   using Handler =

@@ -347,8 +347,10 @@ class HttpEndpoint::StreamChannel
 
 // A session, its standalone (GET) stream, and its resumable streams. As a
 // channel, it is where messages the server sends on its own go (a list
-// changed): the standalone stream while the client keeps one open; the
-// transport allows them nowhere else, so without one they are dropped.
+// changed): the standalone stream the client opened; the transport allows
+// them nowhere else, so without one they are dropped. A resumable stream
+// whose connection dropped keeps them for the client's return
+// (Last-Event-ID); one that is not resumable refuses them.
 struct HttpEndpoint::Entry : public ClientChannel {
   explicit Entry(std::shared_ptr<Session> s) : session(std::move(s)) {}
   std::shared_ptr<Session> session;
@@ -361,9 +363,7 @@ struct HttpEndpoint::Entry : public ClientChannel {
       std::lock_guard<std::mutex> lock(mu);
       s = standalone;
     }
-    if (s == nullptr || s->gone()) {
-      return Unavailable("the session has no open stream (GET)");
-    }
+    if (s == nullptr) return Unavailable("the session has no stream (GET)");
     return s->Send(message);
   }
   int64_t next_stream = 1;

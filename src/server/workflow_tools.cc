@@ -196,6 +196,20 @@ class ElicitingApprover : public runtime::Approver {
   std::chrono::milliseconds timeout_;
 };
 
+// Adds to `changed` the keys whose entries differ between `before` and
+// `after` (added, removed or with another value).
+void AddDifferences(const std::map<std::string, std::string>& before,
+                    const std::map<std::string, std::string>& after,
+                    std::set<std::string>* changed) {
+  for (const auto& [k, v] : before) {
+    auto it = after.find(k);
+    if (it == after.end() || it->second != v) changed->insert(k);
+  }
+  for (const auto& [k, v] : after) {
+    if (!before.count(k)) changed->insert(k);
+  }
+}
+
 // One resource per workflow not yanked (the first version `all` lists),
 // among those `caller`'s grants cover (null: all).
 std::vector<mcp::Resource> WorkflowResources(
@@ -267,9 +281,9 @@ Status WorkflowTools::RefreshIfChanged() {
   std::vector<store::PackageInfo> stable;
   WFS_ASSIGN_OR_RETURN(std::vector<store::PackageInfo> all,
                        options_.store->List());
-  std::vector<std::string> resources;
+  std::map<std::string, std::string> resources;
   for (const mcp::Resource& r : WorkflowResources(all, nullptr)) {
-    resources.push_back(StrCat(r.uri, "\n", r.description));
+    resources[r.name] = r.description;
   }
   if (options_.workflow_tools) {
     // The newest stable version of each workflow (releases before
@@ -291,14 +305,12 @@ Status WorkflowTools::RefreshIfChanged() {
     }
     for (auto& [n, vp] : newest) stable.push_back(std::move(vp.second));
   }
-  std::vector<std::string> tools;
-  for (const store::PackageInfo& p : stable) {
-    tools.push_back(StrCat(p.name, "@", p.version));
-  }
+  std::map<std::string, std::string> tools;
+  for (const store::PackageInfo& p : stable) tools[p.name] = p.version;
   std::lock_guard<std::mutex> lock(mu_);
   if (index_ != nullptr) {  // not the first build
-    changes_.tools = changes_.tools || tools != listed_tools_;
-    changes_.resources = changes_.resources || resources != listed_resources_;
+    AddDifferences(listed_tools_, tools, &changes_.tools);
+    AddDifferences(listed_resources_, resources, &changes_.resources);
   }
   index_ = std::move(index);
   stable_ = std::move(stable);
@@ -306,6 +318,22 @@ Status WorkflowTools::RefreshIfChanged() {
   listed_resources_ = std::move(resources);
   indexed_generation_ = generation;
   return Status::Ok();
+}
+
+bool ListChanges::ToolsChangedFor(const mcp::Principal& caller) const {
+  if (!caller.grants.run) return false;
+  for (const std::string& name : tools) {
+    if (caller.grants.AllowsNamespace(name)) return true;
+  }
+  return false;
+}
+
+bool ListChanges::ResourcesChangedFor(const mcp::Principal& caller) const {
+  if (!caller.grants.find) return false;
+  for (const std::string& name : resources) {
+    if (caller.grants.AllowsNamespace(name)) return true;
+  }
+  return false;
 }
 
 Result<ListChanges> WorkflowTools::TakeListChanges() {
@@ -515,6 +543,18 @@ Result<Json> WorkflowTools::CallTool(mcp::CallContext& ctx,
   }
   static const std::string kAnyRelease;
   return Run(ctx, name, version, args, &kAnyRelease);
+}
+
+bool WorkflowTools::SameToolContract(const store::PackageInfo& routed,
+                                     const std::string& stable_version,
+                                     const mcp::Principal& caller) {
+  auto stable = Visible(caller, routed.name, stable_version);
+  if (!stable.ok()) return false;
+  auto a = LoadProgram(routed);
+  auto b = LoadProgram(*stable);
+  return a.ok() && b.ok() &&
+         runtime::InputSchema(**a) == runtime::InputSchema(**b) &&
+         Annotations(**a) == Annotations(**b);
 }
 
 Result<store::PackageInfo> WorkflowTools::Visible(const mcp::Principal& caller,
@@ -777,6 +817,14 @@ Result<Json> WorkflowTools::Run(mcp::CallContext& ctx, const std::string& name,
   if (!p.ok()) {
     if (p.status().code() == Code::kNotFound) return p.status();
     return ToolError(p.status().message());
+  }
+  if (route_range != nullptr && p->version != range &&
+      !SameToolContract(*p, range, caller)) {
+    // A workflow's own tool advertises its stable version's inputs and
+    // hints: a canary that differs in them takes no calls through it (the
+    // agent built its arguments for the stable contract).
+    p = Visible(caller, name, range);
+    if (!p.ok()) return ToolError(p.status().message());
   }
   if (p->yanked) {
     return ToolError(

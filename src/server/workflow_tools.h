@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -59,10 +60,18 @@ struct ToolsOptions {
   bool announce_list_changes = false;
 };
 
-// What changed in the lists clients see since the last look.
+// What changed in the lists clients see since the last look, by workflow
+// name: whose own tool (its newest stable version) came, went or moved to
+// another version; whose resource came, went or changed.
 struct ListChanges {
-  bool tools = false;      // a stable workflow offered as a tool came or went
-  bool resources = false;  // a workflow's resource came or went
+  std::set<std::string> tools;
+  std::set<std::string> resources;
+
+  // Whether `caller`'s tools or resources list changed: its grants cover a
+  // workflow that changed (a caller without the run grant lists no
+  // workflow tools; without find, no resources).
+  bool ToolsChangedFor(const mcp::Principal& caller) const;
+  bool ResourcesChangedFor(const mcp::Principal& caller) const;
 };
 
 class WorkflowTools : public mcp::ToolProvider {
@@ -115,6 +124,12 @@ class WorkflowTools : public mcp::ToolProvider {
   Result<store::PackageInfo> Visible(const mcp::Principal& caller,
                                      const std::string& name,
                                      const std::string& range);
+  // Whether `routed` (a canary a workflow's own tool was routed to) takes
+  // the same inputs and has the same annotations as the stable version the
+  // tool advertises.
+  bool SameToolContract(const store::PackageInfo& routed,
+                        const std::string& stable_version,
+                        const mcp::Principal& caller);
   // The program of a published version, loaded (and verified) once.
   Result<runtime::ProgramPtr> LoadProgram(const store::PackageInfo& p);
   // A run's result as the agent sees it (handles for untrusted and private
@@ -140,8 +155,8 @@ class WorkflowTools : public mcp::ToolProvider {
   std::vector<store::PackageInfo> stable_;  // offered as their own tools
   // What the lists showed at the last rebuild ("name@version" of stable_;
   // the workflows' resources), and what changed since TakeListChanges.
-  std::vector<std::string> listed_tools_;
-  std::vector<std::string> listed_resources_;
+  std::map<std::string, std::string> listed_tools_;      // name: version
+  std::map<std::string, std::string> listed_resources_;  // name: description
   ListChanges changes_;
   // Programs by name@version: a published version never changes, and the
   // store verified it (digest and signature) when it was first loaded.

@@ -112,4 +112,27 @@ expect_rc "list the shared store" 0 "$WFSTORE" list --store "$tmp/shared"
 tested=$(grep -c ' tested ' "$tmp/out")
 [ "$tested" -eq 11 ] && pass "the whole catalog is tested" || fail "the whole catalog is tested ($tested)"
 
+# A client that closes its end of the server's output before an answer: the
+# server's write fails (EPIPE) and it ends cleanly with its input, rather
+# than being killed by SIGPIPE.
+python3 - "$WFSTORE" "$tmp/shared" <<'PY' && pass "a closed output pipe ends the server cleanly" || fail "a closed output pipe ends the server cleanly"
+import json, subprocess, sys, time
+p = subprocess.Popen([sys.argv[1], "serve", "--stdio", "--store", sys.argv[2],
+                      "--quiet", "--no-recertify"], stdin=subprocess.PIPE,
+                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+def send(m):
+    p.stdin.write((json.dumps(m) + "\n").encode())
+    p.stdin.flush()
+send({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+      "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                 "clientInfo": {"name": "e2e", "version": "1"}}})
+assert b'"result"' in p.stdout.readline()
+p.stdout.close()
+send({"jsonrpc": "2.0", "id": 2, "method": "ping"})
+time.sleep(0.3)
+p.stdin.close()
+rc = p.wait(timeout=20)
+assert rc == 0, rc
+PY
+
 finish

@@ -3,7 +3,9 @@
 changes it: a workflow published and promoted by `wfstore publish` and
 `wfstore promote` (another process) is found and runs without a restart,
 and a yanked one is no longer found. A session's GET stream hears each
-change of the resources list (notifications/resources/list_changed).
+change of the resources list (notifications/resources/list_changed), also
+one made while its connection was down (resumed with Last-Event-ID); a
+session without a GET stream goes on working.
 
 Environment: WFSTORE (the binary). Exit status 1 when any check fails.
 """
@@ -13,6 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from http_robustness_test import (  # noqa: E402
@@ -53,10 +56,10 @@ def find(session, query):
     return msg["result"]["structuredContent"]
 
 
-def next_message(stream):
+def next_message(stream, seen=None):
     """The next JSON-RPC message on an SSE stream (priming events, which
     carry no data, skipped); None when the stream ends or stays silent for
-    the socket's timeout."""
+    the socket's timeout. Notes each event's id in seen["id"]."""
     while True:
         try:
             ev = stream.event()
@@ -64,6 +67,8 @@ def next_message(stream):
             return None
         if ev is None:
             return None
+        if seen is not None and ev.get("id"):
+            seen["id"] = ev["id"]
         if ev.get("data", "").strip():
             return json.loads(ev["data"])
 
@@ -79,6 +84,8 @@ def main():
             with open(os.path.join(store, "local.token")) as f:
                 token = f.read().strip()
             s = Session(srv, token)
+            quiet = Session(srv, token)  # never opens a GET stream
+            seen = {"id": None}
             listen = EventStream(srv, "GET", {**s.headers(),
                                               "Accept": "text/event-stream"})
             check("the session's GET stream opens", listen.status == 200,
@@ -94,7 +101,7 @@ def main():
             key = os.path.join(tmp, "meteo")
             cli("keygen", "--out", key)
             cli("publish", "--store", store, "--key", key + ".key", wf)
-            m = next_message(listen)
+            m = next_message(listen, seen)
             check("published: the stream hears the resources list changed",
                   m is not None and
                   m.get("method") == "notifications/resources/list_changed"
@@ -103,7 +110,7 @@ def main():
                 "weather.zebra_forecast@1.0.0", "tested")
             # The server looks every 250 ms: three looks with nothing to say.
             listen.sock.settimeout(0.8)
-            m = next_message(listen)
+            m = next_message(listen, seen)
             check("promoted: no list changed, nothing heard", m is None, m)
             listen.sock.settimeout(10)
             found = find(s, "zebra weather forecast")
@@ -123,10 +130,23 @@ def main():
                   out.get("outputs", {}).get("text") == "sunny in Serengeti",
                   msg)
 
+            # The GET stream's connection drops; the yank happens while the
+            # client is away; it comes back for what it missed.
+            listen.close()
+            time.sleep(0.3)
             cli("yank", "--store", store, "--key", key + ".key",
                 "--reason", "wrong animal", "weather.zebra_forecast@1.0.0")
-            m = next_message(listen)
-            check("yanked: the stream hears it too",
+            time.sleep(0.8)
+            check("the stream's events carry ids", seen["id"] is not None,
+                  seen)
+            listen = EventStream(srv, "GET", {
+                **s.headers(), "Accept": "text/event-stream",
+                "Last-Event-ID": seen["id"] or ""})
+            check("the GET stream resumes", listen.status == 200,
+                  listen.status)
+            listen.sock.settimeout(10)
+            m = next_message(listen, seen)
+            check("yanked while away: the resumed stream hears it",
                   m is not None and
                   m.get("method") == "notifications/resources/list_changed",
                   m)
@@ -144,6 +164,7 @@ def main():
                   found.get("match") is False and
                   "weather.zebra_forecast" not in names, found)
             s.alive("the catalog changed three times")
+            quiet.alive("changes it had no stream to hear")
         finally:
             rc = srv.stop()
         check("server stops cleanly", rc == 0, f"exit {rc}")

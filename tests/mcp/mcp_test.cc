@@ -469,7 +469,8 @@ TEST(EngineListChangedTest, ReachesListeningSessionsOnceInitialized) {
   engine.Listen(&broken, &to_broken);
   closed.Close();
 
-  EXPECT_EQ(engine.NotifyListChanged(true, false), 1u);
+  const Engine::Concerns everyone = [](const Principal&) { return true; };
+  EXPECT_EQ(engine.NotifyListChanged(everyone, nullptr), 1u);
   std::vector<Json> sent = to_ready.Sent();
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0]["method"], "notifications/tools/list_changed");
@@ -478,9 +479,9 @@ TEST(EngineListChangedTest, ReachesListeningSessionsOnceInitialized) {
   EXPECT_TRUE(to_deaf.Sent().empty());
   EXPECT_TRUE(to_closed.Sent().empty());
 
-  EXPECT_EQ(engine.NotifyListChanged(false, false), 0u);
+  EXPECT_EQ(engine.NotifyListChanged(nullptr, nullptr), 0u);
   EXPECT_EQ(to_ready.Sent().size(), 1u);
-  EXPECT_EQ(engine.NotifyListChanged(true, true), 1u);
+  EXPECT_EQ(engine.NotifyListChanged(everyone, everyone), 1u);
   sent = to_ready.Sent();
   ASSERT_EQ(sent.size(), 3u);
   EXPECT_EQ(sent[1]["method"], "notifications/tools/list_changed");
@@ -491,11 +492,17 @@ TEST(EngineListChangedTest, ReachesListeningSessionsOnceInitialized) {
   engine.Handle(pending, MakeNotification("notifications/initialized", nullptr),
                 nullptr);
   engine.StopListening(&ready);
-  EXPECT_EQ(engine.NotifyListChanged(false, true), 1u);
+  EXPECT_EQ(engine.NotifyListChanged(nullptr, everyone), 1u);
   EXPECT_EQ(to_ready.Sent().size(), 3u);
   ASSERT_EQ(to_pending.Sent().size(), 1u);
   EXPECT_EQ(to_pending.Sent()[0]["method"],
             "notifications/resources/list_changed");
+  // Only sessions whose caller the change concerns hear of it.
+  EXPECT_EQ(engine.NotifyListChanged(
+                [](const Principal& p) { return p.agent == "someone else"; },
+                nullptr),
+            0u);
+  EXPECT_EQ(to_pending.Sent().size(), 1u);
 }
 
 class FeatureTools : public FakeTools {

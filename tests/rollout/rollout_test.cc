@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "base/clock.h"
@@ -123,9 +124,11 @@ class RolloutTest : public ::testing::Test {
 
   // Publishes shop.quote@version and promotes it through every gate up to
   // `canary` (hardening evidence as a hardening lab would sign it).
-  void ToCanary(const std::string& version, bool failing) {
-    auto published = store_->Publish({{"quote.wf", Source(version, failing)}},
-                                     publisher_.secret_key);
+  void ToCanary(const std::string& version, bool failing,
+                const std::string& source = "") {
+    auto published = store_->Publish(
+        {{"quote.wf", source.empty() ? Source(version, failing) : source}},
+        publisher_.secret_key);
     ASSERT_TRUE(published.ok()) << published.status();
     auto promote = [&](const std::string& stage) {
       auto a =
@@ -196,6 +199,20 @@ class RolloutTest : public ::testing::Test {
       }
     }
     return body.is_object() ? body.value("run_id", "") : "";
+  }
+
+  // Tools that offer each stable workflow as its own tool (the fixture's
+  // do not) and announce list changes, with the fixture's rollout.
+  std::unique_ptr<server::WorkflowTools> OwnTools() {
+    server::ToolsOptions to;
+    to.store = store_.get();
+    to.journal = journal_.get();
+    to.connectors = &connectors_;
+    to.clock = &clock_;
+    to.rollout = controller_.get();
+    to.rollout_key = &*store_key_;
+    to.announce_list_changes = true;
+    return server::WorkflowTools::Create(std::move(to)).value();
   }
 
   // Certifies the canary shop.quote@version, promotes it to stable and ends
@@ -497,28 +514,67 @@ TEST_F(RolloutTest, ConcurrentDemotionsOfOneVersionRecordOne) {
             1u);
 }
 
+// A workflow's own tool advertises its stable version's inputs: a canary
+// that takes other inputs gets no calls through it (run_workflow, where
+// the agent reads the chosen version's schema, still routes to it).
+TEST_F(RolloutTest, AWorkflowToolSkipsACanaryWithAnotherContract) {
+  ToCanary("1.0.0", false);
+  ASSERT_TRUE(controller_->Start("shop.quote", "1.0.0", Quick(1, 1, "0")).ok());
+  Call("a", 1);
+  ASSERT_NO_FATAL_FAILURE(MakeStable("1.0.0"));
+  std::string renamed = Source("1.1.0", false);
+  for (auto [from, to] :
+       {std::pair<std::string, std::string>{"input n:", "input item:"},
+        {"price of {n}", "price of {item}"},
+        {"call { n: 1 }", "call { item: 1 }"}}) {
+    renamed.replace(renamed.find(from), from.size(), to);
+  }
+  ToCanary("1.1.0", false, renamed);
+  ASSERT_TRUE(
+      controller_->Start("shop.quote", "1.1.0", Quick(1, 50, "1h")).ok());
+  auto tools = OwnTools();
+  mcp::Engine engine(mcp::EngineOptions{}, tools.get());
+  for (int i = 0; i < 5; ++i) {
+    Json r = engine.Handle(
+        SessionFor("a"),
+        mcp::MakeRequest(++id_, "tools/call",
+                         {{"name", "shop.quote"}, {"arguments", {{"n", i}}}}),
+        &channel_);
+    auto run = journal_->GetRun(RunIdOf(r));
+    ASSERT_TRUE(run.ok()) << r;
+    EXPECT_EQ(run->workflow, "shop.quote@1.0.0");
+    EXPECT_EQ(run->state, "completed") << r;
+  }
+  Json r = engine.Handle(
+      SessionFor("a"),
+      mcp::MakeRequest(
+          ++id_, "tools/call",
+          {{"name", "run_workflow"},
+           {"arguments",
+            {{"name", "shop.quote"}, {"arguments", {{"item", 7}}}}}}),
+      &channel_);
+  EXPECT_EQ(journal_->GetRun(RunIdOf(r))->workflow, "shop.quote@1.1.0") << r;
+}
+
 // The lists clients see announce their changes (Engine::NotifyListChanged
 // sends what TakeListChanges reports): a workflow published or yanked
 // changes the resources; a version that becomes the stable one offered as
 // a tool changes the tools; a canary does not; a look with nothing changed
 // reports nothing, and a change a call noticed first is still reported once.
 TEST_F(RolloutTest, ListChangesFollowTheStableWorkflows) {
-  server::ToolsOptions to;
-  to.store = store_.get();
-  to.journal = journal_.get();
-  to.connectors = &connectors_;
-  to.clock = &clock_;
-  to.rollout = controller_.get();
-  to.rollout_key = &*store_key_;
-  to.announce_list_changes = true;
-  auto tools = server::WorkflowTools::Create(std::move(to)).value();
+  auto tools = OwnTools();
   EXPECT_TRUE(tools->Features().list_changed);
   using Changes = std::pair<bool, bool>;  // tools, resources
+  server::ListChanges last;
   auto take = [&]() -> Changes {
     auto c = tools->TakeListChanges();
     EXPECT_TRUE(c.ok()) << c.status();
-    return c.ok() ? Changes{c->tools, c->resources} : Changes{};
+    last = c.ok() ? *c : server::ListChanges{};
+    return {!last.tools.empty(), !last.resources.empty()};
   };
+  mcp::Principal everyone{"a", {}}, elsewhere{"b", {}}, finder{"c", {}};
+  elsewhere.grants.namespaces = {"mail"};
+  finder.grants.run = false;
   auto offered = [&] {
     std::vector<std::string> names;
     for (const mcp::Tool& t : tools->ListTools({"a", {}}).value()) {
@@ -530,11 +586,19 @@ TEST_F(RolloutTest, ListChangesFollowTheStableWorkflows) {
 
   ToCanary("1.0.0", false);
   EXPECT_EQ(take(), Changes(false, true));  // a new resource, no tool yet
+  EXPECT_EQ(last.resources, std::set<std::string>{"shop.quote"});
+  // Each caller hears of what its grants cover.
+  EXPECT_TRUE(last.ResourcesChangedFor(everyone));
+  EXPECT_TRUE(last.ResourcesChangedFor(finder));
+  EXPECT_FALSE(last.ResourcesChangedFor(elsewhere));
   EXPECT_EQ(take(), Changes(false, false));
   ASSERT_TRUE(controller_->Start("shop.quote", "1.0.0", Quick(1, 1, "0")).ok());
   Call("a", 1);
   ASSERT_NO_FATAL_FAILURE(MakeStable("1.0.0"));
   EXPECT_EQ(take(), Changes(true, false));
+  EXPECT_TRUE(last.ToolsChangedFor(everyone));
+  EXPECT_FALSE(last.ToolsChangedFor(elsewhere));
+  EXPECT_FALSE(last.ToolsChangedFor(finder));  // lists no workflow tools
   EXPECT_EQ(take(), Changes(false, false));
 
   ToCanary("1.2.0", false);
