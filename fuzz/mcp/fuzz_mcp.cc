@@ -25,9 +25,11 @@ class NullChannel : public wfs::mcp::ClientChannel {
 
 class Tools : public wfs::mcp::ToolProvider {
  public:
-  // Every optional method is reachable.
+  // Every optional method is reachable, tasks included.
   wfs::mcp::ProviderFeatures Features() const override {
-    return {true, true, true};
+    wfs::mcp::ProviderFeatures f{true, true, true};
+    f.tasks = true;
+    return f;
   }
   wfs::Status CheckSubscribable(const wfs::mcp::Principal&,
                                 const std::string& uri) override {
@@ -46,8 +48,8 @@ class Tools : public wfs::mcp::ToolProvider {
       const wfs::mcp::Principal&) override {
     std::vector<wfs::mcp::Tool> out;
     for (int i = 0; i < 3; ++i) {
-      out.push_back(
-          {"t" + std::to_string(i), "", "", Json::object(), nullptr, nullptr});
+      out.push_back({"t" + std::to_string(i), "", "", Json::object(), nullptr,
+                     nullptr, i == 0 ? "optional" : ""});
     }
     return out;
   }
@@ -109,5 +111,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::abort();
     }
   }
+  // Its tasks end with it.
+  engine.EndSession(&session);
   return 0;
 }

@@ -17,6 +17,9 @@ Json ToolJson(const Tool& t) {
   if (!t.title.empty()) j["title"] = t.title;
   if (!t.output_schema.is_null()) j["outputSchema"] = t.output_schema;
   if (!t.annotations.is_null()) j["annotations"] = t.annotations;
+  if (!t.task_support.empty()) {
+    j["execution"] = {{"taskSupport", t.task_support}};
+  }
   return j;
 }
 
@@ -109,7 +112,9 @@ Result<Json> CallContext::Request(const std::string& method, Json params,
     out.Forget(id);
     return sent;
   }
-  WFS_ASSIGN_OR_RETURN(Json reply, out.Wait(id, timeout, cancelled_.get()));
+  Result<Json> waited = out.Wait(id, timeout, cancelled_.get());
+  channel_->Answered();
+  WFS_ASSIGN_OR_RETURN(Json reply, std::move(waited));
   if (reply.contains("error")) {
     const Json& e = reply["error"];
     std::string why = e.is_object() ? e.value("message", std::string("error"))
@@ -159,6 +164,9 @@ Engine::Engine(EngineOptions options, ToolProvider* tools)
     : options_(std::move(options)),
       tools_(tools),
       features_(tools->Features()) {
+  TaskOptions to = options_.tasks;
+  if (to.clock == nullptr) to.clock = options_.clock;
+  tasks_registry_ = std::make_unique<TaskRegistry>(to);
   auto bind = [this](auto fn) {
     return [this, fn](Session& s, const Message& m, ClientChannel* c) {
       return fn(this, s, m, c);
@@ -224,6 +232,29 @@ Engine::Engine(EngineOptions options, ToolProvider* tools)
         return e->ReadResource(s, m);
       }),
       false, true};
+  methods_["tasks/get"] = {
+      [this](Session& s, const Message& m, ClientChannel*) {
+        return tasks_registry_->Get(s, m.params);
+      },
+      false, false, Feature::kTasks};
+  methods_["tasks/list"] = {
+      [this](Session& s, const Message& m, ClientChannel*) {
+        return tasks_registry_->List(s, m.params, options_.page_size);
+      },
+      false, false, Feature::kTasks};
+  methods_["tasks/cancel"] = {
+      [this](Session& s, const Message& m, ClientChannel*) {
+        return tasks_registry_->Cancel(s, m.params);
+      },
+      false, false, Feature::kTasks};
+  methods_["tasks/result"] = {
+      [this](Session& s, const Message& m, ClientChannel* c) -> Result<Json> {
+        auto flag = s.BeginRequest(m.id);
+        Result<Json> r = tasks_registry_->Await(s, m.params, c, flag.get());
+        s.EndRequest(m.id);
+        return r;
+      },
+      false, false, Feature::kTasks};
   methods_["logging/setLevel"] = {
       bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
         return e->SetLevel(s, m);
@@ -241,9 +272,13 @@ bool Engine::Offers(Feature f) const {
       return features_.completions;
     case Feature::kSubscribe:
       return features_.resource_subscribe;
+    case Feature::kTasks:
+      return features_.tasks;
   }
   return false;
 }
+
+Engine::~Engine() { tasks_registry_.reset(); }
 
 void Engine::Listen(Session* session, ClientChannel* channel) {
   std::lock_guard<std::mutex> lock(listeners_mu_);
@@ -253,6 +288,11 @@ void Engine::Listen(Session* session, ClientChannel* channel) {
 void Engine::StopListening(Session* session) {
   std::lock_guard<std::mutex> lock(listeners_mu_);
   listeners_.erase(session);
+}
+
+void Engine::EndSession(Session* session) {
+  StopListening(session);
+  tasks_registry_->EndSession(session);
 }
 
 size_t Engine::NotifyListChanged(const Concerns& tools,
@@ -278,7 +318,7 @@ size_t Engine::NotifyListChanged(const Concerns& tools,
 }
 
 bool Engine::IsStreamingMethod(const std::string& method) {
-  return method == "tools/call";
+  return method == "tools/call" || method == "tasks/result";
 }
 
 Json Engine::Handle(Session& session, const Json& message,
@@ -379,6 +419,12 @@ Result<Json> Engine::Initialize(Session& s, const Message& m) {
                        {"logging", Json::object()}};
   if (features_.prompts) capabilities["prompts"] = {{"listChanged", false}};
   if (features_.completions) capabilities["completions"] = Json::object();
+  if (features_.tasks && version >= "2025-11-25") {
+    capabilities["tasks"] = {
+        {"list", Json::object()},
+        {"cancel", Json::object()},
+        {"requests", {{"tools", {{"call", Json::object()}}}}}};
+  }
   Json result = {{"protocolVersion", version},
                  {"capabilities", std::move(capabilities)},
                  {"serverInfo", server_info}};
@@ -391,7 +437,12 @@ Result<Json> Engine::Initialize(Session& s, const Message& m) {
 Result<Json> Engine::ListTools(Session& s, const Message& m) {
   WFS_ASSIGN_OR_RETURN(std::vector<Tool> tools,
                        tools_->ListTools(s.principal()));
-  return Page(tools, m.params, options_.page_size, "tools", ToolJson);
+  WFS_ASSIGN_OR_RETURN(
+      Json page, Page(tools, m.params, options_.page_size, "tools", ToolJson));
+  if (!features_.tasks || s.protocol_version() < "2025-11-25") {
+    for (Json& t : page["tools"]) t.erase("execution");
+  }
+  return page;
 }
 
 Result<Json> Engine::CallTool(Session& s, const Message& m,
@@ -413,6 +464,11 @@ Result<Json> Engine::CallTool(Session& s, const Message& m,
     token = p["_meta"]["progressToken"];
     if (!token.is_string() && !token.is_number_integer()) token = nullptr;
   }
+  if (p.contains("task") && features_.tasks &&
+      s.protocol_version() >= "2025-11-25") {
+    return StartTask(s, m, p["name"].get<std::string>(), std::move(args),
+                     std::move(token));
+  }
   auto flag = s.BeginRequest(m.id);
   CallContext ctx(&s, channel, m.id, token, flag);
   Result<Json> r = tools_->CallTool(ctx, p["name"].get<std::string>(), args);
@@ -423,6 +479,45 @@ Result<Json> Engine::CallTool(Session& s, const Message& m,
     return Cancelled("the request was cancelled");
   }
   return r;
+}
+
+Result<Json> Engine::StartTask(Session& s, const Message& m,
+                               const std::string& name, Json args,
+                               Json progress_token) {
+  const Json& task = m.params["task"];
+  if (!task.is_object()) {
+    return InvalidArgument("params.task must be an object ({ttl?})");
+  }
+  int64_t ttl = -1;
+  if (task.contains("ttl") && !task["ttl"].is_null()) {
+    if (!task["ttl"].is_number_integer() || task["ttl"].get<int64_t>() < 0) {
+      return InvalidArgument(
+          "params.task.ttl must be a whole number of milliseconds");
+    }
+    ttl = task["ttl"].get<int64_t>();
+  }
+  WFS_ASSIGN_OR_RETURN(std::vector<Tool> tools,
+                       tools_->ListTools(s.principal()));
+  auto it = std::find_if(tools.begin(), tools.end(),
+                         [&](const Tool& t) { return t.name == name; });
+  if (it == tools.end()) {
+    return NotFound(StrCat("unknown tool ", Quote(name),
+                           " (tools/list shows the tools you may call)"));
+  }
+  if (it->task_support.empty()) {
+    return InvalidArgument(StrCat("tool ", Quote(name),
+                                  " does not run as a task (its "
+                                  "execution.taskSupport); call it without "
+                                  "params.task"));
+  }
+  return tasks_registry_->Start(
+      s, ttl,
+      [this, &s, name, args = std::move(args),
+       token = std::move(progress_token), id = m.id](
+          ClientChannel* channel, std::shared_ptr<std::atomic<bool>> cancel) {
+        CallContext ctx(&s, channel, id, token, std::move(cancel));
+        return tools_->CallTool(ctx, name, args);
+      });
 }
 
 Result<Json> Engine::ListResources(Session& s, const Message& m) {

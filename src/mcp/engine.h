@@ -21,33 +21,21 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/json.h"
 #include "base/result.h"
 #include "base/status.h"
 #include "base/strings.h"
+#include "mcp/channel.h"
 #include "mcp/jsonrpc.h"
 #include "mcp/session.h"
+#include "mcp/tasks.h"
 
 namespace wfs::mcp {
 
 // Protocol revisions served, newest first.
 const std::vector<std::string>& SupportedProtocolVersions();
 bool IsSupportedProtocolVersion(const std::string& v);
-
-// Where server-to-client messages of one exchange go (the stdio stream; on
-// HTTP the SSE stream of the request being answered, else the session's
-// standalone stream).
-class ClientChannel {
- public:
-  virtual ~ClientChannel() = default;
-  // Sends a notification or a request. Unavailable when the client is gone
-  // (and the message cannot be kept for its return).
-  virtual Status Send(const Json& message) = 0;
-  // Closes the connection without ending the stream, so that the client
-  // reconnects and resumes it (2025-11-25 "polling"). False when the
-  // transport cannot (stdio, JSON answers, a revision without resumption).
-  virtual bool CloseConnection() { return false; }
-};
 
 // Handed to a tool call: the session, the caller, and the ways back to the
 // client while the call runs.
@@ -109,6 +97,9 @@ struct Tool {
   Json input_schema = Json::object();
   Json output_schema;  // null: none
   Json annotations;    // null: none
+  // "optional": the tool may also be called as a task (execution.taskSupport,
+  // MCP 2025-11-25) when the provider offers tasks; "": never.
+  std::string task_support;
 };
 
 struct Resource {
@@ -151,6 +142,9 @@ struct ProviderFeatures {
   // The tools and resources lists announce changes: whoever owns the
   // provider calls Engine::NotifyListChanged when they change.
   bool list_changed = false;
+  // Task-augmented tools/call (tasks/get, /list, /cancel, /result) for the
+  // tools whose task_support allows it, declared to 2025-11-25 clients.
+  bool tasks = false;
 };
 
 // The server's tools and resources. Implementations check the caller's
@@ -222,11 +216,16 @@ struct EngineOptions {
   std::string instructions;
   // tools/list and resources/list page size.
   size_t page_size = 50;
+  // Tasks (when the provider offers them); tasks.clock defaults to `clock`.
+  TaskOptions tasks;
+  const Clock* clock = nullptr;  // null: the system clock
 };
 
 class Engine {
  public:
   Engine(EngineOptions options, ToolProvider* tools);
+  // Cancels the tasks still running and waits for them.
+  ~Engine();
 
   // Handles one decoded message. Returns the response to send for a request
   // (a result or an error), null for notifications and responses.
@@ -247,6 +246,9 @@ class Engine {
   // `channel` must stay valid until StopListening(session) returns.
   void Listen(Session* session, ClientChannel* channel);
   void StopListening(Session* session);
+  // The session ends (transports call it before they close and drop it):
+  // it stops listening, and its tasks are cancelled and waited for.
+  void EndSession(Session* session);
   // Whether a change concerns a session's caller (its grants cover what
   // changed); null: no one.
   using Concerns = std::function<bool(const Principal&)>;
@@ -259,7 +261,7 @@ class Engine {
  private:
   using Handler =
       std::function<Result<Json>(Session&, const Message&, ClientChannel*)>;
-  enum class Feature { kNone, kPrompts, kCompletions, kSubscribe };
+  enum class Feature { kNone, kPrompts, kCompletions, kSubscribe, kTasks };
   struct Method {
     Handler handler;
     bool before_initialize = false;    // allowed before initialize
@@ -278,6 +280,9 @@ class Engine {
   Result<Json> GetPrompt(Session& s, const Message& m);
   Result<Json> Complete(Session& s, const Message& m);
   Result<Json> SetLevel(Session& s, const Message& m);
+  // tools/call with params.task: starts the call as a task.
+  Result<Json> StartTask(Session& s, const Message& m, const std::string& name,
+                         Json args, Json progress_token);
   bool Offers(Feature f) const;
   void HandleNotification(Session& s, const Message& m);
 
@@ -287,6 +292,7 @@ class Engine {
   std::map<std::string, Method> methods_;
   std::mutex listeners_mu_;  // held while sending to listeners
   std::map<Session*, ClientChannel*> listeners_;
+  std::unique_ptr<TaskRegistry> tasks_registry_;
 };
 
 // Opaque pagination cursors: an offset, encoded.

@@ -483,7 +483,7 @@ void HttpEndpoint::CloseAll() {
     all.swap(sessions_);
   }
   for (auto& [id, e] : all) {
-    engine_->StopListening(e->session.get());
+    engine_->EndSession(e->session.get());
     e->session->Close();
     engine_->tools()->SessionClosed(id);
     std::shared_ptr<StreamChannel> s;
@@ -836,7 +836,7 @@ void HttpEndpoint::HandleDelete(HttpRequest& req, HttpResponder& responder,
     std::lock_guard<std::mutex> lock(mu_);
     sessions_.erase(e->session->id());
   }
-  engine_->StopListening(e->session.get());
+  engine_->EndSession(e->session.get());
   e->session->Close();
   engine_->tools()->SessionClosed(e->session->id());
   std::shared_ptr<StreamChannel> s;
@@ -878,7 +878,7 @@ void HttpEndpoint::ExpireIdle() {
     e->PruneLocked(now, options_.kept_streams);
   }
   for (auto& e : expired) {
-    engine_->StopListening(e->session.get());
+    engine_->EndSession(e->session.get());
     e->session->Close();
     engine_->tools()->SessionClosed(e->session->id());
     std::lock_guard<std::mutex> lock(e->mu);

@@ -156,7 +156,7 @@ Status ServeStdio(Engine& engine, Session& session,
   }
   if (!skipping && !Trim(buf).empty()) handle(std::move(buf));
   // Input ended: nothing can answer an elicitation any more.
-  engine.StopListening(&session);
+  engine.EndSession(&session);
   session.Close();
   inflight.Wait();
   return result;

@@ -17,6 +17,9 @@ constexpr char kRun[] = "run_workflow";
 constexpr char kGetRun[] = "get_run";
 constexpr char kAnswerRun[] = "answer_run";
 constexpr char kResourcePrefix[] = "wfstore://workflow/";
+// Tools that run a workflow may also run as MCP tasks (a run can wait long
+// for the person).
+constexpr char kTaskOptional[] = "optional";
 
 const std::vector<std::string> kStages = {"draft",    "tested", "hardened",
                                           "reviewed", "canary", "stable"};
@@ -345,6 +348,7 @@ Result<ListChanges> WorkflowTools::TakeListChanges() {
 mcp::ProviderFeatures WorkflowTools::Features() const {
   mcp::ProviderFeatures f;
   f.list_changed = options_.announce_list_changes;
+  f.tasks = true;
   return f;
 }
 
@@ -353,6 +357,7 @@ std::string WorkflowTools::ScopeFor(const mcp::Message& m) const {
       m.method == "completion/complete") {
     return "find";
   }
+  if (StartsWith(m.method, "tasks/")) return "run";  // tasks are tool calls
   if (m.method != "tools/call" || !m.params.is_object()) return "";
   std::string name = m.params.value("name", std::string());
   if (name == kFind || name == kDescribe) return "find";
@@ -448,7 +453,8 @@ Result<std::vector<mcp::Tool>> WorkflowTools::ListTools(
          Json{{"readOnlyHint", false},
               {"destructiveHint", true},
               {"idempotentHint", false},
-              {"openWorldHint", true}}});
+              {"openWorldHint", true}},
+         kTaskOptional});
     tools.push_back(
         {kGetRun, "Get a run",
          "The state of a run you started: running, waiting (for the person), "
@@ -472,7 +478,8 @@ Result<std::vector<mcp::Tool>> WorkflowTools::ListTools(
          Json{{"readOnlyHint", false},
               {"destructiveHint", true},
               {"idempotentHint", false},
-              {"openWorldHint", true}}});
+              {"openWorldHint", true}},
+         kTaskOptional});
     std::vector<store::PackageInfo> stable;
     if (options_.workflow_tools) WFS_RETURN_IF_ERROR(RefreshIfChanged());
     {
@@ -490,8 +497,8 @@ Result<std::vector<mcp::Tool>> WorkflowTools::ListTools(
           {p.name, p.name + "@" + p.version,
            StrCat((*prog)->summary, " (stable workflow ", p.name, "@",
                   p.version, "; confirmations go to the person)"),
-           runtime::InputSchema(**prog), RunOutputSchema(),
-           Annotations(**prog)});
+           runtime::InputSchema(**prog), RunOutputSchema(), Annotations(**prog),
+           kTaskOptional});
     }
   }
   return tools;

@@ -4,6 +4,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/clock.h"
 #include "gtest/gtest.h"
 #include "mcp/engine.h"
 #include "mcp/http_fields.h"
@@ -503,6 +504,253 @@ TEST(EngineListChangedTest, ReachesListeningSessionsOnceInitialized) {
                 nullptr),
             0u);
   EXPECT_EQ(to_pending.Sent().size(), 1u);
+}
+
+// Tools that may run as tasks (MCP 2025-11-25).
+class TaskTools : public FakeTools {
+ public:
+  ProviderFeatures Features() const override {
+    ProviderFeatures f;
+    f.tasks = true;
+    return f;
+  }
+  Result<std::vector<Tool>> ListTools(const Principal&) override {
+    std::vector<Tool> out;
+    for (const char* n : {"ask", "wait_cancel", "echo", "broken"}) {
+      out.push_back(
+          {n, "", "tool", Json::object(), nullptr, nullptr, "optional"});
+    }
+    out.push_back({"plain", "", "tool", Json::object(), nullptr, nullptr});
+    return out;
+  }
+  Result<Json> CallTool(CallContext& ctx, const std::string& name,
+                        const Json& args) override {
+    if (name == "broken") {
+      return Json{{"content", {{{"type", "text"}, {"text", "no"}}}},
+                  {"isError", true}};
+    }
+    if (name == "wait_cancel") {
+      saw_cancel = false;
+      Result<Json> r = FakeTools::CallTool(ctx, name, args);
+      saw_cancel = true;
+      return r;
+    }
+    return FakeTools::CallTool(ctx, name, args);
+  }
+  std::atomic<bool> saw_cancel{false};
+};
+
+class TaskTest : public ::testing::Test {
+ protected:
+  TaskTest() : engine_(Options(&clock_), &tools_) {}
+  ~TaskTest() override {
+    for (Session* s : {&session_, &other_}) engine_.EndSession(s);
+  }
+  static EngineOptions Options(const Clock* clock) {
+    EngineOptions o;
+    o.clock = clock;
+    o.tasks.poll_interval_ms = 50;
+    return o;
+  }
+  Json Init(Session& s, const std::string& version) {
+    Json r =
+        engine_.Handle(s,
+                       Req(1, "initialize",
+                           {{"protocolVersion", version},
+                            {"capabilities", {{"elicitation", Json::object()}}},
+                            {"clientInfo", {{"name", "t"}, {"version", "1"}}}}),
+                       nullptr);
+    engine_.Handle(s, MakeNotification("notifications/initialized", nullptr),
+                   nullptr);
+    return r;
+  }
+  // Starts `tool` as a task; returns its id.
+  std::string StartTask(const std::string& tool, Json task = Json::object()) {
+    Json r = engine_.Handle(
+        session_,
+        Req(++id_, "tools/call",
+            {{"name", tool}, {"arguments", Json::object()}, {"task", task}}),
+        nullptr);
+    EXPECT_TRUE(r.contains("result")) << r;
+    EXPECT_EQ(r["result"]["task"]["status"], "working") << r;
+    return r["result"]["task"].value("taskId", "");
+  }
+  Json Get(const std::string& id, Session* s = nullptr) {
+    return engine_.Handle(s != nullptr ? *s : session_,
+                          Req(++id_, "tasks/get", {{"taskId", id}}), nullptr);
+  }
+  // Polls tasks/get until the task shows `status` (or 5 s pass).
+  bool WaitFor(const std::string& id, const std::string& status) {
+    for (int i = 0; i < 500; ++i) {
+      if (Get(id)["result"]["status"] == status) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+  Json Result(const std::string& id, ClientChannel* channel) {
+    return engine_.Handle(
+        session_, Req(++id_, "tasks/result", {{"taskId", id}}), channel);
+  }
+
+  FakeClock clock_;
+  TaskTools tools_;
+  Engine engine_;
+  Session session_{"s1", Principal{"agent", {}}};
+  Session other_{"s2", Principal{"agent", {}}};
+  std::atomic<int> id_{100};
+};
+
+TEST_F(TaskTest, DeclaredTo20251125ClientsOnly) {
+  Session old_client("s0", Principal{"agent", {}});
+  Json old_init = Init(old_client, "2025-06-18");
+  EXPECT_FALSE(old_init["result"]["capabilities"].contains("tasks"));
+  Json tools = engine_.Handle(old_client, Req(2, "tools/list"), nullptr);
+  EXPECT_FALSE(tools["result"]["tools"][0].contains("execution"));
+  // A task asked of an older session is an ordinary call.
+  Json plain = engine_.Handle(old_client,
+                              Req(3, "tools/call",
+                                  {{"name", "echo"},
+                                   {"arguments", {{"x", 1}}},
+                                   {"task", Json::object()}}),
+                              nullptr);
+  EXPECT_EQ(plain["result"]["structuredContent"]["x"], 1) << plain;
+
+  Json init = Init(session_, "2025-11-25");
+  EXPECT_EQ(init["result"]["capabilities"]["tasks"],
+            Json::parse(R"({"list": {}, "cancel": {},
+                            "requests": {"tools": {"call": {}}}})"));
+  tools = engine_.Handle(session_, Req(2, "tools/list"), nullptr);
+  EXPECT_EQ(tools["result"]["tools"][0]["execution"]["taskSupport"],
+            "optional");
+  EXPECT_FALSE(tools["result"]["tools"][4].contains("execution"));
+  engine_.EndSession(&old_client);
+}
+
+TEST_F(TaskTest, AQuestionWaitsForTasksResultAndTravelsOnItsStream) {
+  Init(session_, "2025-11-25");
+  std::string id = StartTask("ask", {{"ttl", 60000}});
+  ASSERT_FALSE(id.empty());
+  // No one reads the task's messages yet: it needs input.
+  ASSERT_TRUE(WaitFor(id, "input_required"));
+  Json got = Get(id)["result"];
+  EXPECT_EQ(got["ttl"], 60000);
+  EXPECT_EQ(got["pollInterval"], 50);
+  EXPECT_EQ(got["createdAt"], FormatRfc3339(clock_.NowMicros()));
+
+  RecordingChannel stream;
+  Json answer;
+  std::thread waiter([&] { answer = Result(id, &stream); });
+  Json question;
+  for (int i = 0; i < 500 && question.is_null(); ++i) {
+    for (const Json& m : stream.Sent()) {
+      if (m.value("method", "") == "elicitation/create") question = m;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_FALSE(question.is_null());
+  EXPECT_EQ(question["params"]["_meta"][kRelatedTaskKey]["taskId"], id);
+  engine_.Handle(session_,
+                 {{"jsonrpc", "2.0"},
+                  {"id", question["id"]},
+                  {"result", {{"action", "accept"}}}},
+                 nullptr);
+  waiter.join();
+  ASSERT_TRUE(answer.contains("result")) << answer;
+  EXPECT_EQ(answer["result"]["structuredContent"]["action"], "accept");
+  EXPECT_EQ(answer["result"]["_meta"][kRelatedTaskKey]["taskId"], id);
+  EXPECT_EQ(Get(id)["result"]["status"], "completed");
+  // The result stays for later asks, and in the list.
+  EXPECT_EQ(Result(id, nullptr)["result"]["structuredContent"]["action"],
+            "accept");
+  Json list = engine_.Handle(session_, Req(++id_, "tasks/list"), nullptr);
+  ASSERT_EQ(list["result"]["tasks"].size(), 1u);
+  EXPECT_EQ(list["result"]["tasks"][0]["taskId"], id);
+}
+
+TEST_F(TaskTest, AClientReadingJsonCannotBeAskedSoTheQuestionFailsAtOnce) {
+  Init(session_, "2025-11-25");
+  std::string id = StartTask("ask");
+  ASSERT_TRUE(WaitFor(id, "input_required"));
+  // tasks/result answered as JSON (no stream): the kept question fails, the
+  // call goes on with the refusal.
+  Json r = Result(id, nullptr);
+  ASSERT_TRUE(r.contains("error")) << r;
+  EXPECT_NE(r["error"]["message"].get<std::string>().find("refused"),
+            std::string::npos)
+      << r;
+  EXPECT_EQ(Get(id)["result"]["status"], "failed");
+  EXPECT_NE(
+      Get(id)["result"]["statusMessage"].get<std::string>().find("refused"),
+      std::string::npos);
+}
+
+TEST_F(TaskTest, AToolErrorFailsTheTaskAndTheResultCarriesIt) {
+  Init(session_, "2025-11-25");
+  std::string id = StartTask("broken");
+  Json r = Result(id, nullptr);
+  EXPECT_EQ(r["result"]["isError"], true) << r;
+  EXPECT_EQ(Get(id)["result"]["status"], "failed");
+}
+
+TEST_F(TaskTest, CancellingStopsTheCallAndSticks) {
+  Init(session_, "2025-11-25");
+  std::string id = StartTask("wait_cancel");
+  for (int i = 0; i < 500 && !tools_.started; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Json c = engine_.Handle(
+      session_, Req(++id_, "tasks/cancel", {{"taskId", id}}), nullptr);
+  EXPECT_EQ(c["result"]["status"], "cancelled") << c;
+  for (int i = 0; i < 500 && !tools_.saw_cancel; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(tools_.saw_cancel);
+  EXPECT_EQ(Get(id)["result"]["status"], "cancelled");
+  Json r = Result(id, nullptr);
+  EXPECT_TRUE(r.contains("error")) << r;
+  Json again = engine_.Handle(
+      session_, Req(++id_, "tasks/cancel", {{"taskId", id}}), nullptr);
+  EXPECT_EQ(again["error"]["code"], kInvalidParams) << again;
+}
+
+TEST_F(TaskTest, TasksBelongToTheirSessionAndExpire) {
+  Init(session_, "2025-11-25");
+  Init(other_, "2025-11-25");
+  std::string id = StartTask("echo", {{"ttl", 1000}});
+  EXPECT_EQ(Get(id, &other_)["error"]["code"], kInvalidParams);
+  EXPECT_EQ(
+      engine_
+          .Handle(other_, Req(++id_, "tasks/list"), nullptr)["result"]["tasks"]
+          .size(),
+      0u);
+  EXPECT_EQ(Get("nope")["error"]["code"], kInvalidParams);
+  EXPECT_EQ(engine_.Handle(session_, Req(++id_, "tasks/get", Json::object()),
+                           nullptr)["error"]["code"],
+            kInvalidParams);
+  ASSERT_TRUE(WaitFor(id, "completed"));
+  clock_.Advance(1'000'000);  // its ttl
+  EXPECT_EQ(Get(id)["error"]["code"], kInvalidParams);
+  // A tool that does not run as a task says so; a bad ttl is refused.
+  Json plain = engine_.Handle(
+      session_,
+      Req(++id_, "tools/call", {{"name", "plain"}, {"task", Json::object()}}),
+      nullptr);
+  EXPECT_EQ(plain["error"]["code"], kInvalidParams) << plain;
+  Json bad = engine_.Handle(
+      session_,
+      Req(++id_, "tools/call", {{"name", "echo"}, {"task", {{"ttl", -5}}}}),
+      nullptr);
+  EXPECT_EQ(bad["error"]["code"], kInvalidParams) << bad;
+}
+
+TEST_F(TaskTest, EndingTheSessionCancelsItsTasksAndWaits) {
+  Init(session_, "2025-11-25");
+  std::string asking = StartTask("ask");
+  std::string waiting = StartTask("wait_cancel");
+  ASSERT_TRUE(WaitFor(asking, "input_required"));
+  engine_.EndSession(&session_);  // returns once both calls have returned
+  EXPECT_TRUE(tools_.saw_cancel);
+  EXPECT_EQ(Get(waiting)["error"]["code"], kInvalidParams);  // forgotten
 }
 
 class FeatureTools : public FakeTools {

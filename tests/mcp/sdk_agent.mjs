@@ -136,6 +136,33 @@ check("approved: the question names the message", JSON.stringify(asked[1]).inclu
 check("approved: one message deleted", JSON.stringify(messages()) === JSON.stringify(["a", "c"]), messages());
 const done = r.structuredContent.run_id;
 
+// As an MCP task (2025-11-25; the v1 SDK's experimental client): the call
+// answers at once with a task, the client polls it, sees input_required,
+// and the question reaches the person on its tasks/result stream. The
+// person declines here: nothing more is deleted.
+if (!v2) {
+  answer = { action: "decline" };
+  const before = asked.length;
+  const seen = [];
+  let final;
+  const stream = agent.experimental.tasks.callToolStream({
+    name: "run_workflow",
+    arguments: { name: "mail.delete_message", arguments: { id: "a", mailbox: "INBOX" } },
+  });
+  for await (const msg of stream) {
+    seen.push(msg.type === "taskStatus" ? `status:${msg.task.status}` : msg.type);
+    if (msg.type === "result") final = msg.result;
+    if (msg.type === "error") final = { error: String(msg.error) };
+  }
+  check("task: created first", seen[0] === "taskCreated", seen);
+  check("task: input_required while the question waits", seen.includes("status:input_required"), seen);
+  check("task: the person was asked", asked.length === before + 1, asked.length);
+  check("task: declined, the run's outcome", final?.structuredContent?.outcome === "denied", final);
+  check("task: nothing deleted", JSON.stringify(messages()) === JSON.stringify(["a", "c"]), messages());
+  const { tasks } = await agent.experimental.tasks.listTasks();
+  check("task: listed, failed (a denied run is a tool error)", tasks.length === 1 && tasks[0].status === "failed", tasks);
+}
+
 r = await agent.callTool({ name: "get_run", arguments: { run_id: done } });
 check("get_run: completed", r.structuredContent.outcome === "completed", r.structuredContent);
 
