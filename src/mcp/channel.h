@@ -2,6 +2,8 @@
 #ifndef WFSTORE_MCP_CHANNEL_H_
 #define WFSTORE_MCP_CHANNEL_H_
 
+#include <cstdint>
+
 #include "base/json.h"
 #include "base/status.h"
 
@@ -20,8 +22,9 @@ class ClientChannel {
   // reconnects and resumes it (2025-11-25 "polling"). False when the
   // transport cannot (stdio, JSON answers, a revision without resumption).
   virtual bool CloseConnection() { return false; }
-  // The client answered (or will never answer) a request sent here.
-  virtual void Answered() {}
+  // The request `id` sent here was answered, or will never be (its wait
+  // ended).
+  virtual void Answered(int64_t id) { (void)id; }
 };
 
 }  // namespace wfs::mcp

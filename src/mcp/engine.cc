@@ -113,7 +113,7 @@ Result<Json> CallContext::Request(const std::string& method, Json params,
     return sent;
   }
   Result<Json> waited = out.Wait(id, timeout, cancelled_.get());
-  channel_->Answered();
+  channel_->Answered(id);
   WFS_ASSIGN_OR_RETURN(Json reply, std::move(waited));
   if (reply.contains("error")) {
     const Json& e = reply["error"];
@@ -293,6 +293,10 @@ void Engine::StopListening(Session* session) {
 void Engine::EndSession(Session* session) {
   StopListening(session);
   tasks_registry_->EndSession(session);
+}
+
+bool Engine::TasksRunning(Session* session) {
+  return tasks_registry_->Running(session);
 }
 
 size_t Engine::NotifyListChanged(const Concerns& tools,
@@ -505,10 +509,10 @@ Result<Json> Engine::StartTask(Session& s, const Message& m,
                            " (tools/list shows the tools you may call)"));
   }
   if (it->task_support.empty()) {
-    return InvalidArgument(StrCat("tool ", Quote(name),
-                                  " does not run as a task (its "
-                                  "execution.taskSupport); call it without "
-                                  "params.task"));
+    return Unimplemented(StrCat("tool ", Quote(name),
+                                " does not run as a task (its "
+                                "execution.taskSupport); call it without "
+                                "params.task"));
   }
   return tasks_registry_->Start(
       s, ttl,

@@ -246,9 +246,12 @@ class Engine {
   // `channel` must stay valid until StopListening(session) returns.
   void Listen(Session* session, ClientChannel* channel);
   void StopListening(Session* session);
-  // The session ends (transports call it before they close and drop it):
-  // it stops listening, and its tasks are cancelled and waited for.
+  // The session ends (transports call it before they drop it): it stops
+  // listening, is closed, and its tasks are cancelled and waited for.
   void EndSession(Session* session);
+  // Whether tasks of `session` still run (an idle session with running
+  // tasks is not expired).
+  bool TasksRunning(Session* session);
   // Whether a change concerns a session's caller (its grants cover what
   // changed); null: no one.
   using Concerns = std::function<bool(const Principal&)>;

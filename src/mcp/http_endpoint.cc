@@ -863,7 +863,10 @@ void HttpEndpoint::ExpireIdle() {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       Session& s = *it->second->session;
-      if (now - s.last_used_us() > idle && s.requests_in_flight() == 0) {
+      // Not while its requests or tasks run: ending it would wait for them
+      // here, on the thread of whatever request came next.
+      if (now - s.last_used_us() > idle && s.requests_in_flight() == 0 &&
+          !engine_->TasksRunning(&s)) {
         expired.push_back(it->second);
         it = sessions_.erase(it);
       } else {

@@ -35,17 +35,18 @@ class TaskRegistry::Task : public ClientChannel {
   // The Task object of the protocol.
   Json ToJson() const {
     std::lock_guard<std::mutex> lock(mu_);
-    return ToJsonLocked();
+    Json j = {{"taskId", id_},
+              {"status", status_},
+              {"createdAt", FormatRfc3339(created_us_)},
+              {"lastUpdatedAt", FormatRfc3339(updated_us_)},
+              {"ttl", ttl_ms_},
+              {"pollInterval", poll_ms_}};
+    if (!message_.empty()) j["statusMessage"] = message_;
+    return j;
   }
 
-  bool finished() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return Terminal();
-  }
-
-  // The call returned `r` at `now_us` (a task cancelled meanwhile stays
-  // cancelled).
-  void Finish(Result<Json> r, int64_t now_us) {
+  // The call returned `r` (a task cancelled meanwhile stays cancelled).
+  void Finish(Result<Json> r) {
     std::lock_guard<std::mutex> lock(mu_);
     if (status_ != "cancelled") {
       bool failed = !r.ok() || (r->is_object() && r->value("isError", false));
@@ -58,46 +59,45 @@ class TaskRegistry::Task : public ClientChannel {
         message_.clear();
       }
       outcome_ = std::move(r);
-      updated_us_ = now_us;
+      updated_us_ = clock_->NowMicros();
     }
-    queued_.clear();  // their waiter, the call, is cancelled or done
+    outstanding_.clear();
     cv_.notify_all();
   }
 
   // Cancels the task; false when it had already finished.
-  bool Cancel(int64_t now_us, const std::string& why) {
+  bool Cancel(const std::string& why) {
     std::lock_guard<std::mutex> lock(mu_);
     if (Terminal()) return false;
     cancel_->store(true);
     status_ = "cancelled";
     message_ = why;
-    updated_us_ = now_us;
-    queued_.clear();  // their waiter, the call, is cancelled or done
+    updated_us_ = clock_->NowMicros();
+    outstanding_.clear();  // their waiter, the call, sees the flag
     cv_.notify_all();
     return true;
   }
 
   // Waits for the task to finish while `channel` receives its messages
   // (null: a client reading JSON answers, which no request reaches: the
-  // call's requests kept for it and sent while it waits fail at once).
+  // call's requests waiting for a reader fail at once).
   Result<Json> Await(ClientChannel* channel, const std::atomic<bool>* stop,
                      Session& session) {
     std::unique_lock<std::mutex> lock(mu_);
     if (!Terminal()) {
       readers_.push_back(channel);
-      for (Json& m : queued_) {
-        if (channel != nullptr) {
-          channel->Send(m).IgnoreError();
-        } else {
-          FailLocked(session, m["id"]);
-        }
-      }
-      queued_.clear();
+      DeliverWaitingLocked(session);
       while (!Terminal() && !(stop != nullptr && stop->load()) &&
              !session.closed()) {
         cv_.wait_for(lock, std::chrono::milliseconds(100));
       }
       readers_.erase(std::find(readers_.begin(), readers_.end(), channel));
+      // What this reader got and the client did not answer goes to the
+      // next one (its stream may have ended before the person saw it).
+      for (auto& [id, o] : outstanding_) {
+        if (o.sent_to == channel) o.sent_to = nullptr;
+      }
+      DeliverWaitingLocked(session);
     }
     if (!Terminal()) return Cancelled("the tasks/result request was cancelled");
     if (status_ == "cancelled") {
@@ -112,82 +112,87 @@ class TaskRegistry::Task : public ClientChannel {
     return result;
   }
 
-  // ClientChannel, for the task's call: tags each message with the task,
-  // sends it to the waiting tasks/result, or keeps a request for it.
+  // ClientChannel, for the task's call: tags each message with the task
+  // and sends it to the newest tasks/result waiting. A request with no one
+  // waiting is kept for the next (the task needs input meanwhile); a
+  // notification is dropped.
   Status Send(const Json& message) override {
     Json m = message;
     if (!m.contains("params") || !m["params"].is_object()) {
       m["params"] = Json::object();
     }
     m["params"]["_meta"][kRelatedTaskKey] = {{"taskId", id_}};
-    bool request = m.contains("id") && m.contains("method");
+    bool request =
+        m.contains("method") && m.contains("id") && m["id"].is_number_integer();
     std::lock_guard<std::mutex> lock(mu_);
     if (Terminal()) return Unavailable("the task has ended");
-    ClientChannel* reader = nullptr;
-    bool json_reader = false;
-    for (ClientChannel* r : readers_) {
-      if (r != nullptr) reader = r;
-      json_reader = json_reader || r == nullptr;
+    ClientChannel* reader = ReaderLocked();
+    if (!request) return reader != nullptr ? reader->Send(m) : Status::Ok();
+    if (reader == nullptr && !readers_.empty()) {
+      return Unavailable("the client reads this task's result as JSON");
     }
-    Status sent;
-    if (reader != nullptr) {
-      sent = reader->Send(m);
-    } else if (!request) {
-      return Status::Ok();  // no one to tell: dropped
-    } else if (json_reader) {
-      sent = Unavailable("the client reads this task's result as JSON");
-    } else if (queued_.size() >= kMaxQueued) {
-      sent = Unavailable("too many requests wait for this task's client");
-    } else {
-      queued_.push_back(std::move(m));
+    if (outstanding_.size() >= kMaxOutstanding) {
+      return Unavailable("too many requests wait for this task's client");
     }
-    if (request && sent.ok()) {
-      ++pending_;
-      if (status_ == "working") {
-        status_ = "input_required";
-        updated_us_ = clock_->NowMicros();
-      }
+    Outstanding& o = outstanding_[m["id"].get<int64_t>()];
+    o.message = std::move(m);
+    if (reader != nullptr && reader->Send(o.message).ok()) o.sent_to = reader;
+    if (status_ == "working") {
+      status_ = "input_required";
+      updated_us_ = clock_->NowMicros();
     }
-    return sent;
+    return Status::Ok();
   }
 
-  void Answered() override {
+  void Answered(int64_t request_id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (pending_ > 0) --pending_;
-    if (pending_ == 0 && status_ == "input_required") {
+    outstanding_.erase(request_id);
+    if (outstanding_.empty() && status_ == "input_required") {
       status_ = "working";
       updated_us_ = clock_->NowMicros();
     }
   }
 
  private:
-  static constexpr size_t kMaxQueued = 16;
+  static constexpr size_t kMaxOutstanding = 16;
+
+  struct Outstanding {
+    Json message;
+    ClientChannel* sent_to = nullptr;  // null: waits for a reader
+  };
 
   bool Terminal() const {
     return status_ == "completed" || status_ == "failed" ||
            status_ == "cancelled";
   }
 
-  // Answers a kept request that will never reach the client with an error,
-  // so that its waiter (the call) goes on at once.
-  static void FailLocked(Session& session, const Json& id) {
-    session.outbound().Deliver(
-        id, {{"error",
-              {{"code", kInternalError},
-               {"message",
-                "the client cannot receive this task's requests "
-                "(it reads the result as JSON)"}}}});
+  // The newest tasks/result waiting with a stream; null when none.
+  ClientChannel* ReaderLocked() const {
+    for (auto it = readers_.rbegin(); it != readers_.rend(); ++it) {
+      if (*it != nullptr) return *it;
+    }
+    return nullptr;
   }
 
-  Json ToJsonLocked() const {
-    Json j = {{"taskId", id_},
-              {"status", status_},
-              {"createdAt", FormatRfc3339(created_us_)},
-              {"lastUpdatedAt", FormatRfc3339(updated_us_)},
-              {"ttl", ttl_ms_},
-              {"pollInterval", poll_ms_}};
-    if (!message_.empty()) j["statusMessage"] = message_;
-    return j;
+  // Sends the requests waiting for a reader to the newest one; when only
+  // JSON readers wait, answers them with an error for their waiter (the
+  // call), which goes on at once.
+  void DeliverWaitingLocked(Session& session) {
+    if (readers_.empty()) return;
+    ClientChannel* reader = ReaderLocked();
+    for (auto& [id, o] : outstanding_) {
+      if (o.sent_to != nullptr) continue;
+      if (reader != nullptr) {
+        if (reader->Send(o.message).ok()) o.sent_to = reader;
+      } else {
+        session.outbound().Deliver(
+            id, {{"error",
+                  {{"code", kInternalError},
+                   {"message",
+                    "the client cannot receive this task's requests (it "
+                    "reads the result as JSON)"}}}});
+      }
+    }
   }
 
   const std::string id_;
@@ -202,10 +207,11 @@ class TaskRegistry::Task : public ClientChannel {
   const int64_t poll_ms_;
   std::shared_ptr<std::atomic<bool>> cancel_;
   std::optional<Result<Json>> outcome_;
-  // The channels of the tasks/result requests waiting (null: JSON).
+  // The channels of the tasks/result requests waiting (null: JSON), oldest
+  // first.
   std::vector<ClientChannel*> readers_;
-  int pending_ = 0;          // requests sent, not yet answered
-  std::deque<Json> queued_;  // requests for a tasks/result to come
+  // Requests sent by the call and not yet answered, by id.
+  std::map<int64_t, Outstanding> outstanding_;
 };
 
 TaskRegistry::TaskRegistry(TaskOptions options)
@@ -224,38 +230,62 @@ TaskRegistry::~TaskRegistry() {
 }
 
 Result<Json> TaskRegistry::Start(Session& session, int64_t ttl_ms, Job job) {
-  int64_t now = clock_->NowMicros();
   if (ttl_ms < 0) ttl_ms = options_.default_ttl_ms;
-  ttl_ms = std::min(ttl_ms, options_.max_ttl_ms);
+  ttl_ms = std::clamp(ttl_ms, options_.min_ttl_ms, options_.max_ttl_ms);
   auto task = std::make_shared<Task>(SecureRandomHex(16), clock_, ttl_ms,
                                      options_.poll_interval_ms);
+  std::vector<std::shared_ptr<Task>> expired;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    ExpireLocked(&session, now);
+    // Checked under mu_: EndSession closes the session before it looks, so
+    // a task is either seen (and waited for) by it or never started.
+    if (session.closed()) return Unavailable("the session has ended");
+    expired = TakeExpiredLocked(&session, clock_->NowMicros());
     auto& mine = tasks_[&session];
-    if (mine.size() >= options_.max_per_session) {
+    int& running = running_[&session];
+    if (mine.size() >= options_.max_per_session ||
+        running >= options_.max_running_per_session) {
+      return ResourceExhausted(StrCat(
+          "this session holds ", mine.size(), " tasks (", running,
+          " running); wait for some to finish or expire, or cancel them"));
+    }
+    if (total_running_ >= options_.max_running) {
       return ResourceExhausted(
-          StrCat("this session holds ", mine.size(),
-                 " tasks; wait for some to expire or cancel them"));
+          "the server runs as many tasks as it may; try again later");
     }
     mine[task->id()] = task;
-    ++running_[&session];
+    ++running;
+    ++total_running_;
   }
+  for (auto& t : expired) t->Cancel("its ttl passed");
   Json created = {{"task", task->ToJson()}};
-  bool queued = pool_.Submit([this, task, job = std::move(job), &session] {
-    Result<Json> r = job(task.get(), task->cancel_flag());
-    task->Finish(std::move(r), clock_->NowMicros());
+  auto done = [this, &session] {
     std::lock_guard<std::mutex> lock(mu_);
     --running_[&session];
+    --total_running_;
     done_cv_.notify_all();
+  };
+  bool queued = pool_.Submit([task, job = std::move(job), done] {
+    // Cancelled (or its session ended) before a thread took it: it never
+    // starts.
+    if (task->cancel_flag()->load()) {
+      task->Finish(Cancelled("cancelled before it started"));
+    } else {
+      task->Finish(job(task.get(), task->cancel_flag()));
+    }
+    done();
   });
   if (!queued) {
-    task->Finish(Unavailable("the server is stopping"), clock_->NowMicros());
-    std::lock_guard<std::mutex> lock(mu_);
-    --running_[&session];
-    done_cv_.notify_all();
+    task->Finish(Unavailable("the server is stopping"));
+    done();
   }
   return created;
+}
+
+bool TaskRegistry::Running(Session* session) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto r = running_.find(session);
+  return r != running_.end() && r->second > 0;
 }
 
 Result<std::shared_ptr<TaskRegistry::Task>> TaskRegistry::Find(
@@ -265,14 +295,22 @@ Result<std::shared_ptr<TaskRegistry::Task>> TaskRegistry::Find(
     return InvalidArgument("params.taskId (a string) is required");
   }
   std::string id = params["taskId"].get<std::string>();
-  std::lock_guard<std::mutex> lock(mu_);
-  ExpireLocked(&session, clock_->NowMicros());
-  auto s = tasks_.find(&session);
-  if (s != tasks_.end()) {
-    auto t = s->second.find(id);
-    if (t != s->second.end()) return t->second;
+  std::shared_ptr<Task> found;
+  std::vector<std::shared_ptr<Task>> expired;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    expired = TakeExpiredLocked(&session, clock_->NowMicros());
+    auto s = tasks_.find(&session);
+    if (s != tasks_.end()) {
+      auto t = s->second.find(id);
+      if (t != s->second.end()) found = t->second;
+    }
   }
-  return InvalidArgument(StrCat("no task ", Quote(id), " in this session"));
+  for (auto& t : expired) t->Cancel("its ttl passed");
+  if (found == nullptr) {
+    return InvalidArgument(StrCat("no task ", Quote(id), " in this session"));
+  }
+  return found;
 }
 
 Result<Json> TaskRegistry::Get(Session& session, const Json& params) {
@@ -282,15 +320,16 @@ Result<Json> TaskRegistry::Get(Session& session, const Json& params) {
 
 Result<Json> TaskRegistry::List(Session& session, const Json& params,
                                 size_t page_size) {
-  std::vector<std::shared_ptr<Task>> all;
+  std::vector<std::shared_ptr<Task>> all, expired;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    ExpireLocked(&session, clock_->NowMicros());
+    expired = TakeExpiredLocked(&session, clock_->NowMicros());
     auto s = tasks_.find(&session);
     if (s != tasks_.end()) {
       for (auto& [id, t] : s->second) all.push_back(t);
     }
   }
+  for (auto& t : expired) t->Cancel("its ttl passed");
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
     return a->created_us() != b->created_us()
                ? a->created_us() > b->created_us()
@@ -310,7 +349,7 @@ Result<Json> TaskRegistry::List(Session& session, const Json& params,
 
 Result<Json> TaskRegistry::Cancel(Session& session, const Json& params) {
   WFS_ASSIGN_OR_RETURN(std::shared_ptr<Task> t, Find(session, params));
-  if (!t->Cancel(clock_->NowMicros(), "cancelled by the client")) {
+  if (!t->Cancel("cancelled by the client")) {
     return InvalidArgument(StrCat("task ", t->id(), " has already finished (",
                                   t->ToJson()["status"].get<std::string>(),
                                   ")"));
@@ -325,28 +364,36 @@ Result<Json> TaskRegistry::Await(Session& session, const Json& params,
   return t->Await(channel, cancelled, session);
 }
 
-void TaskRegistry::ExpireLocked(Session* session, int64_t now_us) {
+std::vector<std::shared_ptr<TaskRegistry::Task>>
+TaskRegistry::TakeExpiredLocked(Session* session, int64_t now_us) {
+  std::vector<std::shared_ptr<Task>> out;
   auto s = tasks_.find(session);
-  if (s == tasks_.end()) return;
+  if (s == tasks_.end()) return out;
   for (auto it = s->second.begin(); it != s->second.end();) {
     if (it->second->expired(now_us)) {
-      it->second->Cancel(now_us, "its ttl passed");
+      out.push_back(std::move(it->second));
       it = s->second.erase(it);
     } else {
       ++it;
     }
   }
+  return out;
 }
 
 void TaskRegistry::EndSession(Session* session) {
-  std::unique_lock<std::mutex> lock(mu_);
-  auto s = tasks_.find(session);
-  if (s != tasks_.end()) {
-    for (auto& [id, t] : s->second) {
-      t->Cancel(clock_->NowMicros(), "the session ended");
+  // Closed first: no task starts for it from now on (Start checks), and
+  // calls waiting for the client's answer wake up.
+  session->Close();
+  std::vector<std::shared_ptr<Task>> mine;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto s = tasks_.find(session);
+    if (s != tasks_.end()) {
+      for (auto& [id, t] : s->second) mine.push_back(t);
     }
   }
-  session->outbound().CancelAll();  // wakes calls waiting for an answer
+  for (auto& t : mine) t->Cancel("the session ended");
+  std::unique_lock<std::mutex> lock(mu_);
   done_cv_.wait(lock, [&] {
     auto r = running_.find(session);
     return r == running_.end() || r->second == 0;

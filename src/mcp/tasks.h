@@ -14,6 +14,8 @@
 // They are kept `ttl` after their creation (finished or not, a task older
 // than its ttl is forgotten, a running one cancelled first), and ended with
 // their session (EndSession cancels them and waits for their threads).
+// A request the call sent to a tasks/result stream that ended before the
+// client answered goes again to the next tasks/result.
 #ifndef WFSTORE_MCP_TASKS_H_
 #define WFSTORE_MCP_TASKS_H_
 
@@ -25,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/json.h"
@@ -46,8 +49,15 @@ struct TaskOptions {
   int64_t max_ttl_ms = 24 * 60 * 60 * 1000;
   // The poll interval suggested to clients.
   int64_t poll_interval_ms = 250;
-  // Tasks a session may hold at once (finished ones count until forgotten).
+  // The shortest ttl granted (a client asking less gets this).
+  int64_t min_ttl_ms = 1000;
+  // Tasks a session may hold at once (finished ones count until forgotten),
+  // tasks of one session running at once, and tasks running at once in
+  // all: more are refused (ResourceExhausted), so that no client holds
+  // every task thread.
   size_t max_per_session = 256;
+  int max_running_per_session = 16;
+  int max_running = 128;
   const Clock* clock = nullptr;  // null: the system clock
 };
 
@@ -83,15 +93,21 @@ class TaskRegistry {
   Result<Json> Await(Session& session, const Json& params,
                      ClientChannel* channel,
                      const std::atomic<bool>* cancelled);
-  // The session ended: cancels its tasks, waits for their threads and
-  // forgets them.
+  // The session ends: closes it (no task starts for it any more), cancels
+  // its tasks, waits for their threads (a run stops at its next wait for
+  // the client or ends; one that has not started never does) and forgets
+  // them.
   void EndSession(Session* session);
+  // Whether tasks of `session` are still running.
+  bool Running(Session* session);
 
  private:
   class Task;
   Result<std::shared_ptr<Task>> Find(Session& session, const Json& params);
-  // Forgets the session's tasks older than their ttl. Call with mu_ held.
-  void ExpireLocked(Session* session, int64_t now_us);
+  // Forgets the session's tasks older than their ttl and returns them, for
+  // the caller to cancel once mu_ is released. Call with mu_ held.
+  std::vector<std::shared_ptr<Task>> TakeExpiredLocked(Session* session,
+                                                       int64_t now_us);
 
   TaskOptions options_;
   SystemClock system_clock_;
@@ -100,8 +116,9 @@ class TaskRegistry {
   std::condition_variable done_cv_;  // a task thread finished
   // By session, then by task id.
   std::map<Session*, std::map<std::string, std::shared_ptr<Task>>> tasks_;
-  std::map<Session*, int> running_;  // task threads per session
-  WorkerPool pool_;                  // last: joined first
+  std::map<Session*, int> running_;  // tasks not finished, per session
+  int total_running_ = 0;
+  WorkerPool pool_;  // last: joined first
 };
 
 }  // namespace wfs::mcp

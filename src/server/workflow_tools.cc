@@ -808,6 +808,9 @@ Result<Json> WorkflowTools::Run(mcp::CallContext& ctx, const std::string& name,
                                 const std::string& range, const Json& inputs,
                                 const std::string* route_range) {
   const mcp::Principal& caller = ctx.principal();
+  // A call cancelled before it began (a task cancelled while queued, a
+  // client gone) starts nothing.
+  if (ctx.cancelled()) return Cancelled("the call was cancelled");
   std::string run_id = journal::NewRunId(*clock_);
   std::string chosen = range;
   if (options_.rollout != nullptr && caller.grants.AllowsNamespace(name)) {

@@ -1,5 +1,6 @@
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -515,8 +516,18 @@ class TaskTools : public FakeTools {
     return f;
   }
   Result<std::vector<Tool>> ListTools(const Principal&) override {
+    {
+      // Held (a test's hand on the race with the session's end).
+      std::unique_lock<std::mutex> lock(list_mu);
+      if (hold_list) {
+        list_entered = true;
+        list_cv.notify_all();
+        list_cv.wait(lock, [&] { return !hold_list; });
+      }
+    }
     std::vector<Tool> out;
-    for (const char* n : {"ask", "wait_cancel", "echo", "broken"}) {
+    for (const char* n :
+         {"ask", "wait_cancel", "echo", "broken", "ask_then_wait"}) {
       out.push_back(
           {n, "", "tool", Json::object(), nullptr, nullptr, "optional"});
     }
@@ -529,6 +540,12 @@ class TaskTools : public FakeTools {
       return Json{{"content", {{{"type", "text"}, {"text", "no"}}}},
                   {"isError", true}};
     }
+    if (name == "ask_then_wait") {
+      auto r =
+          ctx.Elicit("go on?", {{"type", "object"}}, std::chrono::seconds(5));
+      if (!r.ok()) return r.status();
+      return FakeTools::CallTool(ctx, "wait_cancel", args);
+    }
     if (name == "wait_cancel") {
       saw_cancel = false;
       Result<Json> r = FakeTools::CallTool(ctx, name, args);
@@ -538,6 +555,10 @@ class TaskTools : public FakeTools {
     return FakeTools::CallTool(ctx, name, args);
   }
   std::atomic<bool> saw_cancel{false};
+  std::mutex list_mu;
+  std::condition_variable list_cv;
+  bool hold_list = false;
+  bool list_entered = false;
 };
 
 class TaskTest : public ::testing::Test {
@@ -550,6 +571,7 @@ class TaskTest : public ::testing::Test {
     EngineOptions o;
     o.clock = clock;
     o.tasks.poll_interval_ms = 50;
+    o.tasks.max_running_per_session = 3;
     return o;
   }
   Json Init(Session& s, const std::string& version) {
@@ -622,7 +644,7 @@ TEST_F(TaskTest, DeclaredTo20251125ClientsOnly) {
   tools = engine_.Handle(session_, Req(2, "tools/list"), nullptr);
   EXPECT_EQ(tools["result"]["tools"][0]["execution"]["taskSupport"],
             "optional");
-  EXPECT_FALSE(tools["result"]["tools"][4].contains("execution"));
+  EXPECT_FALSE(tools["result"]["tools"][5].contains("execution"));
   engine_.EndSession(&old_client);
 }
 
@@ -735,7 +757,7 @@ TEST_F(TaskTest, TasksBelongToTheirSessionAndExpire) {
       session_,
       Req(++id_, "tools/call", {{"name", "plain"}, {"task", Json::object()}}),
       nullptr);
-  EXPECT_EQ(plain["error"]["code"], kInvalidParams) << plain;
+  EXPECT_EQ(plain["error"]["code"], kMethodNotFound) << plain;
   Json bad = engine_.Handle(
       session_,
       Req(++id_, "tools/call", {{"name", "echo"}, {"task", {{"ttl", -5}}}}),
@@ -743,14 +765,147 @@ TEST_F(TaskTest, TasksBelongToTheirSessionAndExpire) {
   EXPECT_EQ(bad["error"]["code"], kInvalidParams) << bad;
 }
 
+// A helper: the first elicitation/create `stream` received, or null.
+Json QuestionOn(RecordingChannel& stream) {
+  for (int i = 0; i < 500; ++i) {
+    for (const Json& m : stream.Sent()) {
+      if (m.value("method", "") == "elicitation/create") return m;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return nullptr;
+}
+
+TEST_F(TaskTest, AnAnswerPutsTheTaskBackToWorking) {
+  Init(session_, "2025-11-25");
+  std::string id = StartTask("ask_then_wait");
+  ASSERT_TRUE(WaitFor(id, "input_required"));
+  RecordingChannel stream;
+  std::thread waiter([&] { Result(id, &stream); });
+  Json q = QuestionOn(stream);
+  ASSERT_FALSE(q.is_null());
+  engine_.Handle(
+      session_,
+      {{"jsonrpc", "2.0"}, {"id", q["id"]}, {"result", {{"action", "accept"}}}},
+      nullptr);
+  EXPECT_TRUE(WaitFor(id, "working"));
+  engine_.Handle(session_, Req(++id_, "tasks/cancel", {{"taskId", id}}),
+                 nullptr);
+  waiter.join();
+}
+
+// The client's tasks/result stream ended before it answered: the question
+// goes again on its next tasks/result.
+TEST_F(TaskTest, AnUnansweredQuestionGoesToTheNextReader) {
+  Init(session_, "2025-11-25");
+  std::string id = StartTask("ask");
+  ASSERT_TRUE(WaitFor(id, "input_required"));
+  RecordingChannel first;
+  int first_call = ++id_;
+  Json cancelled;
+  std::thread w1([&] {
+    cancelled = engine_.Handle(
+        session_, Req(first_call, "tasks/result", {{"taskId", id}}), &first);
+  });
+  Json q1 = QuestionOn(first);
+  ASSERT_FALSE(q1.is_null());
+  // The first reader goes away (its request cancelled, as a lost stream
+  // cancels it) without answering.
+  engine_.Handle(
+      session_,
+      MakeNotification("notifications/cancelled", {{"requestId", first_call}}),
+      nullptr);
+  w1.join();
+  EXPECT_TRUE(cancelled.contains("error")) << cancelled;
+  RecordingChannel second;
+  Json answer;
+  std::thread w2([&] { answer = Result(id, &second); });
+  Json q2 = QuestionOn(second);
+  ASSERT_FALSE(q2.is_null());
+  EXPECT_EQ(q2["id"], q1["id"]);
+  engine_.Handle(session_,
+                 {{"jsonrpc", "2.0"},
+                  {"id", q2["id"]},
+                  {"result", {{"action", "accept"}}}},
+                 nullptr);
+  w2.join();
+  EXPECT_EQ(answer["result"]["structuredContent"]["action"], "accept")
+      << answer;
+}
+
+TEST_F(TaskTest, ASessionRunsAFewTasksAtOnceAndNoneOnceEnded) {
+  Init(session_, "2025-11-25");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(StartTask("wait_cancel"));
+  Json fourth = engine_.Handle(
+      session_,
+      Req(++id_, "tools/call", {{"name", "echo"}, {"task", Json::object()}}),
+      nullptr);
+  EXPECT_EQ(fourth["error"]["code"], kLimitExceeded) << fourth;
+  engine_.Handle(session_, Req(++id_, "tasks/cancel", {{"taskId", ids[0]}}),
+                 nullptr);
+  for (int i = 0; i < 500; ++i) {
+    Json r = engine_.Handle(
+        session_,
+        Req(++id_, "tools/call", {{"name", "echo"}, {"task", Json::object()}}),
+        nullptr);
+    if (r.contains("result")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  engine_.EndSession(&session_);
+  // Ended: a task call that got past the gate before starts nothing.
+  Json late = engine_.Handle(
+      session_,
+      Req(++id_, "tools/call", {{"name", "echo"}, {"task", Json::object()}}),
+      nullptr);
+  EXPECT_TRUE(late.contains("error")) << late;
+}
+
 TEST_F(TaskTest, EndingTheSessionCancelsItsTasksAndWaits) {
   Init(session_, "2025-11-25");
   std::string asking = StartTask("ask");
   std::string waiting = StartTask("wait_cancel");
   ASSERT_TRUE(WaitFor(asking, "input_required"));
+  for (int i = 0; i < 500 && !tools_.started; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   engine_.EndSession(&session_);  // returns once both calls have returned
   EXPECT_TRUE(tools_.saw_cancel);
-  EXPECT_EQ(Get(waiting)["error"]["code"], kInvalidParams);  // forgotten
+  // Closed and forgotten: nothing answers on it any more.
+  EXPECT_TRUE(Get(waiting).contains("error"));
+}
+
+// A task call that passed the gate just before its session ended (it was
+// listing the tools) starts nothing: no thread holds the ended session.
+TEST_F(TaskTest, ACallRacingTheSessionsEndStartsNoTask) {
+  Init(session_, "2025-11-25");
+  {
+    std::lock_guard<std::mutex> lock(tools_.list_mu);
+    tools_.hold_list = true;
+  }
+  Json reply;
+  std::thread call([&] {
+    reply =
+        engine_.Handle(session_,
+                       Req(++id_, "tools/call",
+                           {{"name", "wait_cancel"}, {"task", Json::object()}}),
+                       nullptr);
+  });
+  {
+    std::unique_lock<std::mutex> lock(tools_.list_mu);
+    tools_.list_cv.wait(lock, [&] { return tools_.list_entered; });
+  }
+  engine_.EndSession(&session_);
+  {
+    std::lock_guard<std::mutex> lock(tools_.list_mu);
+    tools_.hold_list = false;
+  }
+  tools_.list_cv.notify_all();
+  call.join();
+  EXPECT_TRUE(reply.contains("error")) << reply;
+  EXPECT_FALSE(engine_.TasksRunning(&session_));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(tools_.started);
 }
 
 class FeatureTools : public FakeTools {
