@@ -4,8 +4,9 @@ changes it: a workflow published and promoted by `wfstore publish` and
 `wfstore promote` (another process) is found and runs without a restart,
 and a yanked one is no longer found. A session's GET stream hears each
 change of the resources list (notifications/resources/list_changed), also
-one made while its connection was down (resumed with Last-Event-ID); a
-session without a GET stream goes on working.
+one made while its connection was down (resumed with Last-Event-ID), and
+the tools list change when a workflow taken through every gate becomes
+stable; a session without a GET stream goes on working.
 
 Environment: WFSTORE (the binary). Exit status 1 when any check fails.
 """
@@ -44,8 +45,16 @@ ZEBRA = """workflow weather.zebra_forecast 1.0.0 {
 
 def cli(*args):
     r = subprocess.run([WFSTORE, *args], capture_output=True, text=True)
-    check(f"wfstore {args[0]} {args[-1]}", r.returncode == 0,
-          r.stderr.strip())
+    # Named by its words, without paths and options.
+    words, skip = [], False
+    for a in args:
+        if skip or os.path.isabs(a):
+            skip = False
+            continue
+        skip = a.startswith("--")
+        if not skip:
+            words.append(a)
+    check("wfstore " + " ".join(words), r.returncode == 0, r.stderr.strip())
 
 
 def find(session, query):
@@ -157,13 +166,59 @@ def main():
                   st == 200 and uris and
                   "wfstore://workflow/weather.zebra_forecast" not in uris,
                   uris)
-            listen.close()
+
             found = find(s, "zebra weather forecast")
             names = [r.get("name") for r in found.get("results", [])]
             check("yanked by another process: no longer found",
                   found.get("match") is False and
                   "weather.zebra_forecast" not in names, found)
-            s.alive("the catalog changed three times")
+
+            # A workflow taken through every gate to stable by the command
+            # line becomes a tool of its own: the stream hears the tools
+            # list change, and tools/list shows it.
+            giraffe = os.path.join(tmp, "giraffe.wf")
+            with open(giraffe, "w") as f:
+                f.write(ZEBRA.replace("zebra", "giraffe"))
+            ref = "weather.giraffe_forecast@1.0.0"
+            reviewer = os.path.join(tmp, "reviewer")
+            cli("keygen", "--out", reviewer)
+            cli("config", "--store", store, "required-reviews", "1")
+            cli("publish", "--store", store, "--key", key + ".key", giraffe)
+            m = next_message(listen, seen)
+            check("another workflow published: a resources change",
+                  m is not None and
+                  m.get("method") == "notifications/resources/list_changed",
+                  m)
+            for step in (["promote", ref, "tested"], ["harden", ref],
+                         ["promote", ref, "hardened"],
+                         ["review", ref, "--comment", "ok"],
+                         ["promote", ref, "reviewed"],
+                         ["promote", ref, "canary"],
+                         ["rollout", "start", ref, "--share", "1",
+                          "--min-runs", "1", "--soak", "0"]):
+                signer = reviewer if step[0] == "review" else key
+                extra = ([] if step[0] in ("harden", "rollout")
+                         else ["--key", signer + ".key"])
+                cli(*step, "--store", store, *extra)
+            st, _, msg = s.call("tools/call", {
+                "name": "run_workflow",
+                "arguments": {"name": "weather.giraffe_forecast",
+                              "arguments": {"place": "Etosha"}}})
+            out = (msg or {}).get("result", {}).get("structuredContent", {})
+            check("the canary runs", out.get("outcome") == "completed", msg)
+            cli("promote", ref, "stable", "--store", store, "--key",
+                key + ".key")
+            m = next_message(listen, seen)
+            check("stable: the stream hears the tools list change",
+                  m is not None and
+                  m.get("method") == "notifications/tools/list_changed", m)
+            st, _, msg = s.call("tools/list")
+            tools = [t.get("name") for t in
+                     (msg or {}).get("result", {}).get("tools", [])]
+            check("and tools/list offers it as its own tool",
+                  "weather.giraffe_forecast" in tools, tools)
+            listen.close()
+            s.alive("the catalog changed many times")
             quiet.alive("changes it had no stream to hear")
         finally:
             rc = srv.stop()
