@@ -235,6 +235,7 @@ Result<Json> TaskRegistry::Start(Session& session, int64_t ttl_ms, Job job) {
   auto task = std::make_shared<Task>(SecureRandomHex(16), clock_, ttl_ms,
                                      options_.poll_interval_ms);
   std::vector<std::shared_ptr<Task>> expired;
+  Status admitted;
   {
     std::lock_guard<std::mutex> lock(mu_);
     // Checked under mu_: EndSession closes the session before it looks, so
@@ -245,19 +246,20 @@ Result<Json> TaskRegistry::Start(Session& session, int64_t ttl_ms, Job job) {
     int& running = running_[&session];
     if (mine.size() >= options_.max_per_session ||
         running >= options_.max_running_per_session) {
-      return ResourceExhausted(StrCat(
+      admitted = ResourceExhausted(StrCat(
           "this session holds ", mine.size(), " tasks (", running,
           " running); wait for some to finish or expire, or cancel them"));
-    }
-    if (total_running_ >= options_.max_running) {
-      return ResourceExhausted(
+    } else if (total_running_ >= options_.max_running) {
+      admitted = ResourceExhausted(
           "the server runs as many tasks as it may; try again later");
+    } else {
+      mine[task->id()] = task;
+      ++running;
+      ++total_running_;
     }
-    mine[task->id()] = task;
-    ++running;
-    ++total_running_;
   }
   for (auto& t : expired) t->Cancel("its ttl passed");
+  WFS_RETURN_IF_ERROR(admitted);
   Json created = {{"task", task->ToJson()}};
   auto done = [this, &session] {
     std::lock_guard<std::mutex> lock(mu_);
