@@ -135,4 +135,55 @@ rc = p.wait(timeout=20)
 assert rc == 0, rc
 PY
 
+# A client that ends its input while a run it started as an MCP task waits
+# for the person: the server cancels the task, the run waits in the journal
+# for `wfstore approve`, and the server exits cleanly and promptly.
+cat >"$tmp/taskworld.json" <<'JSON'
+{"mail": {"messages": [{"id": "b", "mailbox": "INBOX", "from": "hr@example.com", "subject": "Your salary review"}]}}
+JSON
+python3 - "$WFSTORE" "$tmp/shared" "$tmp/taskworld.json" <<'PY' && pass "stdio: input ends with a task in flight" || fail "stdio: input ends with a task in flight"
+import json, subprocess, sys, time
+p = subprocess.Popen([sys.argv[1], "serve", "--stdio", "--store", sys.argv[2],
+                      "--world", sys.argv[3], "--quiet", "--no-recertify"],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                     stderr=subprocess.DEVNULL, text=True)
+def send(m):
+    p.stdin.write(json.dumps(m) + "\n")
+    p.stdin.flush()
+def read():
+    return json.loads(p.stdout.readline())
+send({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+      "params": {"protocolVersion": "2025-11-25",
+                 "capabilities": {"elicitation": {}},
+                 "clientInfo": {"name": "e2e", "version": "1"}}})
+read()
+send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+send({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+      "params": {"name": "run_workflow", "task": {},
+                 "arguments": {"name": "mail.delete_message",
+                               "arguments": {"id": "b", "mailbox": "INBOX"}}}})
+task = read()["result"]["task"]["taskId"]
+status = None
+for i in range(200):
+    send({"jsonrpc": "2.0", "id": 10 + i, "method": "tasks/get",
+          "params": {"taskId": task}})
+    status = read()["result"]["status"]
+    if status == "input_required":
+        break
+    time.sleep(0.05)
+assert status == "input_required", status
+started = time.monotonic()
+p.stdin.close()
+rc = p.wait(timeout=20)
+took = time.monotonic() - started
+assert rc == 0 and took < 5, (rc, took)
+out = subprocess.run([sys.argv[1], "runs", "--store", sys.argv[2], "--state",
+                      "waiting", "--json"], capture_output=True, text=True)
+runs = json.loads(out.stdout)
+runs = runs if isinstance(runs, list) else runs.get("runs", [])
+assert any(r["workflow"].startswith("mail.delete_message@") for r in runs), runs
+world = json.load(open(sys.argv[3]))
+assert [m["id"] for m in world["mail"]["messages"] if m["mailbox"] == "INBOX"] == ["b"], world
+PY
+
 finish

@@ -389,6 +389,56 @@ def abandoned_call_case(store, world):
     check("abandoned: nothing deleted", ids == ["a"], str(ids))
 
 
+def task_ends_with_its_session_case(store, world):
+    """A run started as an MCP task, waiting for the person, when its
+    session is deleted: the DELETE is answered promptly (the task is
+    cancelled, its question withdrawn), the run waits in the journal for
+    `wfstore approve`, and nothing is deleted."""
+    def waiting_runs():
+        out = subprocess.run(
+            [WFSTORE, "runs", "--store", store, "--state", "waiting",
+             "--json"], capture_output=True, text=True, timeout=30)
+        runs = json.loads(out.stdout) if out.returncode == 0 else []
+        return len(runs if isinstance(runs, list) else runs.get("runs", []))
+
+    before = waiting_runs()
+    srv = Server(store, world)
+    try:
+        token = open(os.path.join(store, "local.token")).read().strip()
+        s = Session(srv, token, capabilities={"elicitation": {}})
+        st, _, msg = s.call("tools/call", {
+            "name": "run_workflow", "task": {"ttl": 60000},
+            "arguments": {"name": "mail.delete_message",
+                          "arguments": {"id": "a", "mailbox": "INBOX"}}})
+        task = ((msg or {}).get("result") or {}).get("task") or {}
+        check("task: created at once", st == 200 and
+              task.get("status") == "working", f"{st} {msg}")
+        status = None
+        for _ in range(200):
+            _, _, got = s.call("tasks/get", {"taskId": task.get("taskId")})
+            status = ((got or {}).get("result") or {}).get("status")
+            if status == "input_required":
+                break
+            time.sleep(0.05)
+        check("task: waits for the person", status == "input_required",
+              status)
+        started = time.monotonic()
+        st, _, _ = request(srv, "DELETE", headers=s.headers())
+        took = time.monotonic() - started
+        check("task: DELETE ends its session promptly",
+              st == 204 and took < 5, f"{st} in {took:.1f} s")
+        other = Session(srv, token)
+        other.alive("a session ended with a task in flight")
+        check("task: its run waits in the journal for the person",
+              waiting_runs() == before + 1, f"{before} -> {waiting_runs()}")
+    finally:
+        rc = srv.stop()
+        check("the task server stops cleanly", rc == 0, f"exit {rc}")
+    ids = [m["id"] for m in json.load(open(world))["mail"]["messages"]
+           if m["mailbox"] == "INBOX"]
+    check("task: nothing deleted", ids == ["a"], str(ids))
+
+
 def slow_clients(srv, n):
     """Connections that send half a request head, a byte at a time."""
     socks = []
@@ -442,6 +492,7 @@ def main():
         check("the resumed run deleted the one message", ids == ["a"],
               str(ids))
         abandoned_call_case(store, world)
+        task_ends_with_its_session_case(store, world)
         srv2 = subprocess.run(
             [WFSTORE, "serve", "--http", "127.0.0.1:0", "--store",
              os.path.join(tmp, "fresh"), "--resume-grace", "0"],
