@@ -347,6 +347,21 @@ def half_closed_case(srv, token):
         s.alive(f"a half-closed client ({version})")
 
 
+def waiting_runs(store):
+    """The runs of `store` waiting for the person (`wfstore runs`)."""
+    out = subprocess.run(
+        [WFSTORE, "runs", "--store", store, "--state", "waiting", "--json"],
+        capture_output=True, text=True, timeout=30)
+    runs = json.loads(out.stdout) if out.returncode == 0 else []
+    return runs if isinstance(runs, list) else runs.get("runs", [])
+
+
+def inbox(world):
+    """The ids of the messages still in INBOX."""
+    return [m["id"] for m in json.load(open(world))["mail"]["messages"]
+            if m["mailbox"] == "INBOX"]
+
+
 def abandoned_call_case(store, world):
     """A call whose client lost its connection and never resumes is
     cancelled after --resume-grace: nothing happens, and the stream then
@@ -364,15 +379,10 @@ def abandoned_call_case(store, world):
         # Cancelled, its question unanswered: the run waits for the person
         # (`wfstore approve`), instead of holding a worker until the
         # question times out.
-        out = subprocess.run(
-            [WFSTORE, "runs", "--store", store, "--state", "waiting",
-             "--json"], capture_output=True, text=True, timeout=30)
-        waiting = json.loads(out.stdout) if out.returncode == 0 else []
+        waiting = waiting_runs(store)
         check("abandoned: the call was cancelled and its run waits",
               any(r.get("workflow", "").startswith("mail.delete_message@")
-                  for r in (waiting if isinstance(waiting, list)
-                            else waiting.get("runs", []))),
-              f"{out.returncode} {out.stdout[:300]} {out.stderr[:300]}")
+                  for r in waiting), str(waiting)[:300])
         # Its stream's events are freed a grace after it ended.
         time.sleep(1.5)
         st, _, b = request(srv, "GET", headers={
@@ -384,9 +394,8 @@ def abandoned_call_case(store, world):
     finally:
         rc = srv.stop()
         check("the grace server stops cleanly", rc == 0, f"exit {rc}")
-    ids = [m["id"] for m in json.load(open(world))["mail"]["messages"]
-           if m["mailbox"] == "INBOX"]
-    check("abandoned: nothing deleted", ids == ["a"], str(ids))
+    check("abandoned: nothing deleted", inbox(world) == ["a"],
+          str(inbox(world)))
 
 
 def task_ends_with_its_session_case(store, world):
@@ -394,14 +403,7 @@ def task_ends_with_its_session_case(store, world):
     session is deleted: the DELETE is answered promptly (the task is
     cancelled, its question withdrawn), the run waits in the journal for
     `wfstore approve`, and nothing is deleted."""
-    def waiting_runs():
-        out = subprocess.run(
-            [WFSTORE, "runs", "--store", store, "--state", "waiting",
-             "--json"], capture_output=True, text=True, timeout=30)
-        runs = json.loads(out.stdout) if out.returncode == 0 else []
-        return len(runs if isinstance(runs, list) else runs.get("runs", []))
-
-    before = waiting_runs()
+    before = len(waiting_runs(store))
     srv = Server(store, world)
     try:
         token = open(os.path.join(store, "local.token")).read().strip()
@@ -429,14 +431,13 @@ def task_ends_with_its_session_case(store, world):
               st == 204 and took < 5, f"{st} in {took:.1f} s")
         other = Session(srv, token)
         other.alive("a session ended with a task in flight")
+        after = len(waiting_runs(store))
         check("task: its run waits in the journal for the person",
-              waiting_runs() == before + 1, f"{before} -> {waiting_runs()}")
+              after == before + 1, f"{before} -> {after}")
     finally:
         rc = srv.stop()
         check("the task server stops cleanly", rc == 0, f"exit {rc}")
-    ids = [m["id"] for m in json.load(open(world))["mail"]["messages"]
-           if m["mailbox"] == "INBOX"]
-    check("task: nothing deleted", ids == ["a"], str(ids))
+    check("task: nothing deleted", inbox(world) == ["a"], str(inbox(world)))
 
 
 def slow_clients(srv, n):
@@ -487,10 +488,8 @@ def main():
             check("server stops cleanly on SIGTERM", rc == 0, f"exit {rc}")
             check("and promptly, though a call was waiting for the person",
                   took < 10, f"{took:.1f} s")
-        ids = [m["id"] for m in json.load(open(world))["mail"]["messages"]
-               if m["mailbox"] == "INBOX"]
-        check("the resumed run deleted the one message", ids == ["a"],
-              str(ids))
+        check("the resumed run deleted the one message",
+              inbox(world) == ["a"], str(inbox(world)))
         abandoned_call_case(store, world)
         task_ends_with_its_session_case(store, world)
         srv2 = subprocess.run(
