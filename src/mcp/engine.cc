@@ -239,7 +239,8 @@ Engine::Engine(EngineOptions options, ToolProvider* tools)
       false, false, Feature::kTasks};
   methods_["tasks/list"] = {
       [this](Session& s, const Message& m, ClientChannel*) {
-        return tasks_registry_->List(s, m.params, options_.page_size);
+        return Page(tasks_registry_->List(s), m.params, options_.page_size,
+                    "tasks", [](const Json& t) { return t; });
       },
       false, false, Feature::kTasks};
   methods_["tasks/cancel"] = {
@@ -292,7 +293,8 @@ void Engine::StopListening(Session* session) {
 
 void Engine::EndSession(Session* session) {
   StopListening(session);
-  tasks_registry_->EndSession(session);
+  tasks_registry_->EndSession(session);  // closes it
+  tools_->SessionClosed(session->id());
 }
 
 bool Engine::TasksRunning(Session* session) {

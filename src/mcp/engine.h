@@ -247,7 +247,8 @@ class Engine {
   void Listen(Session* session, ClientChannel* channel);
   void StopListening(Session* session);
   // The session ends (transports call it before they drop it): it stops
-  // listening, is closed, and its tasks are cancelled and waited for.
+  // listening, is closed, its tasks are cancelled and waited for, and the
+  // tool provider drops what it kept for it (ToolProvider::SessionClosed).
   void EndSession(Session* session);
   // Whether tasks of `session` still run (an idle session with running
   // tasks is not expired).

@@ -482,17 +482,17 @@ void HttpEndpoint::CloseAll() {
     std::lock_guard<std::mutex> lock(mu_);
     all.swap(sessions_);
   }
-  for (auto& [id, e] : all) {
-    engine_->EndSession(e->session.get());
-    e->session->Close();
-    engine_->tools()->SessionClosed(id);
-    std::shared_ptr<StreamChannel> s;
-    {
-      std::lock_guard<std::mutex> lock(e->mu);
-      s = std::move(e->standalone);
-    }
-    if (s) s->End();
+  for (auto& [id, e] : all) EndEntry(*e);
+}
+
+void HttpEndpoint::EndEntry(Entry& e) {
+  engine_->EndSession(e.session.get());
+  std::shared_ptr<StreamChannel> s;
+  {
+    std::lock_guard<std::mutex> lock(e.mu);
+    s = std::move(e.standalone);
   }
+  if (s) s->End();
 }
 
 void HttpEndpoint::CallDone() {
@@ -836,15 +836,7 @@ void HttpEndpoint::HandleDelete(HttpRequest& req, HttpResponder& responder,
     std::lock_guard<std::mutex> lock(mu_);
     sessions_.erase(e->session->id());
   }
-  engine_->EndSession(e->session.get());
-  e->session->Close();
-  engine_->tools()->SessionClosed(e->session->id());
-  std::shared_ptr<StreamChannel> s;
-  {
-    std::lock_guard<std::mutex> lock(e->mu);
-    s = std::move(e->standalone);
-  }
-  if (s) s->End();
+  EndEntry(*e);
   responder.Respond({204, {}, ""}).IgnoreError();
 }
 
@@ -880,13 +872,7 @@ void HttpEndpoint::ExpireIdle() {
     std::lock_guard<std::mutex> lock(e->mu);
     e->PruneLocked(now, options_.kept_streams);
   }
-  for (auto& e : expired) {
-    engine_->EndSession(e->session.get());
-    e->session->Close();
-    engine_->tools()->SessionClosed(e->session->id());
-    std::lock_guard<std::mutex> lock(e->mu);
-    if (e->standalone) e->standalone->End();
-  }
+  for (auto& e : expired) EndEntry(*e);
 }
 
 }  // namespace wfs::mcp

@@ -125,6 +125,9 @@ class HttpEndpoint : public transport::HttpHandler {
                                      transport::HttpResponder& responder,
                                      const Principal& caller);
   void ExpireIdle();
+  // Ends a session taken out of sessions_: the engine ends it (its tasks,
+  // what the tools kept for it), then its GET stream.
+  void EndEntry(Entry& e);
   void CallDone();
 
   Engine* engine_;

@@ -156,8 +156,7 @@ Status ServeStdio(Engine& engine, Session& session,
   }
   if (!skipping && !Trim(buf).empty()) handle(std::move(buf));
   // Input ended: nothing can answer an elicitation any more.
-  engine.EndSession(&session);
-  session.Close();
+  engine.EndSession(&session);  // closes it
   inflight.Wait();
   return result;
 }

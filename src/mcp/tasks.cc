@@ -1,14 +1,12 @@
 #include "mcp/tasks.h"
 
 #include <algorithm>
-#include <deque>
 #include <optional>
 #include <utility>
 #include <vector>
 
 #include "base/random.h"
 #include "base/strings.h"
-#include "mcp/engine.h"  // the list cursors
 #include "mcp/jsonrpc.h"
 
 namespace wfs::mcp {
@@ -320,8 +318,7 @@ Result<Json> TaskRegistry::Get(Session& session, const Json& params) {
   return t->ToJson();
 }
 
-Result<Json> TaskRegistry::List(Session& session, const Json& params,
-                                size_t page_size) {
+std::vector<Json> TaskRegistry::List(Session& session) {
   std::vector<std::shared_ptr<Task>> all, expired;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -337,15 +334,8 @@ Result<Json> TaskRegistry::List(Session& session, const Json& params,
                ? a->created_us() > b->created_us()
                : a->id() < b->id();
   });
-  WFS_ASSIGN_OR_RETURN(size_t offset, DecodeCursor(params));
-  if (offset > all.size()) {
-    return InvalidArgument("cursor is past the end of the list");
-  }
-  Json list = Json::array();
-  size_t end = std::min(all.size(), offset + page_size);
-  for (size_t i = offset; i < end; ++i) list.push_back(all[i]->ToJson());
-  Json out = {{"tasks", std::move(list)}};
-  if (end < all.size()) out["nextCursor"] = EncodeCursor(end);
+  std::vector<Json> out;
+  for (const auto& t : all) out.push_back(t->ToJson());
   return out;
 }
 

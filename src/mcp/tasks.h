@@ -79,8 +79,8 @@ class TaskRegistry {
   // tasks/get: the task ({taskId, status, ...}). InvalidArgument for an
   // unknown id (or another session's).
   Result<Json> Get(Session& session, const Json& params);
-  // tasks/list: the session's tasks, newest first, a page at a time.
-  Result<Json> List(Session& session, const Json& params, size_t page_size);
+  // tasks/list: the session's tasks, newest first (the engine pages them).
+  std::vector<Json> List(Session& session);
   // tasks/cancel: cancels a task that has not finished; InvalidArgument for
   // one that has.
   Result<Json> Cancel(Session& session, const Json& params);
