@@ -1,7 +1,9 @@
 // Feeds untrusted lines to the MCP engine as a stdio client would: each line
 // is one message on one session (initialize, calls, notifications,
-// responses to server requests, garbage). Checks that every request gets
-// exactly one well-formed reply and nothing else crashes or leaks.
+// responses to server requests, stateless 2026-07-28 requests with their
+// _meta, input responses and request states, garbage). Checks that every
+// request gets exactly one well-formed reply (a stateless result with its
+// resultType) and nothing else crashes or leaks.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -67,6 +69,12 @@ class Tools : public wfs::mcp::ToolProvider {
                           std::chrono::milliseconds(0));
       if (!r.ok()) return r.status();
     }
+    if (name == "confirm" && ctx.stateless() && ctx.kept_state().is_null()) {
+      // Asks for input; the retry's state comes back through OpenState.
+      ctx.RequireInput(
+          Json{{"q", {{"method", "elicitation/create"}, {"params", args}}}},
+          Json{{"run", "r-1"}});
+    }
     return Json{{"content", Json::array()}, {"structuredContent", args}};
   }
   Result<std::vector<wfs::mcp::Resource>> ListResources(
@@ -99,11 +107,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!e.contains("error")) std::abort();
       continue;
     }
+    if (p.message.method == "subscriptions/listen") {
+      // A subscription holds its request until cancelled: cancel it before
+      // it begins, so that it acknowledges and ends at once.
+      session.CancelRequest(p.message.id);
+    }
+    bool stateless = !session.initialize_answered() &&
+                     wfs::mcp::IsStatelessRequest(p.message);
     Json reply = engine.HandleParsed(session, p.message, &channel);
     if (p.message.is_request()) {
       // Exactly one reply, with the request's id and a result or an error.
       if (!reply.is_object() || reply["id"] != p.message.id ||
           (reply.contains("result") == reply.contains("error"))) {
+        std::abort();
+      }
+      if (stateless && reply.contains("result") &&
+          !reply["result"].contains("resultType")) {
         std::abort();
       }
       reply.dump(-1, ' ', false, Json::error_handler_t::replace);

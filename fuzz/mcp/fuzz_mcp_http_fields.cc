@@ -3,7 +3,8 @@
 // event id it accepts formats back to itself (up to leading zeros), a
 // bearer token is a blank-free slice of the field, a loopback origin is an
 // http(s) scheme before a loopback host, and admitting a type survives
-// more alternatives.
+// more alternatives, a plain mirrored value decodes to itself and a
+// Base64 one to at most three quarters of its length.
 #include <cstddef>
 #include <cstdint>
 #include <cctype>
@@ -53,6 +54,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (wfs::mcp::AcceptsType(text, type)) {
       std::string more = std::string(text) + ", image/png";
       Check(wfs::mcp::AcceptsType(more, type));
+    }
+  }
+  if (auto v = wfs::mcp::DecodeMirroredValue(text)) {
+    bool sentinel = text.size() >= 11 && text.rfind("=?base64?", 0) == 0 &&
+                    text.substr(text.size() - 2) == "?=";
+    if (sentinel) {
+      Check(v->size() * 4 <= (text.size() - 11) * 3);
+    } else {
+      Check(*v == text);
     }
   }
   return 0;

@@ -3,12 +3,39 @@
 #include <algorithm>
 #include <utility>
 
+#include "base/random.h"
+#include "base/sha256.h"
 #include "base/strings.h"
 
 namespace wfs::mcp {
 namespace {
 
 const char kCursorPrefix[] = "wfs1:";
+// The _meta keys of a stateless request (2026-07-28) and of its result.
+constexpr char kVersionKey[] = "io.modelcontextprotocol/protocolVersion";
+constexpr char kCapabilitiesKey[] =
+    "io.modelcontextprotocol/clientCapabilities";
+constexpr char kClientInfoKey[] = "io.modelcontextprotocol/clientInfo";
+constexpr char kLogLevelKey[] = "io.modelcontextprotocol/logLevel";
+constexpr char kServerInfoKey[] = "io.modelcontextprotocol/serverInfo";
+constexpr char kSubscriptionKey[] = "io.modelcontextprotocol/subscriptionId";
+// Sealed states: "wfs1." hex(payload) "." hex(HMAC-SHA-256 of what precedes).
+constexpr char kStatePrefix[] = "wfs1.";
+
+bool ElicitationDeclared(const Json& capabilities) {
+  auto it = capabilities.find("elicitation");
+  if (it == capabilities.end() || !it->is_object()) return false;
+  // 2025-11-25 and later: {"form": {}, "url": {}}; an empty object means
+  // form.
+  return it->empty() || it->contains("form");
+}
+
+// The results clients may cache (2026-07-28 CacheableResult).
+bool IsCacheable(const std::string& method) {
+  return method == "tools/list" || method == "resources/list" ||
+         method == "resources/templates/list" || method == "prompts/list" ||
+         method == "resources/read";
+}
 
 Json ToolJson(const Tool& t) {
   Json j = {{"name", t.name},
@@ -59,6 +86,33 @@ bool IsSupportedProtocolVersion(const std::string& v) {
   return std::find(all.begin(), all.end(), v) != all.end();
 }
 
+const std::vector<std::string>& StatelessProtocolVersions() {
+  static const std::vector<std::string> kVersions = {"2026-07-28"};
+  return kVersions;
+}
+
+std::vector<std::string> AllProtocolVersions() {
+  std::vector<std::string> all = StatelessProtocolVersions();
+  for (const std::string& v : SupportedProtocolVersions()) all.push_back(v);
+  return all;
+}
+
+bool RequestMeta::CanElicit() const {
+  return ElicitationDeclared(client_capabilities);
+}
+
+bool RequestMeta::CanSample() const {
+  auto it = client_capabilities.find("sampling");
+  return it != client_capabilities.end() && it->is_object();
+}
+
+bool IsStatelessRequest(const Message& m) {
+  if (!m.is_request() || !m.params.is_object()) return false;
+  auto meta = m.params.find("_meta");
+  return meta != m.params.end() && meta->is_object() &&
+         meta->contains(kVersionKey);
+}
+
 std::string EncodeCursor(size_t offset) {
   return StrCat(kCursorPrefix, offset);
 }
@@ -93,8 +147,13 @@ void CallContext::Progress(double progress, double total,
       .IgnoreError();
 }
 
+bool CallContext::CanElicit() const {
+  return meta_ != nullptr ? meta_->CanElicit() : session_->CanElicit();
+}
+
 void CallContext::Log(int level, const std::string& logger, const Json& data) {
-  if (channel_ == nullptr || level < session_->log_level()) return;
+  int lowest = meta_ != nullptr ? meta_->log_level : session_->log_level();
+  if (channel_ == nullptr || lowest < 0 || level < lowest) return;
   channel_
       ->Send(MakeNotification(
           "notifications/message",
@@ -132,6 +191,10 @@ Result<Json> CallContext::Elicit(const std::string& message, const Json& schema,
 
 Result<Json> CallContext::Elicit(Json params,
                                  std::chrono::milliseconds timeout) {
+  if (meta_ != nullptr) {
+    return FailedPrecondition(
+        "a stateless call asks the client through input requests");
+  }
   if (!session_->CanElicit()) {
     return FailedPrecondition("the client did not declare elicitation");
   }
@@ -149,6 +212,10 @@ Result<Json> CallContext::Elicit(Json params,
 
 Result<Json> CallContext::Sample(Json params,
                                  std::chrono::milliseconds timeout) {
+  if (meta_ != nullptr) {
+    return FailedPrecondition(
+        "a stateless call asks the client through input requests");
+  }
   if (!session_->CanSample()) {
     return FailedPrecondition("the client did not declare sampling");
   }
@@ -162,105 +229,111 @@ Result<Json> CallContext::Sample(Json params,
 
 Engine::Engine(EngineOptions options, ToolProvider* tools)
     : options_(std::move(options)),
+      clock_(options_.clock != nullptr ? options_.clock : &system_clock_),
       tools_(tools),
       features_(tools->Features()) {
+  if (options_.state_key.empty()) options_.state_key = SecureRandomHex(32);
   TaskOptions to = options_.tasks;
   if (to.clock == nullptr) to.clock = options_.clock;
   tasks_registry_ = std::make_unique<TaskRegistry>(to);
-  auto bind = [this](auto fn) {
-    return [this, fn](Session& s, const Message& m, ClientChannel* c) {
-      return fn(this, s, m, c);
-    };
+  // Handlers that need neither the channel nor a stateless request's
+  // metadata.
+  auto plain = [this](auto fn) {
+    return [this, fn](Session& s, const Message& m, ClientChannel*,
+                      const RequestMeta*) { return fn(this, s, m); };
   };
-  methods_["initialize"] = {
-      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
-        return e->Initialize(s, m);
-      }),
-      true, false};
+  methods_["initialize"] = {plain([](Engine* e, Session& s, const Message& m) {
+                              return e->Initialize(s, m);
+                            }),
+                            true, false, Feature::kNone, Era::kSession};
+  methods_["server/discover"] = {
+      plain([](Engine* e, Session&, const Message&) { return e->Discover(); }),
+      true, false, Feature::kNone, Era::kStateless};
   methods_["ping"] = {
-      [](Session&, const Message&, ClientChannel*) -> Result<Json> {
+      plain([](Engine*, Session&, const Message&) -> Result<Json> {
         return Json::object();
-      },
-      true, false};
-  methods_["tools/list"] = {
-      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
-        return e->ListTools(s, m);
       }),
+      true, false, Feature::kNone, Era::kSession};
+  methods_["tools/list"] = {
+      [this](Session& s, const Message& m, ClientChannel*,
+             const RequestMeta* meta) { return ListTools(s, m, meta); },
       false, false};
   methods_["tools/call"] = {
-      bind([](Engine* e, Session& s, const Message& m, ClientChannel* c) {
-        return e->CallTool(s, m, c);
-      }),
+      [this](Session& s, const Message& m, ClientChannel* c,
+             const RequestMeta* meta) { return CallTool(s, m, c, meta); },
       false, false};
   methods_["resources/list"] = {
-      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
+      plain([](Engine* e, Session& s, const Message& m) {
         return e->ListResources(s, m);
       }),
       false, true};
   methods_["resources/templates/list"] = {
-      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
+      plain([](Engine* e, Session& s, const Message& m) {
         return e->ListResourceTemplates(s, m);
       }),
       false, true};
   methods_["resources/subscribe"] = {
-      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
+      plain([](Engine* e, Session& s, const Message& m) {
         return e->Subscribe(s, m, true);
       }),
-      false, true, Feature::kSubscribe};
+      false, true, Feature::kSubscribe, Era::kSession};
   methods_["resources/unsubscribe"] = {
-      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
+      plain([](Engine* e, Session& s, const Message& m) {
         return e->Subscribe(s, m, false);
       }),
-      false, true, Feature::kSubscribe};
+      false, true, Feature::kSubscribe, Era::kSession};
   methods_["prompts/list"] = {
-      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
+      plain([](Engine* e, Session& s, const Message& m) {
         return e->ListPrompts(s, m);
       }),
       false, true, Feature::kPrompts};
-  methods_["prompts/get"] = {
-      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
-        return e->GetPrompt(s, m);
-      }),
-      false, true, Feature::kPrompts};
+  methods_["prompts/get"] = {plain([](Engine* e, Session& s, const Message& m) {
+                               return e->GetPrompt(s, m);
+                             }),
+                             false, true, Feature::kPrompts};
   methods_["completion/complete"] = {
-      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
+      plain([](Engine* e, Session& s, const Message& m) {
         return e->Complete(s, m);
       }),
       false, true, Feature::kCompletions};
   methods_["resources/read"] = {
-      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
+      plain([](Engine* e, Session& s, const Message& m) {
         return e->ReadResource(s, m);
       }),
       false, true};
-  methods_["tasks/get"] = {
-      [this](Session& s, const Message& m, ClientChannel*) {
-        return tasks_registry_->Get(s, m.params);
-      },
-      false, false, Feature::kTasks};
-  methods_["tasks/list"] = {
-      [this](Session& s, const Message& m, ClientChannel*) {
-        return Page(tasks_registry_->List(s), m.params, options_.page_size,
-                    "tasks", [](const Json& t) { return t; });
-      },
-      false, false, Feature::kTasks};
+  methods_["tasks/get"] = {plain([](Engine* e, Session& s, const Message& m) {
+                             return e->tasks_registry_->Get(s, m.params);
+                           }),
+                           false, false, Feature::kTasks, Era::kSession};
+  methods_["tasks/list"] = {plain([](Engine* e, Session& s, const Message& m) {
+                              return Page(e->tasks_registry_->List(s), m.params,
+                                          e->options_.page_size, "tasks",
+                                          [](const Json& t) { return t; });
+                            }),
+                            false, false, Feature::kTasks, Era::kSession};
   methods_["tasks/cancel"] = {
-      [this](Session& s, const Message& m, ClientChannel*) {
-        return tasks_registry_->Cancel(s, m.params);
-      },
-      false, false, Feature::kTasks};
+      plain([](Engine* e, Session& s, const Message& m) {
+        return e->tasks_registry_->Cancel(s, m.params);
+      }),
+      false, false, Feature::kTasks, Era::kSession};
   methods_["tasks/result"] = {
-      [this](Session& s, const Message& m, ClientChannel* c) -> Result<Json> {
+      [this](Session& s, const Message& m, ClientChannel* c,
+             const RequestMeta*) -> Result<Json> {
         auto flag = s.BeginRequest(m.id);
         Result<Json> r = tasks_registry_->Await(s, m.params, c, flag.get());
         s.EndRequest(m.id);
         return r;
       },
-      false, false, Feature::kTasks};
+      false, false, Feature::kTasks, Era::kSession};
+  methods_["subscriptions/listen"] = {
+      [this](Session& s, const Message& m, ClientChannel* c,
+             const RequestMeta*) { return ListenStateless(s, m, c); },
+      false, false, Feature::kNone, Era::kStateless};
   methods_["logging/setLevel"] = {
-      bind([](Engine* e, Session& s, const Message& m, ClientChannel*) {
+      plain([](Engine* e, Session& s, const Message& m) {
         return e->SetLevel(s, m);
       }),
-      false, false};
+      false, false, Feature::kNone, Era::kSession};
 }
 
 bool Engine::Offers(Feature f) const {
@@ -295,6 +368,7 @@ void Engine::EndSession(Session* session) {
   StopListening(session);
   tasks_registry_->EndSession(session);  // closes it
   tools_->SessionClosed(session->id());
+  subscriptions_cv_.notify_all();  // its subscriptions end
 }
 
 bool Engine::TasksRunning(Session* session) {
@@ -320,11 +394,33 @@ size_t Engine::NotifyListChanged(const Concerns& tools,
     }
     if (told) ++reached;
   }
+  for (auto& [number, sub] : subscriptions_) {
+    if (sub.session->closed()) continue;
+    const Principal& caller = sub.session->principal();
+    Json tagged = {{"_meta", {{kSubscriptionKey, sub.id}}}};
+    bool told = false;
+    if (sub.tools && tools && tools(caller)) {
+      told = sub.channel
+                 ->Send(MakeNotification("notifications/tools/list_changed",
+                                         tagged))
+                 .ok() ||
+             told;
+    }
+    if (sub.resources && resources && resources(caller)) {
+      told = sub.channel
+                 ->Send(MakeNotification("notifications/resources/list_changed",
+                                         tagged))
+                 .ok() ||
+             told;
+    }
+    if (told) ++reached;
+  }
   return reached;
 }
 
 bool Engine::IsStreamingMethod(const std::string& method) {
-  return method == "tools/call" || method == "tasks/result";
+  return method == "tools/call" || method == "tasks/result" ||
+         method == "subscriptions/listen";
 }
 
 Json Engine::Handle(Session& session, const Json& message,
@@ -347,9 +443,13 @@ Json Engine::HandleParsed(Session& session, const Message& m,
     HandleNotification(session, m);
     return nullptr;
   }
+  if (!session.initialize_answered() && IsStatelessRequest(m)) {
+    return HandleStateless(session, m, channel);
+  }
   // The gate: every request passes here before any handler runs.
   auto it = methods_.find(m.method);
-  if (it == methods_.end() || !Offers(it->second.feature)) {
+  if (it == methods_.end() || !Offers(it->second.feature) ||
+      it->second.era == Era::kStateless) {
     return MakeError(m.id, kMethodNotFound,
                      StrCat("method not found: ", Quote(m.method)));
   }
@@ -368,7 +468,7 @@ Json Engine::HandleParsed(Session& session, const Message& m,
   }
   Result<Json> r = Internal("unreachable");
   try {
-    r = method.handler(session, m, channel);
+    r = method.handler(session, m, channel, nullptr);
   } catch (const std::exception& e) {
     r = Internal(StrCat("internal error in ", m.method, ": ", e.what()));
   }
@@ -380,6 +480,237 @@ Json Engine::HandleParsed(Session& session, const Message& m,
     return StatusError(m.id, r.status());
   }
   return MakeResult(m.id, std::move(*r));
+}
+
+Json Engine::CheckStateless(const Message& m, RequestMeta* meta) const {
+  static const Json kNone = Json::object();
+  const Json* found = &kNone;
+  if (m.params.is_object()) {
+    auto it = m.params.find("_meta");
+    if (it != m.params.end() && it->is_object()) found = &*it;
+  }
+  const Json& md = *found;
+  auto vit = md.find(kVersionKey);
+  const Json& version = vit != md.end() ? *vit : kNone;
+  if (!version.is_string()) {
+    return MakeError(m.id, kInvalidParams,
+                     StrCat("params._meta[\"", kVersionKey,
+                            "\"] must be a string naming a revision"));
+  }
+  std::string v = version.get<std::string>();
+  const auto& served = StatelessProtocolVersions();
+  if (std::find(served.begin(), served.end(), v) == served.end()) {
+    return MakeError(
+        m.id, kUnsupportedProtocolVersion,
+        StrCat("unsupported protocol version ", Quote(v),
+               IsSupportedProtocolVersion(v)
+                   ? " without a session (send initialize to use it)"
+                   : ""),
+        Json{{"supported", AllProtocolVersions()}, {"requested", v}});
+  }
+  auto caps = md.find(kCapabilitiesKey);
+  if (caps == md.end() || !caps->is_object()) {
+    return MakeError(m.id, kInvalidParams,
+                     StrCat("params._meta[\"", kCapabilitiesKey,
+                            "\"] is required (an object, maybe empty)"));
+  }
+  int level = -1;
+  auto lv = md.find(kLogLevelKey);
+  if (lv != md.end()) {
+    level = lv->is_string() ? LogLevelFromName(lv->get<std::string>()) : -1;
+    if (level < 0) {
+      return MakeError(m.id, kInvalidParams,
+                       StrCat("params._meta[\"", kLogLevelKey,
+                              "\"] must be a log level (debug .. emergency)"));
+    }
+  }
+  auto it = methods_.find(m.method);
+  if (it == methods_.end() || !Offers(it->second.feature) ||
+      it->second.era == Era::kSession) {
+    return MakeError(
+        m.id, kMethodNotFound,
+        StrCat("method not found: ", Quote(m.method), " (revision ", v, ")"));
+  }
+  if (meta != nullptr) {
+    meta->protocol_version = std::move(v);
+    meta->client_capabilities = *caps;
+    auto info = md.find(kClientInfoKey);
+    if (info != md.end() && info->is_object()) meta->client_info = *info;
+    meta->log_level = level;
+  }
+  return nullptr;
+}
+
+Json Engine::HandleStateless(Session& session, const Message& m,
+                             ClientChannel* channel) {
+  RequestMeta meta;
+  Json refused = CheckStateless(m, &meta);
+  if (!refused.is_null()) return refused;
+  const Method& method = methods_.at(m.method);
+  if (session.closed()) {
+    return MakeError(m.id, kInvalidRequest, "the server is closing");
+  }
+  if (method.needs_find && !session.principal().grants.find) {
+    return MakeError(m.id, kForbidden,
+                     StrCat("agent ", Quote(session.principal().agent),
+                            " may not read the catalog"));
+  }
+  Result<Json> r = Internal("unreachable");
+  try {
+    r = method.handler(session, m, channel, &meta);
+  } catch (const std::exception& e) {
+    r = Internal(StrCat("internal error in ", m.method, ": ", e.what()));
+  }
+  if (!r.ok()) {
+    if (m.method == "resources/read" && r.status().code() == Code::kNotFound) {
+      // 2026-07-28: an unknown resource is invalid params.
+      return MakeError(m.id, kInvalidParams, r.status().message(),
+                       Json{{"uri", m.params.value("uri", std::string())}});
+    }
+    return StatusError(m.id, r.status());
+  }
+  Json& result = *r;
+  if (!result.contains("resultType")) result["resultType"] = "complete";
+  if (IsCacheable(m.method)) {
+    result["ttlMs"] = options_.list_ttl.count();
+    result["cacheScope"] = "private";  // lists follow the caller's grants
+  }
+  if (!result.contains("_meta") || !result["_meta"].is_object()) {
+    result["_meta"] = Json::object();
+  }
+  result["_meta"][kServerInfoKey] = {{"name", options_.server_name},
+                                     {"version", options_.server_version}};
+  return MakeResult(m.id, std::move(result));
+}
+
+Result<Json> Engine::ListenStateless(Session& s, const Message& m,
+                                     ClientChannel* channel) {
+  const Json& p = m.params;
+  if (!p.contains("notifications") || !p["notifications"].is_object()) {
+    return InvalidArgument(
+        "subscriptions/listen needs params.notifications (an object of "
+        "toolsListChanged, resourcesListChanged, ...)");
+  }
+  const Json& asked = p["notifications"];
+  for (const char* key :
+       {"toolsListChanged", "promptsListChanged", "resourcesListChanged"}) {
+    if (asked.contains(key) && !asked[key].is_boolean()) {
+      return InvalidArgument(
+          StrCat("params.notifications.", key, " must be a boolean"));
+    }
+  }
+  if (asked.contains("resourceSubscriptions") &&
+      !asked["resourceSubscriptions"].is_array()) {
+    return InvalidArgument(
+        "params.notifications.resourceSubscriptions must be an array");
+  }
+  if (channel == nullptr) {
+    return FailedPrecondition(
+        "subscriptions/listen answers on a stream: this server answers with "
+        "JSON only (--json-responses)");
+  }
+  // What is honored: the list changes this server announces. Prompts do
+  // not change, and resources/updated is not sent: neither is
+  // acknowledged.
+  Subscription sub{&s, channel, m.id};
+  sub.tools = features_.list_changed && asked.value("toolsListChanged", false);
+  sub.resources =
+      features_.list_changed && asked.value("resourcesListChanged", false);
+  Json honored = Json::object();
+  if (sub.tools) honored["toolsListChanged"] = true;
+  if (sub.resources) honored["resourcesListChanged"] = true;
+  Json tag = {{kSubscriptionKey, m.id}};
+  auto flag = s.BeginRequest(m.id);
+  int64_t number;
+  {
+    // Registered before the acknowledgement goes out, under the lock that
+    // also orders it before any change notification.
+    std::lock_guard<std::mutex> lock(listeners_mu_);
+    number = next_subscription_++;
+    subscriptions_.emplace(number, sub);
+    channel
+        ->Send(MakeNotification("notifications/subscriptions/acknowledged",
+                                {{"_meta", tag}, {"notifications", honored}}))
+        .IgnoreError();
+  }
+  // The stream lasts until the client closes it (the transport cancels the
+  // request) or the server ends; a look every 200 ms notices either.
+  while (!flag->load() && !s.closed()) {
+    std::unique_lock<std::mutex> lock(listeners_mu_);
+    subscriptions_cv_.wait_for(lock, std::chrono::milliseconds(200));
+  }
+  {
+    std::lock_guard<std::mutex> lock(listeners_mu_);
+    subscriptions_.erase(number);
+  }
+  s.EndRequest(m.id);
+  // The server ends it (closing a session also cancels its requests): the
+  // result says so; the client closed it: nobody reads the answer.
+  if (s.closed()) return Json{{"_meta", tag}};
+  return Cancelled("the subscription was closed");
+}
+
+Result<Json> Engine::Discover() {
+  Json out = {{"supportedVersions", AllProtocolVersions()},
+              {"capabilities", Capabilities(StatelessProtocolVersions()[0],
+                                            /*stateless=*/true)},
+              {"ttlMs", options_.list_ttl.count()},
+              {"cacheScope", "public"}};
+  if (!options_.instructions.empty()) {
+    out["instructions"] = options_.instructions;
+  }
+  return out;
+}
+
+std::string Engine::SealState(const Json& state, const std::string& agent,
+                              const std::string& tool, const Json& args) const {
+  int64_t expires_ms =
+      clock_->NowMicros() / 1000 + options_.input_state_ttl.count();
+  Json payload = {{"agent", agent},
+                  {"call", Sha256Hex(StrCat(tool, "\n", CanonicalJson(args)))},
+                  {"expires_ms", expires_ms},
+                  {"state", state}};
+  std::string body = StrCat(kStatePrefix, HexEncode(CanonicalJson(payload)));
+  Sha256Digest mac = HmacSha256(options_.state_key, body);
+  return StrCat(body, ".",
+                HexEncode(std::string_view(
+                    reinterpret_cast<const char*>(mac.data()), mac.size())));
+}
+
+Result<Json> Engine::OpenState(const std::string& sealed,
+                               const std::string& agent,
+                               const std::string& tool,
+                               const Json& args) const {
+  const Status refused = InvalidArgument(
+      "params.requestState is not a state this server issued for this call "
+      "(altered, expired, or another caller's or call's): call again "
+      "without inputResponses and requestState");
+  size_t dot = sealed.rfind('.');
+  if (!StartsWith(sealed, kStatePrefix) || dot < sizeof(kStatePrefix) - 1) {
+    return refused;
+  }
+  std::string_view body(sealed.data(), dot);
+  Sha256Digest mac = HmacSha256(options_.state_key, body);
+  std::string expected = HexEncode(
+      std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
+  if (!EqualInConstantTime(expected,
+                           std::string_view(sealed).substr(dot + 1))) {
+    return refused;
+  }
+  std::optional<std::string> text =
+      HexDecode(body.substr(sizeof(kStatePrefix) - 1));
+  if (!text) return refused;
+  Result<Json> payload = ParseJson(*text);
+  if (!payload.ok() || !payload->is_object()) return refused;
+  const Json& p = *payload;
+  if (p.value("agent", std::string()) != agent ||
+      p.value("call", std::string()) !=
+          Sha256Hex(StrCat(tool, "\n", CanonicalJson(args))) ||
+      !p.contains("expires_ms") || !p["expires_ms"].is_number_integer() ||
+      p["expires_ms"].get<int64_t>() < clock_->NowMicros() / 1000) {
+    return refused;
+  }
+  return p.contains("state") ? p["state"] : Json(nullptr);
 }
 
 void Engine::HandleNotification(Session& session, const Message& m) {
@@ -418,21 +749,8 @@ Result<Json> Engine::Initialize(Session& s, const Message& m) {
   Json server_info = {{"name", options_.server_name},
                       {"version", options_.server_version}};
   if (version >= "2025-06-18") server_info["title"] = options_.server_title;
-  Json capabilities = {{"tools", {{"listChanged", features_.list_changed}}},
-                       {"resources",
-                        {{"subscribe", features_.resource_subscribe},
-                         {"listChanged", features_.list_changed}}},
-                       {"logging", Json::object()}};
-  if (features_.prompts) capabilities["prompts"] = {{"listChanged", false}};
-  if (features_.completions) capabilities["completions"] = Json::object();
-  if (features_.tasks && version >= "2025-11-25") {
-    capabilities["tasks"] = {
-        {"list", Json::object()},
-        {"cancel", Json::object()},
-        {"requests", {{"tools", {{"call", Json::object()}}}}}};
-  }
   Json result = {{"protocolVersion", version},
-                 {"capabilities", std::move(capabilities)},
+                 {"capabilities", Capabilities(version, /*stateless=*/false)},
                  {"serverInfo", server_info}};
   if (!options_.instructions.empty()) {
     result["instructions"] = options_.instructions;
@@ -440,19 +758,44 @@ Result<Json> Engine::Initialize(Session& s, const Message& m) {
   return result;
 }
 
-Result<Json> Engine::ListTools(Session& s, const Message& m) {
+Json Engine::Capabilities(const std::string& version, bool stateless) const {
+  // Sessions hear of list changes on their stream; stateless clients on a
+  // subscriptions/listen stream.
+  bool list_changed = features_.list_changed;
+  Json capabilities = {
+      {"tools", {{"listChanged", list_changed}}},
+      {"resources",
+       {{"subscribe", features_.resource_subscribe && !stateless},
+        {"listChanged", list_changed}}},
+      {"logging", Json::object()}};
+  if (features_.prompts) capabilities["prompts"] = {{"listChanged", false}};
+  if (features_.completions) capabilities["completions"] = Json::object();
+  if (features_.tasks && !stateless && version >= "2025-11-25") {
+    capabilities["tasks"] = {
+        {"list", Json::object()},
+        {"cancel", Json::object()},
+        {"requests", {{"tools", {{"call", Json::object()}}}}}};
+  }
+  return capabilities;
+}
+
+Result<Json> Engine::ListTools(Session& s, const Message& m,
+                               const RequestMeta* meta) {
   WFS_ASSIGN_OR_RETURN(std::vector<Tool> tools,
                        tools_->ListTools(s.principal()));
   WFS_ASSIGN_OR_RETURN(
       Json page, Page(tools, m.params, options_.page_size, "tools", ToolJson));
-  if (!features_.tasks || s.protocol_version() < "2025-11-25") {
+  // Tasks are a 2025-11-25 session feature (2026-07-28 moved them to an
+  // extension this server does not offer).
+  if (meta != nullptr || !features_.tasks ||
+      s.protocol_version() < "2025-11-25") {
     for (Json& t : page["tools"]) t.erase("execution");
   }
   return page;
 }
 
 Result<Json> Engine::CallTool(Session& s, const Message& m,
-                              ClientChannel* channel) {
+                              ClientChannel* channel, const RequestMeta* meta) {
   const Json& p = m.params;
   if (!p.is_object() || !p.contains("name") || !p["name"].is_string()) {
     return InvalidArgument("tools/call needs params.name");
@@ -470,15 +813,44 @@ Result<Json> Engine::CallTool(Session& s, const Message& m,
     token = p["_meta"]["progressToken"];
     if (!token.is_string() && !token.is_number_integer()) token = nullptr;
   }
-  if (p.contains("task") && features_.tasks &&
+  std::string name = p["name"].get<std::string>();
+  if (meta == nullptr && p.contains("task") && features_.tasks &&
       s.protocol_version() >= "2025-11-25") {
-    return StartTask(s, m, p["name"].get<std::string>(), std::move(args),
-                     std::move(token));
+    return StartTask(s, m, name, std::move(args), std::move(token));
+  }
+  // A stateless call's retry (multi round-trip requests): the answers to
+  // the input the previous round required, and the state it kept.
+  Json responses = Json::object();
+  Json kept = nullptr;
+  if (meta != nullptr) {
+    if (p.contains("inputResponses") && !p["inputResponses"].is_null()) {
+      if (!p["inputResponses"].is_object()) {
+        return InvalidArgument("params.inputResponses must be an object");
+      }
+      responses = p["inputResponses"];
+    }
+    if (p.contains("requestState") && !p["requestState"].is_null()) {
+      if (!p["requestState"].is_string()) {
+        return InvalidArgument("params.requestState must be a string");
+      }
+      WFS_ASSIGN_OR_RETURN(kept, OpenState(p["requestState"].get<std::string>(),
+                                           s.principal().agent, name, args));
+    }
   }
   auto flag = s.BeginRequest(m.id);
-  CallContext ctx(&s, channel, m.id, token, flag);
-  Result<Json> r = tools_->CallTool(ctx, p["name"].get<std::string>(), args);
+  CallContext ctx(&s, channel, m.id, token, flag, meta);
+  ctx.SetRound(std::move(responses), std::move(kept));
+  Result<Json> r = tools_->CallTool(ctx, name, args);
   s.EndRequest(m.id);
+  if (r.ok() && ctx.input_required()) {
+    Json out = {{"resultType", "input_required"}};
+    if (!ctx.required_inputs().empty()) {
+      out["inputRequests"] = ctx.required_inputs();
+    }
+    out["requestState"] =
+        SealState(ctx.state_to_keep(), s.principal().agent, name, args);
+    r = std::move(out);
+  }
   if (flag->load() && r.ok()) {
     // Cancelled: the client ignores any response; send an error anyway so
     // transports that must answer have something well-formed.

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -33,26 +34,84 @@
 
 namespace wfs::mcp {
 
-// Protocol revisions served, newest first.
+// Protocol revisions served, newest first: those a session opens with
+// initialize (SupportedProtocolVersions), and the stateless ones (2026-07-28:
+// no session; every request names its revision and the client's
+// capabilities in params._meta).
 const std::vector<std::string>& SupportedProtocolVersions();
 bool IsSupportedProtocolVersion(const std::string& v);
+const std::vector<std::string>& StatelessProtocolVersions();
+// Both, newest first (server/discover, UnsupportedProtocolVersion).
+std::vector<std::string> AllProtocolVersions();
+
+// What a stateless request carries in params._meta instead of a session.
+struct RequestMeta {
+  std::string protocol_version;
+  Json client_capabilities = Json::object();
+  Json client_info = Json::object();
+  // io.modelcontextprotocol/logLevel: the lowest level sent as
+  // notifications/message while the request runs; -1: none is sent.
+  int log_level = -1;
+
+  bool CanElicit() const;  // elicitation (form mode) declared
+  bool CanSample() const;
+};
+
+// Whether `m` is a stateless request: its params._meta names a revision
+// (io.modelcontextprotocol/protocolVersion).
+bool IsStatelessRequest(const Message& m);
 
 // Handed to a tool call: the session, the caller, and the ways back to the
 // client while the call runs.
 class CallContext {
  public:
+  // `meta`: a stateless call's request metadata (null: a session's call).
   CallContext(Session* session, ClientChannel* channel, Json request_id,
-              Json progress_token, std::shared_ptr<std::atomic<bool>> cancelled)
+              Json progress_token, std::shared_ptr<std::atomic<bool>> cancelled,
+              const RequestMeta* meta = nullptr)
       : session_(session),
         channel_(channel),
         request_id_(std::move(request_id)),
         progress_token_(std::move(progress_token)),
-        cancelled_(std::move(cancelled)) {}
+        cancelled_(std::move(cancelled)),
+        meta_(meta) {}
 
   Session& session() const { return *session_; }
   const Principal& principal() const { return session_->principal(); }
   bool cancelled() const { return cancelled_ && cancelled_->load(); }
   const std::atomic<bool>* cancel_flag() const { return cancelled_.get(); }
+
+  // A stateless call (2026-07-28): the server sends the client no requests;
+  // it asks for input by ending the call with RequireInput, and the client
+  // retries the call with the answers (multi round-trip requests).
+  bool stateless() const { return meta_ != nullptr; }
+  // The client declared elicitation (form mode): in its session, or in a
+  // stateless request's metadata.
+  bool CanElicit() const;
+
+  // A stateless call's retry: the client's answers to the input the
+  // previous round required (params.inputResponses, an object; empty in a
+  // first round), and the state that round kept, verified (issued by this
+  // server for this caller, tool and arguments, not expired); null in a
+  // first round.
+  const Json& input_responses() const { return input_responses_; }
+  const Json& kept_state() const { return kept_state_; }
+  void SetRound(Json input_responses, Json kept_state) {
+    input_responses_ = std::move(input_responses);
+    kept_state_ = std::move(kept_state);
+  }
+  // Ends a stateless call with an InputRequiredResult: the client fulfils
+  // `requests` ({key: {"method": "elicitation/create", "params": ...}}) and
+  // retries, bringing back `state` (sealed: the client cannot alter it or
+  // use it for another call or caller). The tool's own result is dropped.
+  void RequireInput(Json requests, Json state) {
+    required_inputs_ = std::move(requests);
+    state_to_keep_ = std::move(state);
+    input_required_ = true;
+  }
+  bool input_required() const { return input_required_; }
+  const Json& required_inputs() const { return required_inputs_; }
+  const Json& state_to_keep() const { return state_to_keep_; }
 
   // notifications/progress when the request carried a progressToken.
   void Progress(double progress, double total, const std::string& message);
@@ -61,7 +120,8 @@ class CallContext {
   void Log(int level, const std::string& logger, const Json& data);
   // elicitation/create: asks the person through the client. Returns the
   // client's result ({"action": "accept"|"decline"|"cancel", "content"}).
-  // FailedPrecondition when the client did not declare elicitation.
+  // FailedPrecondition when the client did not declare elicitation, and in
+  // a stateless call (RequireInput asks there).
   Result<Json> Elicit(const std::string& message, const Json& schema,
                       std::chrono::milliseconds timeout);
   // Same with the whole params object (for schemas with defaults, enums
@@ -84,6 +144,12 @@ class CallContext {
   Json request_id_;
   Json progress_token_;
   std::shared_ptr<std::atomic<bool>> cancelled_;
+  const RequestMeta* meta_;
+  Json input_responses_ = Json::object();
+  Json kept_state_;
+  bool input_required_ = false;
+  Json required_inputs_ = Json::object();
+  Json state_to_keep_;
 
   // Sends a request to the client and waits for its result.
   Result<Json> Request(const std::string& method, Json params,
@@ -219,6 +285,15 @@ struct EngineOptions {
   // Tasks (when the provider offers them); tasks.clock defaults to `clock`.
   TaskOptions tasks;
   const Clock* clock = nullptr;  // null: the system clock
+  // Stateless requests (2026-07-28): the key that seals the state a call
+  // that requires input hands the client (HMAC-SHA-256; empty: 32 random
+  // bytes, so states die with the process), how long such a state stays
+  // good (the person's time to answer), and how long clients may cache
+  // the lists (ttlMs; cacheScope is "private": lists follow the caller's
+  // grants).
+  std::string state_key;
+  std::chrono::milliseconds input_state_ttl{std::chrono::minutes(10)};
+  std::chrono::milliseconds list_ttl{std::chrono::seconds(60)};
 };
 
 class Engine {
@@ -230,8 +305,19 @@ class Engine {
   // Handles one decoded message. Returns the response to send for a request
   // (a result or an error), null for notifications and responses.
   Json Handle(Session& session, const Json& message, ClientChannel* channel);
-  // Same for a message already parsed.
+  // Same for a message already parsed. A stateless request
+  // (IsStatelessRequest) on a session that did not initialize is served
+  // statelessly: `session` then only holds the caller and the requests in
+  // flight (for cancellation).
   Json HandleParsed(Session& session, const Message& m, ClientChannel* channel);
+
+  // The checks a stateless request passes before its method is looked up:
+  // its _meta names a revision served (else UnsupportedProtocolVersion,
+  // with the revisions served) and declares the client's capabilities
+  // (else invalid params); the method exists in that revision (else
+  // method not found). Null when it passes, else the error to answer
+  // (transports answer HTTP 400, or 404 for an unknown method).
+  Json CheckStateless(const Message& m, RequestMeta* meta = nullptr) const;
 
   // True for requests that may run long (and report progress or elicit),
   // which transports answer on a stream.
@@ -258,24 +344,51 @@ class Engine {
   using Concerns = std::function<bool(const Principal&)>;
   // Sends notifications/tools/list_changed to every listening session that
   // finished initializing (notifications/initialized) and whose caller
-  // `tools` concerns, and notifications/resources/list_changed likewise.
-  // Returns how many sessions were told something.
+  // `tools` concerns, and to every stateless subscription
+  // (subscriptions/listen) that asked for it and whose caller `tools`
+  // concerns; notifications/resources/list_changed likewise. Returns how
+  // many sessions and subscriptions were told something.
   size_t NotifyListChanged(const Concerns& tools, const Concerns& resources);
 
  private:
-  using Handler =
-      std::function<Result<Json>(Session&, const Message&, ClientChannel*)>;
+  // `meta`: a stateless request's metadata; null in a session.
+  using Handler = std::function<Result<Json>(
+      Session&, const Message&, ClientChannel*, const RequestMeta*)>;
   enum class Feature { kNone, kPrompts, kCompletions, kSubscribe, kTasks };
+  // Which requests have the method: a session's (initialize, ping,
+  // logging/setLevel, subscriptions, tasks), stateless ones
+  // (server/discover), or both.
+  enum class Era { kBoth, kSession, kStateless };
   struct Method {
     Handler handler;
     bool before_initialize = false;    // allowed before initialize
     bool needs_find = false;           // grant: find
     Feature feature = Feature::kNone;  // offered only with this feature
+    Era era = Era::kBoth;
   };
 
+  Json HandleStateless(Session& s, const Message& m, ClientChannel* c);
+  // The capabilities declared at initialize (`version`) or in
+  // server/discover (stateless).
+  Json Capabilities(const std::string& version, bool stateless) const;
   Result<Json> Initialize(Session& s, const Message& m);
-  Result<Json> ListTools(Session& s, const Message& m);
-  Result<Json> CallTool(Session& s, const Message& m, ClientChannel* c);
+  Result<Json> Discover();
+  Result<Json> ListTools(Session& s, const Message& m, const RequestMeta* meta);
+  // subscriptions/listen (stateless): acknowledges the filter it honors on
+  // the request's stream, then holds the stream for the notifications it
+  // asked for until the client closes it (cancellation) or the server ends
+  // (its session closed: the result, tagged with the subscription).
+  Result<Json> ListenStateless(Session& s, const Message& m, ClientChannel* c);
+  Result<Json> CallTool(Session& s, const Message& m, ClientChannel* c,
+                        const RequestMeta* meta);
+  // A stateless call's state, sealed for the client to bring back
+  // (bound to the caller, the tool and its arguments, with an expiry), and
+  // opened again: InvalidArgument when it was altered, has expired, or
+  // belongs to another caller or call.
+  std::string SealState(const Json& state, const std::string& agent,
+                        const std::string& tool, const Json& args) const;
+  Result<Json> OpenState(const std::string& sealed, const std::string& agent,
+                         const std::string& tool, const Json& args) const;
   Result<Json> ListResources(Session& s, const Message& m);
   Result<Json> ReadResource(Session& s, const Message& m);
   Result<Json> ListResourceTemplates(Session& s, const Message& m);
@@ -291,11 +404,25 @@ class Engine {
   void HandleNotification(Session& s, const Message& m);
 
   EngineOptions options_;
+  SystemClock system_clock_;
+  const Clock* clock_;
   ToolProvider* tools_;
   ProviderFeatures features_;
   std::map<std::string, Method> methods_;
   std::mutex listeners_mu_;  // held while sending to listeners
   std::map<Session*, ClientChannel*> listeners_;
+  // Stateless subscriptions (subscriptions/listen), by a number of their
+  // own; the subscription id is the listen request's id.
+  struct Subscription {
+    Session* session;
+    ClientChannel* channel;
+    Json id;
+    bool tools = false;
+    bool resources = false;
+  };
+  std::map<int64_t, Subscription> subscriptions_;  // guarded by listeners_mu_
+  std::condition_variable subscriptions_cv_;
+  int64_t next_subscription_ = 1;
   std::unique_ptr<TaskRegistry> tasks_registry_;
 };
 

@@ -49,6 +49,61 @@ bool Accepts(const HttpRequest& req, std::string_view type) {
   return AcceptsType(req.headers.Get("Accept"), type);
 }
 
+// The first revision without sessions: a POST without Mcp-Session-Id whose
+// body names its revision in params._meta, or whose MCP-Protocol-Version is
+// this one or later, is a stateless request.
+constexpr char kStatelessSince[] = "2026-07-28";
+
+bool IsStatelessPost(const HttpRequest& req, const Message& m) {
+  if (req.headers.Has(kSessionHeader)) return false;
+  if (IsStatelessRequest(m)) return true;
+  const std::string* v = req.headers.Find(kVersionHeader);
+  return m.method != "initialize" && v != nullptr &&
+         *v >= std::string_view(kStatelessSince);
+}
+
+// What a stateless request's headers must mirror (2026-07-28 Streamable
+// HTTP, "Request Metadata"): MCP-Protocol-Version the revision in _meta,
+// Mcp-Method the method, Mcp-Name the tool's or prompt's name or the
+// resource's URI (plain, or in the Base64 sentinel form). Empty when they
+// do; else what is wrong, for a HeaderMismatch error.
+std::string HeaderMismatch(const HttpRequest& req, const Message& m) {
+  const std::string* version = req.headers.Find(kVersionHeader);
+  std::string in_body;
+  auto meta = m.params.is_object() ? m.params.find("_meta") : m.params.end();
+  if (meta != m.params.end() && meta->is_object()) {
+    in_body = meta->value("io.modelcontextprotocol/protocolVersion", "");
+  }
+  if (version == nullptr) return StrCat(kVersionHeader, " header is missing");
+  if (*version != in_body) {
+    return StrCat(kVersionHeader, " header ", Quote(*version),
+                  " does not match the body's ", Quote(in_body));
+  }
+  const std::string* method = req.headers.Find("Mcp-Method");
+  if (method == nullptr) return "Mcp-Method header is missing";
+  if (*method != m.method) {
+    return StrCat("Mcp-Method header ", Quote(*method),
+                  " does not match the body's ", Quote(m.method));
+  }
+  const char* field = m.method == "resources/read" ? "uri"
+                      : m.method == "tools/call" || m.method == "prompts/get"
+                          ? "name"
+                          : nullptr;
+  if (field == nullptr) return "";
+  const std::string* name = req.headers.Find("Mcp-Name");
+  if (name == nullptr) return "Mcp-Name header is missing";
+  std::optional<std::string> decoded = DecodeMirroredValue(*name);
+  if (!decoded) {
+    return "Mcp-Name header is neither plain ASCII nor =?base64?...?=";
+  }
+  const Json& body = m.params.value(field, Json());
+  if (!body.is_string() || body.get<std::string>() != *decoded) {
+    return StrCat("Mcp-Name header ", Quote(*decoded),
+                  " does not match the body's params.", field);
+  }
+  return "";
+}
+
 }  // namespace
 
 // Sends JSON-RPC messages as SSE events on one response stream. A
@@ -478,11 +533,17 @@ void HttpEndpoint::SetResourceUrl(std::string url) {
 
 void HttpEndpoint::CloseAll() {
   std::map<std::string, std::shared_ptr<Entry>> all;
+  std::vector<std::shared_ptr<Session>> stateless;
   {
     std::lock_guard<std::mutex> lock(mu_);
     all.swap(sessions_);
+    closing_ = true;
+    for (auto& [raw, s] : stateless_) stateless.push_back(s);
   }
   for (auto& [id, e] : all) EndEntry(*e);
+  // Stateless calls and subscriptions in flight end too (a subscription
+  // with its result).
+  for (auto& s : stateless) s->Close();
 }
 
 void HttpEndpoint::EndEntry(Entry& e) {
@@ -668,6 +729,10 @@ void HttpEndpoint::HandlePost(HttpRequest& req, HttpResponder& responder,
     return;
   }
   Message& m = p.message;
+  if (IsStatelessPost(req, m)) {
+    HandleStatelessPost(req, responder, caller, m);
+    return;
+  }
   if (m.is_request() && m.method == "initialize") {
     if (req.headers.Has(kSessionHeader)) {
       RespondRpcError(responder, 400, kInvalidRequest,
@@ -706,23 +771,7 @@ void HttpEndpoint::HandlePost(HttpRequest& req, HttpResponder& responder,
     responder.Respond({202, {}, ""}).IgnoreError();
     return;
   }
-  if (options_.scope) {
-    std::string need = options_.scope(m);
-    bool ok = need.empty() || (need == "find" && caller.grants.find) ||
-              (need == "run" && caller.grants.run);
-    if (!ok) {
-      HttpHeaders h;
-      h.Set(
-          "WWW-Authenticate",
-          StrCat("Bearer error=\"insufficient_scope\", scope=\"", need, "\""));
-      RespondJson(
-          responder, 403,
-          MakeError(m.id, kForbidden,
-                    StrCat("this token lacks the ", Quote(need), " scope")),
-          std::move(h));
-      return;
-    }
-  }
+  if (!ScopeAllows(m, caller, responder)) return;
   if (!Engine::IsStreamingMethod(m.method)) {
     RespondJson(responder, 200, engine_->HandleParsed(session, m, nullptr));
     return;
@@ -779,6 +828,101 @@ void HttpEndpoint::HandlePost(HttpRequest& req, HttpResponder& responder,
   // A resumable stream's events stay a resume grace for a client that
   // missed the end; ExpireIdle and the session's next stream free them.
   channel->Finish(reply);
+  CallDone();
+}
+
+bool HttpEndpoint::ScopeAllows(const Message& m, const Principal& caller,
+                               HttpResponder& responder) {
+  if (!options_.scope) return true;
+  std::string need = options_.scope(m);
+  bool ok = need.empty() || (need == "find" && caller.grants.find) ||
+            (need == "run" && caller.grants.run);
+  if (ok) return true;
+  HttpHeaders h;
+  h.Set("WWW-Authenticate",
+        StrCat("Bearer error=\"insufficient_scope\", scope=\"", need, "\""));
+  RespondJson(responder, 403,
+              MakeError(m.id, kForbidden,
+                        StrCat("this token lacks the ", Quote(need), " scope")),
+              std::move(h));
+  return false;
+}
+
+void HttpEndpoint::HandleStatelessPost(HttpRequest& req,
+                                       HttpResponder& responder,
+                                       const Principal& caller,
+                                       const Message& m) {
+  if (!m.is_request()) {
+    // Nothing for a notification to act on without a session (a stateless
+    // client cancels by closing the call's stream).
+    responder.Respond({202, {}, ""}).IgnoreError();
+    return;
+  }
+  Json refused = engine_->CheckStateless(m);
+  if (!refused.is_null()) {
+    bool unknown = refused["error"].value("code", 0) == kMethodNotFound;
+    RespondJson(responder, unknown ? 404 : 400, refused);
+    return;
+  }
+  std::string mismatch = HeaderMismatch(req, m);
+  if (!mismatch.empty()) {
+    RespondJson(responder, 400,
+                MakeError(m.id, kHeaderMismatch,
+                          StrCat("Header mismatch: ", mismatch)));
+    return;
+  }
+  if (!ScopeAllows(m, caller, responder)) return;
+  // The request's own session: the caller, and the call in flight for
+  // cancellation. It ends with the request, dropping what the tools kept
+  // for it.
+  auto session = std::make_shared<Session>(
+      StrCat("stateless-", next_stateless_.fetch_add(1)), caller);
+  if (!Engine::IsStreamingMethod(m.method)) {
+    RespondJson(responder, 200, engine_->HandleParsed(*session, m, nullptr));
+    engine_->EndSession(session.get());
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closing_) {
+      RespondRpcError(responder, 503, kUnavailable, "the server is stopping",
+                      m.id);
+      return;
+    }
+    if (calls_ >= options_.max_calls) {
+      RespondRpcError(responder, 503, kUnavailable,
+                      "too many calls in flight; try again later", m.id);
+      return;
+    }
+    ++calls_;
+    stateless_[session.get()] = session;
+  }
+  // Closing the call's stream cancels it.
+  std::weak_ptr<Session> weak = session;
+  auto cancel_on_gone = [weak, id = m.id] {
+    if (auto s = weak.lock()) s->CancelRequest(id);
+  };
+  Json reply;
+  if (options_.json_only) {
+    responder.OnClientGone(cancel_on_gone);
+    RespondJson(responder, 200, engine_->HandleParsed(*session, m, nullptr));
+  } else {
+    // Progress and log messages travel on the stream before the answer;
+    // 2026-07-28 streams are not resumable.
+    auto channel = std::make_shared<StreamChannel>(std::move(responder), 0,
+                                                   options_, &kept_, clock_);
+    if (channel->Start(/*defer_head=*/true).ok()) {
+      channel->OnDetach(cancel_on_gone);
+      channel->Finish(engine_->HandleParsed(*session, m, channel.get()));
+    } else {
+      channel->End();
+    }
+  }
+  engine_->EndSession(session.get());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stateless_.erase(session.get());
+  }
   CallDone();
 }
 

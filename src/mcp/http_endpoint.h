@@ -2,7 +2,9 @@
 // HTTP server: one endpoint (default /mcp) taking POST (one JSON-RPC message;
 // answered with application/json, 202, or an SSE stream for requests that
 // may talk back to the client while they run), GET (the session's own SSE
-// stream for server messages) and DELETE (ends the session).
+// stream for server messages) and DELETE (ends the session). Requests of the
+// stateless revision (2026-07-28) are POSTs without a session, whose
+// MCP-Protocol-Version, Mcp-Method and Mcp-Name headers mirror the body.
 //
 // Before the engine sees a message: the Origin is checked (DNS rebinding),
 // the bearer token is authenticated (401 with WWW-Authenticate pointing at
@@ -112,6 +114,15 @@ class HttpEndpoint : public transport::HttpHandler {
 
   void HandlePost(transport::HttpRequest& req,
                   transport::HttpResponder& responder, const Principal& caller);
+  // A request of a stateless revision (2026-07-28): no session; the
+  // headers must mirror the body.
+  void HandleStatelessPost(transport::HttpRequest& req,
+                           transport::HttpResponder& responder,
+                           const Principal& caller, const Message& m);
+  // Whether the caller's token has the scope `m` needs; answers 403
+  // insufficient_scope itself when not.
+  bool ScopeAllows(const Message& m, const Principal& caller,
+                   transport::HttpResponder& responder);
   void HandleGet(transport::HttpRequest& req,
                  transport::HttpResponder& responder, const Principal& caller);
   void HandleDelete(transport::HttpRequest& req,
@@ -137,6 +148,11 @@ class HttpEndpoint : public transport::HttpHandler {
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Entry>> sessions_;
+  // The sessions of stateless calls and subscriptions in flight (closed
+  // when the endpoint closes); none start once it does.
+  std::map<Session*, std::shared_ptr<Session>> stateless_;
+  bool closing_ = false;
+  std::atomic<uint64_t> next_stateless_{1};  // their ids: "stateless-N"
   std::condition_variable calls_cv_;
   int calls_ = 0;
   // When ExpireIdle last looked (it looks at most once a second).

@@ -102,4 +102,58 @@ std::optional<EventId> ParseEventId(std::string_view text) {
 
 std::string FormatEventId(EventId id) { return StrCat(id.stream, ".", id.seq); }
 
+namespace {
+
+// Standard Base64 (RFC 4648 section 4) with its padding; nullopt otherwise.
+std::optional<std::string> DecodeBase64(std::string_view in) {
+  if (in.size() % 4 != 0) return std::nullopt;
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  std::string out;
+  out.reserve(in.size() / 4 * 3);
+  for (size_t i = 0; i < in.size(); i += 4) {
+    bool last = i + 4 == in.size();
+    int pad = 0;
+    uint32_t bits = 0;
+    for (size_t k = 0; k < 4; ++k) {
+      char c = in[i + k];
+      if (c == '=' && last && k >= 2) {
+        ++pad;
+        bits <<= 6;
+        continue;
+      }
+      int v = value(c);
+      if (v < 0 || pad > 0) return std::nullopt;
+      bits = bits << 6 | static_cast<uint32_t>(v);
+    }
+    out.push_back(static_cast<char>(bits >> 16 & 0xff));
+    if (pad < 2) out.push_back(static_cast<char>(bits >> 8 & 0xff));
+    if (pad < 1) out.push_back(static_cast<char>(bits & 0xff));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> DecodeMirroredValue(std::string_view field) {
+  constexpr std::string_view kOpen = "=?base64?", kClose = "?=";
+  if (field.size() >= kOpen.size() + kClose.size() &&
+      field.substr(0, kOpen.size()) == kOpen &&
+      field.substr(field.size() - kClose.size()) == kClose) {
+    return DecodeBase64(field.substr(
+        kOpen.size(), field.size() - kOpen.size() - kClose.size()));
+  }
+  for (char c : field) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (!(u == '\t' || (u >= 0x20 && u <= 0x7e))) return std::nullopt;
+  }
+  return std::string(field);
+}
+
 }  // namespace wfs::mcp

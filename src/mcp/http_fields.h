@@ -1,7 +1,7 @@
 // The header fields of MCP's Streamable HTTP transport that wfstore reads
-// from untrusted clients: Host, Origin, Accept, Authorization and
-// Last-Event-ID. Pure functions over the fields' text, so that each can be
-// tested and fuzzed alone.
+// from untrusted clients: Host, Origin, Accept, Authorization,
+// Last-Event-ID, and the values mirrored from the body (Mcp-Name). Pure
+// functions over the fields' text, so that each can be tested and fuzzed alone.
 #ifndef WFSTORE_MCP_HTTP_FIELDS_H_
 #define WFSTORE_MCP_HTTP_FIELDS_H_
 
@@ -39,6 +39,12 @@ struct EventId {
 };
 std::optional<EventId> ParseEventId(std::string_view text);
 std::string FormatEventId(EventId id);
+
+// The value a 2026-07-28 mirrored header (Mcp-Name, Mcp-Param-*) carries:
+// the field itself when it is plain (visible ASCII, spaces and tabs, not in
+// the sentinel form), or the bytes of "=?base64?<standard Base64>?=".
+// nullopt for other characters and for Base64 that does not decode.
+std::optional<std::string> DecodeMirroredValue(std::string_view field);
 
 }  // namespace wfs::mcp
 

@@ -25,6 +25,10 @@ inline constexpr int kResourceNotFound = -32002;  // MCP: resources/read
 inline constexpr int kRequestCancelled = -32800;
 inline constexpr int kLimitExceeded = -32003;  // a budget or size limit
 inline constexpr int kUnavailable = -32004;    // a dependency is down
+// Reserved by MCP 2026-07-28 (-32020 to -32099).
+inline constexpr int kHeaderMismatch = -32020;  // HTTP headers vs the body
+inline constexpr int kMissingClientCapability = -32021;
+inline constexpr int kUnsupportedProtocolVersion = -32022;
 
 struct Message {
   enum class Kind { kRequest, kNotification, kResult, kError };

@@ -140,15 +140,31 @@ Json Annotations(const runtime::Program& p) {
   return j;
 }
 
+// The key of the question a stateless call puts to the person
+// (inputRequests, inputResponses).
+constexpr char kQuestionKey[] = "question";
+
 // Asks the person through the client (elicitation). Without elicitation,
 // or when nobody answers in time, the run waits for `wfstore approve`.
+//
+// A stateless call (2026-07-28) cannot wait for the client: the question is
+// kept (pending) and the run waits; the call ends asking the client for
+// input, and the client's retry resumes the run with the person's answer
+// (set_answer), which answers the question the run waits on.
 class ElicitingApprover : public runtime::Approver {
  public:
   ElicitingApprover(mcp::CallContext& ctx, std::chrono::milliseconds timeout)
       : ctx_(ctx), timeout_(timeout) {}
 
+  // The client's result for the question the run waits on (an
+  // ElicitResult; anything else answers nothing).
+  void set_answer(Json answer) { answer_ = std::move(answer); }
+  // The elicitation (params) a stateless call is to hand the client; null
+  // when none was asked.
+  const Json& pending() const { return pending_; }
+
   runtime::Answer Ask(const runtime::Prompt& p) override {
-    if (!ctx_.session().CanElicit()) return runtime::Answer::Defer();
+    if (!ctx_.CanElicit()) return runtime::Answer::Defer();
     Json schema;
     std::string message;
     if (p.kind == runtime::Prompt::Kind::kConfirm) {
@@ -171,12 +187,32 @@ class ElicitingApprover : public runtime::Approver {
                     {"enum", p.options}}}}},
                 {"required", {"choice"}}};
     }
+    if (ctx_.stateless()) {
+      // An answer without an action (missing, malformed) answers nothing:
+      // the question is asked again.
+      if (answer_.is_object() && answer_.contains("action")) {
+        Json answer = std::move(answer_);
+        answer_ = nullptr;
+        return Interpret(p, answer);
+      }
+      pending_ = {
+          {"mode", "form"}, {"message", message}, {"requestedSchema", schema}};
+      return runtime::Answer::Defer();
+    }
     Result<Json> r = ctx_.Elicit(message, schema, timeout_);
     if (!r.ok()) return runtime::Answer::Defer();
-    std::string action = (*r)["action"].get<std::string>();
+    return Interpret(p, *r);
+  }
+
+ private:
+  // The person's answer in the client's ElicitResult.
+  static runtime::Answer Interpret(const runtime::Prompt& p, const Json& r) {
+    auto a = r.find("action");
+    if (a == r.end() || !a->is_string()) return runtime::Answer::Defer();
+    std::string action = a->get<std::string>();
     if (action == "decline") return runtime::Answer::Deny();
     if (action != "accept") return runtime::Answer::Defer();  // cancel
-    const Json& content = JsonObjectMember(*r, "content");
+    const Json& content = JsonObjectMember(r, "content");
     if (p.kind == runtime::Prompt::Kind::kConfirm) {
       auto it = content.find("approve");
       return it != content.end() && it->is_boolean() && it->get<bool>()
@@ -194,10 +230,26 @@ class ElicitingApprover : public runtime::Approver {
     return runtime::Answer::Deny();
   }
 
- private:
   mcp::CallContext& ctx_;
   std::chrono::milliseconds timeout_;
+  Json answer_;
+  Json pending_;
 };
+
+// A stateless call whose run waits on a question it asked: the call ends
+// asking the client to put the question to the person, keeping the run's
+// id for the retry.
+void AskThroughClient(mcp::CallContext& ctx, const ElicitingApprover& approver,
+                      const std::string& run_id, const runtime::RunResult& r) {
+  if (!ctx.stateless() || r.outcome != runtime::Outcome::kWaiting ||
+      approver.pending().is_null()) {
+    return;
+  }
+  ctx.RequireInput(Json{{kQuestionKey,
+                         {{"method", "elicitation/create"},
+                          {"params", approver.pending()}}}},
+                   Json{{"run", run_id}});
+}
 
 // Adds to `changed` the keys whose entries differ between `before` and
 // `after` (added, removed or with another value).
@@ -514,6 +566,25 @@ Result<Json> WorkflowTools::CallTool(mcp::CallContext& ctx,
     return PermissionDenied(
         StrCat("agent ", Quote(ctx.principal().agent), " may not use ", name));
   }
+  if (ctx.stateless() && ctx.kept_state().is_object()) {
+    // The retry of a stateless call that asked the person: its run waits
+    // for the answer the client brings (the engine checked that the state
+    // is this caller's, for this tool and these arguments).
+    if (!g.run) {
+      return PermissionDenied(StrCat("agent ", Quote(ctx.principal().agent),
+                                     " may not run workflows"));
+    }
+    WFS_ASSIGN_OR_RETURN(std::string id,
+                         StringArg(ctx.kept_state(), "run", true));
+    auto rec = options_.journal->GetRun(id);
+    if (!rec.ok() || rec->caller != ctx.principal().agent) {
+      return ToolError(StrCat("no run ", Quote(id), " started by you"));
+    }
+    // Answered meanwhile (`wfstore approve`), or a state used twice: the
+    // run as it stands.
+    if (rec->state != "waiting") return RunRecordResult(ctx, *rec);
+    return ResumeWaiting(ctx, *rec);
+  }
   if (name == kFind) return Find(ctx, args);
   if (name == kDescribe) return Describe(ctx, args);
   if (name == kRun) {
@@ -739,9 +810,12 @@ Json WorkflowTools::RunToolResult(mcp::CallContext& ctx,
     if (!handles.empty()) {
       person = Json::object();
       for (const auto& [id, v] : handles) person[id] = runtime::ToJson(v);
-      std::lock_guard<std::mutex> lock(mu_);
-      auto& table = handles_[ctx.session().id()];
-      for (auto& [id, v] : handles) table[id] = v;
+      // Kept for the session; a stateless call has none beyond itself.
+      if (!ctx.stateless()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto& table = handles_[ctx.session().id()];
+        for (auto& [id, v] : handles) table[id] = v;
+      }
     }
   }
   if (!r.error.empty()) out["error"] = r.error;
@@ -864,6 +938,7 @@ Result<Json> WorkflowTools::Run(mcp::CallContext& ctx, const std::string& name,
   if (!r.ok()) return ToolError(r.status().message());
   ctx.Progress(1, 1, runtime::OutcomeName(r->outcome));
   if (r->outcome != runtime::Outcome::kWaiting) AfterRun(name, p->version);
+  AskThroughClient(ctx, approver, run_id, *r);
   return RunToolResult(ctx, program, run_id, *r);
 }
 
@@ -949,24 +1024,33 @@ Result<Json> WorkflowTools::AnswerRun(mcp::CallContext& ctx, const Json& args) {
   if (rec->state != "waiting") {
     return ToolError(StrCat("run ", id, " is not waiting (", rec->state, ")"));
   }
-  if (!ctx.session().CanElicit()) {
+  if (!ctx.CanElicit()) {
     return ToolError(
         StrCat("this client cannot ask the person (no elicitation); the "
                "person answers with `wfstore approve ",
                id, "` or `wfstore deny ", id, "`"));
   }
+  return ResumeWaiting(ctx, *rec);
+}
+
+Result<Json> WorkflowTools::ResumeWaiting(mcp::CallContext& ctx,
+                                          const journal::RunRecord& rec) {
   ElicitingApprover approver(ctx, options_.elicit_timeout);
-  auto r = runner_->ResumeWaiting(id, &approver);
+  if (ctx.stateless()) {
+    approver.set_answer(JsonObjectMember(ctx.input_responses(), kQuestionKey));
+  }
+  auto r = runner_->ResumeWaiting(rec.run_id, &approver);
   if (!r.ok()) return ToolError(r.status().message());
-  auto prog = runner_->LoadProgram(rec->content_id);
+  auto prog = runner_->LoadProgram(rec.content_id);
   if (!prog.ok()) return ToolError(prog.status().message());
   if (r->outcome != runtime::Outcome::kWaiting) {
-    size_t at = rec->workflow.rfind('@');
+    size_t at = rec.workflow.rfind('@');
     if (at != std::string::npos) {
-      AfterRun(rec->workflow.substr(0, at), rec->workflow.substr(at + 1));
+      AfterRun(rec.workflow.substr(0, at), rec.workflow.substr(at + 1));
     }
   }
-  return RunToolResult(ctx, **prog, id, *r);
+  AskThroughClient(ctx, approver, rec.run_id, *r);
+  return RunToolResult(ctx, **prog, rec.run_id, *r);
 }
 
 Result<std::vector<mcp::Resource>> WorkflowTools::ListResources(

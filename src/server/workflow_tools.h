@@ -5,8 +5,10 @@
 //
 // Confirmations reach the person, never the model: a run's `confirm` and
 // `choose` go to the client as elicitation requests when the client declared
-// elicitation, else the run waits (durably) for `wfstore approve` or the
-// console. No argument of any tool can answer a question.
+// elicitation (in a stateless call, 2026-07-28, as the call's input request,
+// answered in the client's retry), else the run waits (durably) for
+// `wfstore approve` or the console. No argument of any tool can answer a
+// question.
 #ifndef WFSTORE_SERVER_WORKFLOW_TOOLS_H_
 #define WFSTORE_SERVER_WORKFLOW_TOOLS_H_
 
@@ -118,6 +120,10 @@ class WorkflowTools : public mcp::ToolProvider {
   void AfterRun(const std::string& name, const std::string& version);
   Result<Json> GetRun(mcp::CallContext& ctx, const Json& args);
   Result<Json> AnswerRun(mcp::CallContext& ctx, const Json& args);
+  // Resumes a run waiting on the person, asking through the client (its
+  // elicitation; in a stateless call, the answer the retry brought).
+  Result<Json> ResumeWaiting(mcp::CallContext& ctx,
+                             const journal::RunRecord& rec);
 
   // The package `name`@`range` if the caller may see it, else NotFound or
   // PermissionDenied with the reason.

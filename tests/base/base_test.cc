@@ -119,6 +119,32 @@ TEST(Sha256Test, KnownVector) {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+// RFC 4231, test cases 1, 2 and 6 (a key longer than the block).
+TEST(Sha256Test, HmacKnownVectors) {
+  auto hex = [](const Sha256Digest& d) {
+    return HexEncode(
+        std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+  };
+  EXPECT_EQ(hex(HmacSha256(std::string(20, '\x0b'), "Hi There")),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  EXPECT_EQ(hex(HmacSha256("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(hex(HmacSha256(std::string(131, '\xaa'),
+                           "Test Using Larger Than Block-Size Key - Hash Key "
+                           "First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
+TEST(Sha256Test, HexRoundTripAndConstantTimeEquality) {
+  EXPECT_EQ(HexDecode("00ff7A"), std::string("\x00\xff\x7a", 3));
+  EXPECT_EQ(HexDecode(HexEncode("wfstore")), "wfstore");
+  EXPECT_FALSE(HexDecode("abc").has_value());
+  EXPECT_FALSE(HexDecode("zz").has_value());
+  EXPECT_TRUE(EqualInConstantTime("abc", "abc"));
+  EXPECT_FALSE(EqualInConstantTime("abc", "abd"));
+  EXPECT_FALSE(EqualInConstantTime("abc", "abcd"));
+}
+
 TEST(RngTest, SeededAndUniform) {
   Rng a(42), b(42);
   for (int i = 0; i < 100; ++i) EXPECT_EQ(a.Next(), b.Next());

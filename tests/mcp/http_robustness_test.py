@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Streamable HTTP robustness of `wfstore serve --http`: every bad request
 gets the right status and JSON-RPC error, and the server keeps serving (a
-ping on an established session succeeds after each case).
+ping on an established session succeeds after each case); the same for
+requests of the stateless revision 2026-07-28.
 
 Environment: WFSTORE (the binary). Exit status 1 when any check fails.
 """
@@ -440,6 +441,245 @@ def task_ends_with_its_session_case(store, world):
     check("task: nothing deleted", inbox(world) == ["a"], str(inbox(world)))
 
 
+class Stateless:
+    """Requests of the stateless revision (2026-07-28): no session; the
+    revision and the client's capabilities in every request's _meta, and
+    the headers mirroring the body."""
+
+    def __init__(self, srv, token, capabilities=None):
+        self.srv, self.token = srv, token
+        self.capabilities = ({"elicitation": {}} if capabilities is None
+                             else capabilities)
+        self.next_id = 500
+
+    def body(self, method, params=None, meta=None):
+        self.next_id += 1
+        m = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+             "io.modelcontextprotocol/clientCapabilities": self.capabilities}
+        m.update(meta or {})
+        m = {k: v for k, v in m.items() if v is not None}
+        return {"jsonrpc": "2.0", "id": self.next_id, "method": method,
+                "params": {**(params or {}), "_meta": m}}
+
+    def headers(self, body, **extra):
+        h = {"Authorization": f"Bearer {self.token}",
+             "MCP-Protocol-Version": "2026-07-28",
+             "Mcp-Method": body.get("method")}
+        p = body.get("params") or {}
+        name = p.get("uri") if body.get("method") == "resources/read" \
+            else p.get("name")
+        if isinstance(name, str):
+            h["Mcp-Name"] = name
+        h.update(extra)
+        return h
+
+    def post(self, body, **extra):
+        st, h, b = request(self.srv, "POST", body, self.headers(body, **extra))
+        return st, h, rpc_body(b, h.get("content-type", "")) if b else None
+
+    def call(self, method, params=None, meta=None, **extra):
+        return self.post(self.body(method, params, meta), **extra)
+
+
+def error_code(msg):
+    return ((msg or {}).get("error") or {}).get("code")
+
+
+def stateless_cases(tmp):
+    """Revision 2026-07-28 over HTTP: requests without a session, their
+    headers checked against the body, a confirmation asked through the
+    call's input request and answered in the client's retry (the state it
+    carries sealed against tampering and replay), and list changes on a
+    subscriptions/listen stream."""
+    store = os.path.join(tmp, "stateless-store")
+    world = os.path.join(tmp, "stateless-world.json")
+    with open(world, "w") as f:
+        json.dump({"mail": {"messages": [
+            {"id": m, "mailbox": "INBOX", "from": "hr@example.com",
+             "subject": f"Your salary review ({m})"} for m in "abc"]}}, f)
+    srv = Server(store, world)
+    listening = None
+    try:
+        token = open(os.path.join(store, "local.token")).read().strip()
+        c = Stateless(srv, token)
+
+        st, h, msg = c.call("server/discover")
+        result = (msg or {}).get("result") or {}
+        check("stateless: server/discover names 2026-07-28",
+              st == 200 and "2026-07-28" in result.get("supportedVersions", [])
+              and result.get("resultType") == "complete" and
+              "mcp-session-id" not in h, f"{st} {msg}")
+        st, h, msg = c.call("tools/list")
+        result = (msg or {}).get("result") or {}
+        check("stateless: tools/list without a session, cacheable privately",
+              st == 200 and result.get("tools") and
+              result.get("cacheScope") == "private", f"{st} {str(msg)[:200]}")
+
+        # The headers mirror the body.
+        body = c.body("tools/list")
+        for name, extra in (
+                ("Mcp-Method missing", {"Mcp-Method": None}),
+                ("Mcp-Method not the body's", {"Mcp-Method": "tools/call"}),
+                ("MCP-Protocol-Version missing",
+                 {"MCP-Protocol-Version": None})):
+            st, _, msg = c.post(body, **extra)
+            check(f"stateless: {name}: 400 HeaderMismatch",
+                  st == 400 and error_code(msg) == -32020, f"{st} {msg}")
+        call = c.body("tools/call", {"name": "find_workflows",
+                                     "arguments": {"query": "delete mail"}})
+        for name, value in (("missing", None), ("not the body's", "get_run")):
+            st, _, msg = c.post(call, **{"Mcp-Name": value})
+            check(f"stateless: Mcp-Name {name}: 400 HeaderMismatch",
+                  st == 400 and error_code(msg) == -32020, f"{st} {msg}")
+        st, _, msg = c.post(call, **{"Mcp-Name":
+                                     "=?base64?ZmluZF93b3JrZmxvd3M=?="})
+        check("stateless: a Base64 Mcp-Name is decoded",
+              st == 200 and (msg.get("result") or {}).get(
+                  "structuredContent", {}).get("match") is True, f"{st} {msg}")
+
+        # Revisions, metadata, methods.
+        st, _, msg = c.call("tools/list", meta={
+            "io.modelcontextprotocol/protocolVersion": "2099-01-01"},
+            **{"MCP-Protocol-Version": "2099-01-01"})
+        data = ((msg or {}).get("error") or {}).get("data") or {}
+        check("stateless: an unknown revision: 400 UnsupportedProtocolVersion",
+              st == 400 and error_code(msg) == -32022 and
+              "2026-07-28" in data.get("supported", []) and
+              data.get("requested") == "2099-01-01", f"{st} {msg}")
+        st, _, msg = c.call("tools/list", meta={
+            "io.modelcontextprotocol/clientCapabilities": None})
+        check("stateless: no clientCapabilities: 400 invalid params",
+              st == 400 and error_code(msg) == -32602, f"{st} {msg}")
+        for method in ("tools/frobnicate", "ping", "initialize"):
+            st, _, msg = c.call(method)
+            check(f"stateless: {method}: 404 method not found",
+                  st == 404 and error_code(msg) == -32601, f"{st} {msg}")
+        st, _, b = request(srv, "POST", {
+            "jsonrpc": "2.0", "method": "notifications/cancelled",
+            "params": {"requestId": 1}},
+            {"Authorization": f"Bearer {token}",
+             "MCP-Protocol-Version": "2026-07-28"})
+        check("stateless: a notification: 202", st == 202, f"{st} {b}")
+
+        # A confirmation: the call asks for input; the retry answers it.
+        def delete(message_id, **more):
+            return c.call("tools/call", {
+                "name": "run_workflow",
+                "arguments": {"name": "mail.delete_message", "arguments": {
+                    "id": message_id, "mailbox": "INBOX"}}, **more})
+
+        st, _, msg = delete("b")
+        first = (msg or {}).get("result") or {}
+        question = (first.get("inputRequests") or {}).get("question") or {}
+        check("stateless: the call asks for the person's answer",
+              first.get("resultType") == "input_required" and
+              question.get("method") == "elicitation/create" and
+              "salary" in json.dumps(question.get("params")) and
+              isinstance(first.get("requestState"), str), f"{st} {msg}")
+        check("stateless: nothing deleted while the person is asked",
+              inbox(world) == ["a", "b", "c"], str(inbox(world)))
+        state = first.get("requestState", "")
+        approve = {"question": {"action": "accept",
+                                "content": {"approve": True}}}
+        tampered = state[:-1] + ("0" if state[-1:] != "0" else "1")
+        st, _, msg = delete("b", inputResponses=approve,
+                            requestState=tampered)
+        check("stateless: a tampered state is refused",
+              error_code(msg) == -32602 and inbox(world) == ["a", "b", "c"],
+              f"{msg} {inbox(world)}")
+        st, _, msg = delete("c", inputResponses=approve, requestState=state)
+        check("stateless: a state is refused for other arguments",
+              error_code(msg) == -32602 and inbox(world) == ["a", "b", "c"],
+              f"{msg} {inbox(world)}")
+        st, _, msg = delete("b", requestState=state)
+        again = (msg or {}).get("result") or {}
+        check("stateless: a retry without the answer asks again",
+              again.get("resultType") == "input_required" and
+              inbox(world) == ["a", "b", "c"], f"{msg}")
+        state = again.get("requestState", state)
+        st, _, msg = delete("b", inputResponses=approve, requestState=state)
+        done = ((msg or {}).get("result") or {}).get("structuredContent", {})
+        check("stateless: the approved retry completes the run",
+              done.get("outcome") == "completed" and inbox(world) == ["a", "c"],
+              f"{msg} {inbox(world)}")
+        st, _, msg = delete("b", inputResponses=approve, requestState=state)
+        replay = ((msg or {}).get("result") or {}).get("structuredContent", {})
+        check("stateless: the state replayed shows the run, runs nothing",
+              replay.get("run_id") == done.get("run_id") and
+              replay.get("outcome") == "completed" and
+              inbox(world) == ["a", "c"], f"{msg} {inbox(world)}")
+        st, _, msg = delete("c")
+        state = ((msg or {}).get("result") or {}).get("requestState", "")
+        st, _, msg = delete("c", requestState=state, inputResponses={
+            "question": {"action": "decline"}})
+        denied = ((msg or {}).get("result") or {}).get("structuredContent", {})
+        check("stateless: declined in the retry: denied, nothing deleted",
+              denied.get("outcome") == "denied" and inbox(world) == ["a", "c"],
+              f"{msg} {inbox(world)}")
+        quiet = Stateless(srv, token, capabilities={})
+        st, _, msg = quiet.call("tools/call", {
+            "name": "run_workflow",
+            "arguments": {"name": "mail.delete_message", "arguments": {
+                "id": "c", "mailbox": "INBOX"}}})
+        waiting = ((msg or {}).get("result") or {}).get("structuredContent", {})
+        check("stateless: without elicitation the run waits for the person",
+              waiting.get("outcome") == "waiting" and
+              inbox(world) == ["a", "c"], f"{msg}")
+
+        # List changes on a subscriptions/listen stream.
+        def listen():
+            body = c.body("subscriptions/listen", {"notifications": {
+                "toolsListChanged": True, "resourcesListChanged": True}})
+            return EventStream(srv, "POST", {
+                **c.headers(body), "Content-Type": "application/json",
+                "Accept": "application/json, text/event-stream"}, body), body
+
+        stream, body = listen()
+        ev = stream.event() or {}
+        ack = json.loads(ev.get("data") or "{}")
+        sub = "io.modelcontextprotocol/subscriptionId"
+        check("listen: acknowledged with its filter and id",
+              ack.get("method") == "notifications/subscriptions/acknowledged"
+              and ack["params"]["notifications"] == {
+                  "toolsListChanged": True, "resourcesListChanged": True}
+              and ack["params"]["_meta"][sub] == body["id"], str(ack))
+        subprocess.run([WFSTORE, "yank", "--store", store, "--key",
+                        os.path.join(store, "keys", "store.key"),
+                        "--reason", "withdrawn for the test",
+                        "contacts.lookup@1.0.0"],
+                       capture_output=True, check=True, timeout=30)
+        heard = set()
+        while "notifications/resources/list_changed" not in heard:
+            ev = stream.event()
+            if ev is None:
+                break
+            note = json.loads(ev.get("data") or "{}")
+            if note.get("params", {}).get("_meta", {}).get(sub) == body["id"]:
+                heard.add(note.get("method"))
+        check("listen: a yank is heard on the stream, tagged",
+              "notifications/resources/list_changed" in heard, str(heard))
+        stream.close()
+        st, _, msg = c.call("tools/list")
+        check("stateless: still serving after a listener left", st == 200,
+              f"{st} {msg}")
+        listening, body = listen()
+        listening.event()
+    finally:
+        started = time.monotonic()
+        rc = srv.stop()
+        took = time.monotonic() - started
+        check("stateless: the server stops cleanly and promptly with a "
+              "listener", rc == 0 and took < 10, f"exit {rc} in {took:.1f} s")
+    if listening is not None:
+        ev = listening.event() or {}
+        end = json.loads(ev.get("data") or "{}")
+        check("listen: the server's stop ends the subscription with its result",
+              end.get("id") == body["id"] and
+              end.get("result", {}).get("_meta", {}).get(
+                  "io.modelcontextprotocol/subscriptionId") == body["id"],
+              str(end))
+
+
 def slow_clients(srv, n):
     """Connections that send half a request head, a byte at a time."""
     socks = []
@@ -492,6 +732,7 @@ def main():
               inbox(world) == ["a"], str(inbox(world)))
         abandoned_call_case(store, world)
         task_ends_with_its_session_case(store, world)
+        stateless_cases(tmp)
         srv2 = subprocess.run(
             [WFSTORE, "serve", "--http", "127.0.0.1:0", "--store",
              os.path.join(tmp, "fresh"), "--resume-grace", "0"],

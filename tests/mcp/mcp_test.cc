@@ -49,6 +49,25 @@ TEST(HttpFieldsTest, LoopbackHostsAndOrigins) {
   EXPECT_FALSE(IsLoopbackOrigin("localhost"));
 }
 
+// The spec's value-encoding examples (2026-07-28 Streamable HTTP).
+TEST(HttpFieldsTest, MirroredValues) {
+  EXPECT_EQ(DecodeMirroredValue("us-west1"), "us-west1");
+  EXPECT_EQ(DecodeMirroredValue("=?base64?SGVsbG8sIOS4lueVjA==?="),
+            "Hello, \xe4\xb8\x96\xe7\x95\x8c");
+  EXPECT_EQ(DecodeMirroredValue("=?base64?IHBhZGRlZCA=?="), " padded ");
+  EXPECT_EQ(DecodeMirroredValue("=?base64?bGluZTEKbGluZTI=?="), "line1\nline2");
+  EXPECT_EQ(DecodeMirroredValue("=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?="),
+            "=?base64?literal?=");
+  EXPECT_EQ(DecodeMirroredValue("=?base64?"
+                                "?="),
+            "");
+  EXPECT_FALSE(DecodeMirroredValue("=?base64?SGVsbG8?=").has_value());
+  EXPECT_FALSE(DecodeMirroredValue("=?base64?SGV=bG8=?=").has_value());
+  EXPECT_FALSE(DecodeMirroredValue("=?base64?SGVsbG8*?=").has_value());
+  EXPECT_FALSE(DecodeMirroredValue("caf\xc3\xa9").has_value());
+  EXPECT_FALSE(DecodeMirroredValue("a\nb").has_value());
+}
+
 TEST(HttpFieldsTest, AcceptAndBearer) {
   EXPECT_TRUE(AcceptsType("application/json, text/event-stream",
                           "text/event-stream"));
@@ -505,6 +524,350 @@ TEST(EngineListChangedTest, ReachesListeningSessionsOnceInitialized) {
                 nullptr),
             0u);
   EXPECT_EQ(to_pending.Sent().size(), 1u);
+}
+
+// ---- stateless requests (2026-07-28) -----------------------------------
+
+// Tools for stateless calls: `confirm` asks for input and completes once
+// the retry brings the answer; `log` logs at warning level.
+class StatelessTools : public ChangingTools {
+ public:
+  Result<Json> CallTool(CallContext& ctx, const std::string& name,
+                        const Json& args) override {
+    if (name == "confirm") {
+      if (ctx.kept_state().is_null()) {
+        ctx.RequireInput({{"q",
+                           {{"method", "elicitation/create"},
+                            {"params",
+                             {{"mode", "form"},
+                              {"message", "approve?"},
+                              {"requestedSchema", {{"type", "object"}}}}}}}},
+                         {{"round", 1}});
+        return Json{{"content", Json::array()}};  // dropped by the engine
+      }
+      return Json{
+          {"content", Json::array()},
+          {"structuredContent",
+           {{"kept", ctx.kept_state()}, {"answers", ctx.input_responses()}}}};
+    }
+    if (name == "log") {
+      ctx.Log(3, "test", "careful");  // warning
+      return Json{{"content", Json::array()}};
+    }
+    return FakeTools::CallTool(ctx, name, args);
+  }
+};
+
+// `extra` joins the request's params; `meta` its _meta (the revision and
+// the client's capabilities unless replaced).
+Json StatelessReq(int id, const std::string& method, Json extra = {},
+                  Json meta = {}) {
+  Json m = {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+            {"io.modelcontextprotocol/clientCapabilities",
+             {{"elicitation", Json::object()}}}};
+  if (meta.is_object()) {
+    for (auto& [k, v] : meta.items()) {
+      if (v.is_null()) {
+        m.erase(k);
+      } else {
+        m[k] = v;
+      }
+    }
+  }
+  Json params = extra.is_object() ? extra : Json::object();
+  params["_meta"] = m;
+  return Req(id, method, params);
+}
+
+class StatelessTest : public ::testing::Test {
+ protected:
+  StatelessTest()
+      : engine_(EngineOptions{.page_size = 2, .clock = &clock_}, &tools_),
+        session_("s1", Principal{"agent", {}}) {}
+
+  Json Call(Session& s, int id, Json params) {
+    return engine_.Handle(s, StatelessReq(id, "tools/call", std::move(params)),
+                          &channel_);
+  }
+
+  FakeClock clock_;
+  StatelessTools tools_;
+  Engine engine_;
+  Session session_;
+  RecordingChannel channel_;
+};
+
+TEST_F(StatelessTest, DiscoverNamesEveryRevisionAndNoSessionFeature) {
+  Json r = engine_.Handle(session_, StatelessReq(1, "server/discover"),
+                          &channel_)["result"];
+  EXPECT_EQ(r["supportedVersions"], Json::array({"2026-07-28", "2025-11-25",
+                                                 "2025-06-18", "2025-03-26"}));
+  EXPECT_EQ(r["resultType"], "complete");
+  EXPECT_EQ(r["_meta"]["io.modelcontextprotocol/serverInfo"]["name"],
+            "wfstore");
+  EXPECT_TRUE(r["ttlMs"].is_number_integer());
+  EXPECT_EQ(r["cacheScope"], "public");
+  // List changes reach stateless clients on subscriptions/listen; tasks
+  // and resources/subscribe are session features.
+  EXPECT_EQ(r["capabilities"]["tools"]["listChanged"], true);
+  EXPECT_EQ(r["capabilities"]["resources"]["subscribe"], false);
+  EXPECT_FALSE(r["capabilities"].contains("tasks"));
+  EXPECT_FALSE(session_.initialize_answered());
+}
+
+TEST_F(StatelessTest, TheRequestMetadataIsChecked) {
+  Json r = engine_.Handle(
+      session_,
+      StatelessReq(1, "tools/list", {},
+                   {{"io.modelcontextprotocol/protocolVersion", "2099-01-01"}}),
+      &channel_);
+  EXPECT_EQ(r["error"]["code"], kUnsupportedProtocolVersion);
+  EXPECT_EQ(r["error"]["data"]["requested"], "2099-01-01");
+  EXPECT_EQ(r["error"]["data"]["supported"][0], "2026-07-28");
+  // A session's revision without a session.
+  r = engine_.Handle(
+      session_,
+      StatelessReq(2, "tools/list", {},
+                   {{"io.modelcontextprotocol/protocolVersion", "2025-11-25"}}),
+      &channel_);
+  EXPECT_EQ(r["error"]["code"], kUnsupportedProtocolVersion);
+  EXPECT_NE(r["error"]["message"].get<std::string>().find("initialize"),
+            std::string::npos);
+  r = engine_.Handle(
+      session_,
+      StatelessReq(3, "tools/list", {},
+                   {{"io.modelcontextprotocol/protocolVersion", 20260728}}),
+      &channel_);
+  EXPECT_EQ(r["error"]["code"], kInvalidParams);
+  r = engine_.Handle(
+      session_,
+      StatelessReq(
+          4, "tools/list", {},
+          {{"io.modelcontextprotocol/clientCapabilities", Json(nullptr)}}),
+      &channel_);
+  EXPECT_EQ(r["error"]["code"], kInvalidParams);
+  EXPECT_NE(r["error"]["message"].get<std::string>().find("clientCapabilities"),
+            std::string::npos);
+  r = engine_.Handle(
+      session_,
+      StatelessReq(5, "tools/list", {},
+                   {{"io.modelcontextprotocol/logLevel", "loud"}}),
+      &channel_);
+  EXPECT_EQ(r["error"]["code"], kInvalidParams);
+}
+
+TEST_F(StatelessTest, SessionMethodsAreNotStatelessAndDiscoverIsNoSessions) {
+  for (const char* method : {"initialize", "ping", "logging/setLevel",
+                             "tasks/list", "resources/subscribe"}) {
+    Json r = engine_.Handle(session_, StatelessReq(1, method), &channel_);
+    EXPECT_EQ(r["error"]["code"], kMethodNotFound) << method;
+  }
+  // Without _meta the same session may still initialize; then a request is
+  // the session's, _meta or not.
+  engine_.Handle(session_,
+                 Req(2, "initialize",
+                     {{"protocolVersion", "2025-11-25"},
+                      {"capabilities", Json::object()},
+                      {"clientInfo", {{"name", "t"}, {"version", "1"}}}}),
+                 &channel_);
+  EXPECT_EQ(engine_.Handle(session_, StatelessReq(3, "server/discover"),
+                           &channel_)["error"]["code"],
+            kMethodNotFound);
+  Json ping = engine_.Handle(session_, StatelessReq(4, "ping"), &channel_);
+  EXPECT_TRUE(ping.contains("result"));
+  EXPECT_FALSE(ping["result"].contains("resultType"));
+}
+
+TEST_F(StatelessTest, ResultsCarryTheirTypeTheServerAndCacheHints) {
+  Json r = engine_.Handle(session_, StatelessReq(1, "tools/list"),
+                          &channel_)["result"];
+  EXPECT_EQ(r["resultType"], "complete");
+  EXPECT_EQ(r["cacheScope"], "private");  // lists follow the caller's grants
+  EXPECT_EQ(r["ttlMs"], 60000);
+  EXPECT_EQ(r["_meta"]["io.modelcontextprotocol/serverInfo"]["version"],
+            "0.1.0");
+  EXPECT_EQ(r["tools"].size(), 2u);
+  // Cursors work as in a session.
+  r = engine_.Handle(
+      session_, StatelessReq(2, "tools/list", {{"cursor", r["nextCursor"]}}),
+      &channel_)["result"];
+  EXPECT_EQ(r["tools"][0]["name"], "t2");
+  r = Call(session_, 3,
+           {{"name", "echo"}, {"arguments", {{"a", 1}}}})["result"];
+  EXPECT_EQ(r["resultType"], "complete");
+  EXPECT_EQ(r["structuredContent"]["a"], 1);
+  EXPECT_FALSE(r.contains("ttlMs"));
+  // An unknown resource is invalid params in this revision.
+  Json e = engine_.Handle(
+      session_, StatelessReq(4, "resources/read", {{"uri", "x:y"}}), &channel_);
+  EXPECT_EQ(e["error"]["code"], kInvalidParams);
+  EXPECT_EQ(e["error"]["data"]["uri"], "x:y");
+}
+
+TEST_F(StatelessTest, InputRequiredThenTheRetryCompletes) {
+  Json args = {{"id", 7}};
+  Json r =
+      Call(session_, 1, {{"name", "confirm"}, {"arguments", args}})["result"];
+  EXPECT_EQ(r["resultType"], "input_required");
+  EXPECT_EQ(r["inputRequests"]["q"]["method"], "elicitation/create");
+  EXPECT_FALSE(r.contains("content"));
+  ASSERT_TRUE(r["requestState"].is_string());
+  // The tool's state travels inside the sealed envelope, not as JSON.
+  EXPECT_EQ(r["requestState"].get<std::string>().find("round"),
+            std::string::npos);
+  Json answer = {{"q", {{"action", "accept"}, {"content", {{"ok", true}}}}}};
+  Json done = Call(session_, 2,
+                   {{"name", "confirm"},
+                    {"arguments", args},
+                    {"inputResponses", answer},
+                    {"requestState", r["requestState"]}})["result"];
+  EXPECT_EQ(done["resultType"], "complete");
+  EXPECT_EQ(done["structuredContent"]["kept"]["round"], 1);
+  EXPECT_EQ(done["structuredContent"]["answers"], answer);
+  // Nothing went to the client outside the answers.
+  EXPECT_TRUE(channel_.Sent().empty());
+}
+
+TEST_F(StatelessTest, AStateServesOnlyItsCallerItsCallAndItsTime) {
+  Json args = {{"id", 7}};
+  std::string state = Call(
+      session_, 1,
+      {{"name", "confirm"}, {"arguments", args}})["result"]["requestState"];
+  auto retry = [&](Session& s, const std::string& tool, const Json& a,
+                   const Json& st) {
+    return Call(s, 2,
+                {{"name", tool},
+                 {"arguments", a},
+                 {"inputResponses", Json::object()},
+                 {"requestState", st}});
+  };
+  auto refused = [](const Json& r) {
+    return r.contains("error") && r["error"]["code"] == kInvalidParams;
+  };
+  std::string altered = state;
+  altered[10] = altered[10] == '0' ? '1' : '0';
+  EXPECT_TRUE(refused(retry(session_, "confirm", args, altered)));
+  std::string forged = state;
+  forged.back() = forged.back() == '0' ? '1' : '0';
+  EXPECT_TRUE(refused(retry(session_, "confirm", args, forged)));
+  EXPECT_TRUE(refused(retry(session_, "confirm", args, "wfs1.zz.00")));
+  EXPECT_TRUE(refused(retry(session_, "confirm", args, 17)));
+  Session other("s2", Principal{"someone else", {}});
+  EXPECT_TRUE(refused(retry(other, "confirm", args, state)));
+  EXPECT_TRUE(refused(retry(session_, "confirm", Json{{"id", 8}}, state)));
+  EXPECT_TRUE(refused(retry(session_, "echo", args, state)));
+  EXPECT_TRUE(refused(Call(session_, 3,
+                           {{"name", "confirm"},
+                            {"arguments", args},
+                            {"inputResponses", "yes"},
+                            {"requestState", state}})));
+  // Good until it expires (10 minutes by default).
+  EXPECT_EQ(retry(session_, "confirm", args, state)["result"]["resultType"],
+            "complete");
+  clock_.Advance(int64_t{11} * 60 * 1000 * 1000);
+  EXPECT_TRUE(refused(retry(session_, "confirm", args, state)));
+  // A state sealed by another server (another key) is refused too.
+  Engine elsewhere(EngineOptions{.clock = &clock_}, &tools_);
+  std::string theirs = elsewhere.Handle(
+      session_,
+      StatelessReq(9, "tools/call", {{"name", "confirm"}, {"arguments", args}}),
+      &channel_)["result"]["requestState"];
+  EXPECT_TRUE(refused(retry(session_, "confirm", args, theirs)));
+}
+
+TEST_F(StatelessTest, NoQuestionsOverTheChannelAndLogsOnlyWhenAsked) {
+  Json r = Call(session_, 1, {{"name", "ask"}});
+  EXPECT_EQ(r["error"]["data"]["status"], "failed_precondition");
+  r = Call(session_, 2, {{"name", "sample"}});
+  EXPECT_EQ(r["error"]["data"]["status"], "failed_precondition");
+  Call(session_, 3, {{"name", "log"}});
+  EXPECT_TRUE(channel_.Sent().empty());
+  engine_.Handle(session_,
+                 StatelessReq(4, "tools/call", {{"name", "log"}},
+                              {{"io.modelcontextprotocol/logLevel", "error"}}),
+                 &channel_);
+  EXPECT_TRUE(channel_.Sent().empty());  // warning is below error
+  engine_.Handle(session_,
+                 StatelessReq(5, "tools/call", {{"name", "log"}},
+                              {{"io.modelcontextprotocol/logLevel", "info"}}),
+                 &channel_);
+  ASSERT_EQ(channel_.Sent().size(), 1u);
+  EXPECT_EQ(channel_.Sent()[0]["method"], "notifications/message");
+}
+
+// Waits until `channel` holds `n` messages.
+bool WaitForMessages(RecordingChannel& channel, size_t n) {
+  for (int i = 0; i < 5000; ++i) {
+    if (channel.Sent().size() >= n) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return false;
+}
+
+TEST_F(StatelessTest, ListenAcknowledgesTagsAndEnds) {
+  EXPECT_EQ(
+      engine_.Handle(
+          session_,
+          StatelessReq(1, "subscriptions/listen",
+                       {{"notifications", {{"toolsListChanged", "yes"}}}}),
+          &channel_)["error"]["code"],
+      kInvalidParams);
+  EXPECT_EQ(engine_.Handle(session_,
+                           StatelessReq(1, "subscriptions/listen",
+                                        {{"notifications", Json::object()}}),
+                           nullptr)["error"]["data"]["status"],
+            "failed_precondition");
+  Json reply;
+  std::thread t([&] {
+    reply = engine_.Handle(
+        session_,
+        StatelessReq(
+            7, "subscriptions/listen",
+            {{"notifications",
+              {{"toolsListChanged", true}, {"promptsListChanged", true}}}}),
+        &channel_);
+  });
+  ASSERT_TRUE(WaitForMessages(channel_, 1));
+  Json ack = channel_.Sent()[0];
+  EXPECT_EQ(ack["method"], "notifications/subscriptions/acknowledged");
+  EXPECT_EQ(ack["params"]["notifications"], Json({{"toolsListChanged", true}}));
+  EXPECT_EQ(ack["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+            7);
+  const Engine::Concerns everyone = [](const Principal&) { return true; };
+  EXPECT_EQ(engine_.NotifyListChanged(everyone, everyone), 1u);
+  ASSERT_TRUE(WaitForMessages(channel_, 2));
+  std::vector<Json> sent = channel_.Sent();
+  ASSERT_EQ(sent.size(), 2u);  // resources were not asked for
+  EXPECT_EQ(sent[1]["method"], "notifications/tools/list_changed");
+  EXPECT_EQ(
+      sent[1]["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"], 7);
+  // Only callers the change concerns hear it.
+  EXPECT_EQ(engine_.NotifyListChanged(
+                [](const Principal& p) { return p.agent == "other"; }, nullptr),
+            0u);
+  // The client closes it (stdio: notifications/cancelled).
+  engine_.Handle(
+      session_, MakeNotification("notifications/cancelled", {{"requestId", 7}}),
+      &channel_);
+  t.join();
+  EXPECT_EQ(reply["error"]["data"]["status"], "cancelled");
+  EXPECT_EQ(engine_.NotifyListChanged(everyone, everyone), 0u);
+
+  // The server ends: the subscription's result, tagged.
+  RecordingChannel second;
+  std::thread t2([&] {
+    reply = engine_.Handle(
+        session_,
+        StatelessReq(8, "subscriptions/listen",
+                     {{"notifications", {{"resourcesListChanged", true}}}}),
+        &second);
+  });
+  ASSERT_TRUE(WaitForMessages(second, 1));
+  engine_.EndSession(&session_);
+  t2.join();
+  EXPECT_EQ(reply["result"]["resultType"], "complete");
+  EXPECT_EQ(reply["result"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+            8);
 }
 
 // Tools that may run as tasks (MCP 2025-11-25).

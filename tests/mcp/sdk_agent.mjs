@@ -10,10 +10,13 @@
 // with the store's key while connected and expects to hear the resources
 // list change.
 //
-// v1 is @modelcontextprotocol/sdk (2025-era clients); v2 is
-// @modelcontextprotocol/client, the client of revision 2026-07-28, with
-// version negotiation on "auto": it probes with server/discover and must
-// fall back to the 2025-11-25 handshake, the newest revision wfstore serves.
+// v1 is @modelcontextprotocol/sdk (2025-era clients: initialize, a session,
+// elicitation requests on the call's stream); v2 is
+// @modelcontextprotocol/client with version negotiation on "auto": it
+// probes with server/discover and speaks the stateless revision 2026-07-28
+// (no session; a confirmation comes back as the call's input request and
+// the client retries the call with the person's answer; list changes on a
+// subscriptions/listen stream).
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 
@@ -94,7 +97,7 @@ const info = agent.getServerVersion();
 check("server info", info && info.name === "wfstore", info);
 if (v2) {
   const version = agent.getNegotiatedProtocolVersion();
-  check("v2 client falls back to 2025-11-25", version === "2025-11-25", version);
+  check("v2 client negotiates 2026-07-28", version === "2026-07-28", version);
 }
 
 const { tools } = await agent.listTools();
@@ -177,9 +180,17 @@ const rr = await agent.readResource({ uri: "wfstore://workflow/mail.delete_messa
 check("resource read", JSON.parse(rr.contents[0].text).name === "mail.delete_message", rr);
 
 // The catalog changes while the agent is connected: the server says so
-// (over HTTP, on the GET stream the client opened after initializing).
+// (v1 over HTTP, on the GET stream the client opened after initializing;
+// v2 on the subscriptions/listen stream it opens for resource list changes).
 if (args.wfstore && args.store) {
   const heard = new Promise((resolve) => onResourcesChanged(agent, () => resolve(true)));
+  let subscription;
+  if (v2) {
+    subscription = await agent.listen({ resourcesListChanged: true, promptsListChanged: true });
+    check("listen: resource list changes acknowledged, prompts not (they never change)",
+      subscription.honoredFilter.resourcesListChanged === true &&
+        subscription.honoredFilter.promptsListChanged === undefined, subscription.honoredFilter);
+  }
   execFileSync(args.wfstore, ["yank", "--store", args.store, "--key", `${args.store}/keys/store.key`,
     "--reason", "withdrawn for the test", "contacts.lookup@1.0.0"]);
   const timeout = new Promise((resolve) => setTimeout(() => resolve(false), 10000));
@@ -188,6 +199,7 @@ if (args.wfstore && args.store) {
   const after = await agent.listResources();
   check("and the yanked workflow's resource is gone",
     !after.resources.some((x) => x.uri === "wfstore://workflow/contacts.lookup"), after);
+  if (subscription) await subscription.close();
 }
 
 await agent.close();
