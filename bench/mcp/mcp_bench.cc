@@ -18,7 +18,10 @@
 // A call counts as ok when its answer has a `result` without `isError`;
 // --expect=TEXT also requires TEXT in the answer. --protocol-version=V
 // (2025-06-18 unless given) is the revision the clients negotiate; from
-// 2025-11-25 on, wfstore's SSE answers are resumable streams.
+// 2025-11-25 on, wfstore's SSE answers are resumable streams. 2026-07-28
+// and later are stateless: no initialize and no session; every request
+// carries the revision and the client's capabilities in params._meta, and
+// over HTTP its MCP-Protocol-Version, Mcp-Method and Mcp-Name headers.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -167,11 +170,24 @@ struct Stats {
   }
 };
 
+bool Stateless(const Config& c) { return c.version >= "2026-07-28"; }
+
 std::string Request(int64_t id, const Config& c) {
+  if (!Stateless(c)) {
+    return Json{{"jsonrpc", "2.0"},
+                {"id", id},
+                {"method", c.method},
+                {"params", c.params}}
+        .dump();
+  }
+  Json params = c.params;
+  params["_meta"] = {
+      {"io.modelcontextprotocol/protocolVersion", c.version},
+      {"io.modelcontextprotocol/clientCapabilities", Json::object()}};
   return Json{{"jsonrpc", "2.0"},
               {"id", id},
               {"method", c.method},
-              {"params", c.params}}
+              {"params", std::move(params)}}
       .dump();
 }
 
@@ -260,6 +276,13 @@ std::string HttpPost(const Config& c, const HttpClient& cl,
     r += "Mcp-Session-Id: " + cl.session +
          "\r\nMCP-Protocol-Version: " + c.version + "\r\n";
   }
+  if (Stateless(c)) {
+    r += "MCP-Protocol-Version: " + c.version + "\r\nMcp-Method: " + c.method +
+         "\r\n";
+    if (c.params.contains("name") && c.params["name"].is_string()) {
+      r += "Mcp-Name: " + c.params["name"].get<std::string>() + "\r\n";
+    }
+  }
   for (const std::string& h : c.headers) r += h + "\r\n";
   r += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   return r;
@@ -309,7 +332,12 @@ void RunHttp(const Config& c, Stats* stats, Clock::time_point* start,
     ev.events = EPOLLIN;
     ev.data.u64 = i;
     epoll_ctl(ep, EPOLL_CTL_ADD, cl.fd, &ev);
-    Send(c, cl, Initialize(cl.next_id++, c));
+    if (Stateless(c)) {
+      cl.step = 2;
+      Send(c, cl, Request(cl.next_id++, c));
+    } else {
+      Send(c, cl, Initialize(cl.next_id++, c));
+    }
   }
   *start = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                               std::chrono::duration<double>(c.warmup));
@@ -407,12 +435,14 @@ void RunStdio(Config& c, Stats* stats, Clock::time_point* start,
     }
   };
   std::string line;
-  WriteAll(in, Initialize(0, c) + "\n");
-  read_line(&line);
-  if (line.find("\"result\"") == std::string::npos) {
-    Die("initialize failed: " + line);
+  if (!Stateless(c)) {
+    WriteAll(in, Initialize(0, c) + "\n");
+    read_line(&line);
+    if (line.find("\"result\"") == std::string::npos) {
+      Die("initialize failed: " + line);
+    }
+    WriteAll(in, std::string(kInitialized) + "\n");
   }
-  WriteAll(in, std::string(kInitialized) + "\n");
   std::vector<Clock::time_point> sent(static_cast<size_t>(c.clients));
   auto send_call = [&](int slot) {
     sent[static_cast<size_t>(slot)] = Clock::now();

@@ -9,7 +9,10 @@
 # both servers, and `tools/call` of a tool that runs no workflow
 # (test_simple_text of `wfstore serve --fixture conformance`). The clients
 # negotiate 2025-06-18 (the SDK's server keeps no events to resume), and
-# one more row shows wfstore's resumable SSE answers of 2025-11-25.
+# one more row shows wfstore's resumable SSE answers of 2025-11-25. The
+# stateless revision 2026-07-28 (no session; _meta and mirrored headers on
+# every request) has rows of its own, against the SDK's v2 server
+# (@modelcontextprotocol/server, sdk2_server.mjs) with the same echo tool.
 #
 #   bench/mcp/run.sh BUILD_DIR [SECONDS] [CLIENTS]
 #
@@ -28,6 +31,7 @@ for f in "$wfstore" "$bench" "$node"; do
   [ -x "$f" ] || { echo "run.sh: missing $f" >&2; exit 1; }
 done
 cp "$here/sdk_server.mjs" "$nodedir/sdk_server.mjs"
+cp "$here/sdk2_server.mjs" "$nodedir/sdk2_server.mjs"
 tmp=$(mktemp -d)
 pids=""
 trap 'for p in $pids; do kill $p 2>/dev/null || true; done; rm -rf "$tmp"' EXIT
@@ -98,6 +102,9 @@ for answers in json sse; do
       --label="wfstore run (sse 2025-11-25)" --protocol-version=2025-11-25 \
       --params="$run_params" --expect='"outcome":"completed"'
   fi
+  "$bench" --url="$url" --pid="$pid" $common \
+    --label="wfstore run ($answers 2026-07-28)" --protocol-version=2026-07-28 \
+    --params="$run_params" --expect='"outcome":"completed"'
   kill "$pid"
   start "fixture-$answers" "$wfstore" serve --http 127.0.0.1:0 --no-auth \
     --fixture conformance --quiet --store "$store" $flag
@@ -111,6 +118,11 @@ for answers in json sse; do
   "$bench" --url="$url" --pid="$pid" $common --label="sdk ping ($answers)" \
     --method=ping --params='{}'
   kill "$pid"
+  start "sdk2-$answers" "$node" "$nodedir/sdk2_server.mjs" --http $sdkflag
+  "$bench" --url="$url" --pid="$pid" $common \
+    --label="sdk2 echo ($answers 2026-07-28)" --protocol-version=2026-07-28 \
+    --params="$echo_params" --expect='"text":"hi"'
+  kill "$pid"
 done
 "$bench" $common --label="wfstore run" --params="$run_params" \
   --expect='"outcome":"completed"' -- \
@@ -120,3 +132,9 @@ done
   "$wfstore" serve --stdio --fixture conformance --quiet --store "$store"
 "$bench" $common --label="sdk echo" --params="$echo_params" \
   --expect='"text":"hi"' -- "$node" "$nodedir/sdk_server.mjs" --stdio
+"$bench" $common --label="wfstore run (2026-07-28)" --params="$run_params" \
+  --protocol-version=2026-07-28 --expect='"outcome":"completed"' -- \
+  "$wfstore" serve --stdio --empty --quiet --store "$store"
+"$bench" $common --label="sdk2 echo (2026-07-28)" --params="$echo_params" \
+  --protocol-version=2026-07-28 --expect='"text":"hi"' -- \
+  "$node" "$nodedir/sdk2_server.mjs" --stdio
