@@ -164,7 +164,9 @@ bool Session::initialize_answered() const {
 
 void Session::MarkReady() {
   std::lock_guard<std::mutex> lock(mu_);
-  ready_ = true;
+  // Only a session that initialized becomes ready (a stateless client's
+  // stray notifications/initialized opens nothing).
+  ready_ = answered_;
 }
 
 bool Session::ready() const {

@@ -81,7 +81,8 @@ class Session {
   void Initialize(std::string protocol_version, Json client_capabilities,
                   Json client_info);
   bool initialize_answered() const;
-  // notifications/initialized received.
+  // notifications/initialized received (after initialize was answered;
+  // before, it changes nothing).
   void MarkReady();
   bool ready() const;
   std::string protocol_version() const;

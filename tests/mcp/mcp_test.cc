@@ -795,6 +795,19 @@ TEST_F(StatelessTest, NoQuestionsOverTheChannelAndLogsOnlyWhenAsked) {
   EXPECT_EQ(channel_.Sent()[0]["method"], "notifications/message");
 }
 
+// A stateless client that sends notifications/initialized (it has no
+// handshake) does not start hearing a session's unsolicited notifications.
+TEST_F(StatelessTest, AStrayInitializedNotificationOpensNoSession) {
+  engine_.Listen(&session_, &channel_);
+  engine_.Handle(session_, MakeNotification("notifications/initialized", {}),
+                 &channel_);
+  EXPECT_FALSE(session_.ready());
+  const Engine::Concerns everyone = [](const Principal&) { return true; };
+  EXPECT_EQ(engine_.NotifyListChanged(everyone, everyone), 0u);
+  EXPECT_TRUE(channel_.Sent().empty());
+  engine_.StopListening(&session_);
+}
+
 // Waits until `channel` holds `n` messages.
 bool WaitForMessages(RecordingChannel& channel, size_t n) {
   for (int i = 0; i < 5000; ++i) {
