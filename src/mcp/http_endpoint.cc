@@ -57,6 +57,13 @@ constexpr char kStatelessSince[] = "2026-07-28";
 bool IsStatelessPost(const HttpRequest& req, const Message& m) {
   if (req.headers.Has(kSessionHeader)) return false;
   if (IsStatelessRequest(m)) return true;
+  if (m.kind == Message::Kind::kNotification && m.params.is_object()) {
+    auto meta = m.params.find("_meta");
+    if (meta != m.params.end() && meta->is_object() &&
+        meta->contains("io.modelcontextprotocol/protocolVersion")) {
+      return true;
+    }
+  }
   const std::string* v = req.headers.Find(kVersionHeader);
   return m.method != "initialize" && v != nullptr &&
          *v >= std::string_view(kStatelessSince);

@@ -560,6 +560,13 @@ def stateless_cases(tmp):
             {"Authorization": f"Bearer {token}",
              "MCP-Protocol-Version": "2026-07-28"})
         check("stateless: a notification: 202", st == 202, f"{st} {b}")
+        st, _, b = request(srv, "POST", {
+            "jsonrpc": "2.0", "method": "notifications/cancelled",
+            "params": {"requestId": 1, "_meta": {
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28"}}},
+            {"Authorization": f"Bearer {token}"})
+        check("stateless: a notification with _meta and no headers: 202",
+              st == 202, f"{st} {b}")
 
         # A confirmation: the call asks for input; the retry answers it.
         def delete(message_id, **more):
