@@ -583,8 +583,14 @@ Json Engine::HandleStateless(Session& session, const Message& m,
   return MakeResult(m.id, std::move(result));
 }
 
-Result<Json> Engine::ListenStateless(Session& s, const Message& m,
-                                     ClientChannel* channel) {
+Result<int64_t> Engine::OpenSubscription(Session& s, const Message& m,
+                                         ClientChannel* channel) {
+  const Principal& caller = s.principal();
+  if (!caller.grants.find && !caller.grants.run) {
+    return PermissionDenied(StrCat("agent ", Quote(caller.agent),
+                                   " may neither find nor run workflows: it "
+                                   "has no lists to listen to"));
+  }
   const Json& p = m.params;
   if (!p.contains("notifications") || !p["notifications"].is_object()) {
     return InvalidArgument(
@@ -619,19 +625,40 @@ Result<Json> Engine::ListenStateless(Session& s, const Message& m,
   Json honored = Json::object();
   if (sub.tools) honored["toolsListChanged"] = true;
   if (sub.resources) honored["resourcesListChanged"] = true;
-  Json tag = {{kSubscriptionKey, m.id}};
+  // Registered before the acknowledgement goes out, under the lock that
+  // also orders it before any change notification.
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  int64_t number = next_subscription_++;
+  subscriptions_.emplace(number, sub);
+  channel
+      ->Send(MakeNotification(
+          "notifications/subscriptions/acknowledged",
+          {{"_meta", {{kSubscriptionKey, m.id}}}, {"notifications", honored}}))
+      .IgnoreError();
+  return number;
+}
+
+void Engine::CloseSubscription(int64_t number) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  subscriptions_.erase(number);
+}
+
+Json Engine::SubscriptionEnd(const Json& id) const {
+  return MakeResult(id, {{"resultType", "complete"},
+                         {"_meta",
+                          {{kSubscriptionKey, id},
+                           {kServerInfoKey,
+                            {{"name", options_.server_name},
+                             {"version", options_.server_version}}}}}});
+}
+
+Result<Json> Engine::ListenStateless(Session& s, const Message& m,
+                                     ClientChannel* channel) {
   auto flag = s.BeginRequest(m.id);
-  int64_t number;
-  {
-    // Registered before the acknowledgement goes out, under the lock that
-    // also orders it before any change notification.
-    std::lock_guard<std::mutex> lock(listeners_mu_);
-    number = next_subscription_++;
-    subscriptions_.emplace(number, sub);
-    channel
-        ->Send(MakeNotification("notifications/subscriptions/acknowledged",
-                                {{"_meta", tag}, {"notifications", honored}}))
-        .IgnoreError();
+  Result<int64_t> number = OpenSubscription(s, m, channel);
+  if (!number.ok()) {
+    s.EndRequest(m.id);
+    return number.status();
   }
   // The stream lasts until the client closes it (the transport cancels the
   // request) or the server ends; a look every 200 ms notices either.
@@ -639,14 +666,13 @@ Result<Json> Engine::ListenStateless(Session& s, const Message& m,
     std::unique_lock<std::mutex> lock(listeners_mu_);
     subscriptions_cv_.wait_for(lock, std::chrono::milliseconds(200));
   }
-  {
-    std::lock_guard<std::mutex> lock(listeners_mu_);
-    subscriptions_.erase(number);
-  }
+  CloseSubscription(*number);
   s.EndRequest(m.id);
   // The server ends it (closing a session also cancels its requests): the
   // result says so; the client closed it: nobody reads the answer.
-  if (s.closed()) return Json{{"_meta", tag}};
+  if (s.closed()) {
+    return Json{{"_meta", {{kSubscriptionKey, m.id}}}};
+  }
   return Cancelled("the subscription was closed");
 }
 

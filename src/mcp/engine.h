@@ -339,6 +339,21 @@ class Engine {
   // Whether tasks of `session` still run (an idle session with running
   // tasks is not expired).
   bool TasksRunning(Session* session);
+  // subscriptions/listen (stateless) for transports that hold the stream
+  // themselves (HTTP, without a thread waiting): checks the request (the
+  // caller may find or run workflows; the filter is well-formed; a
+  // channel), registers the subscription and acknowledges it on `channel`
+  // (notifications/subscriptions/acknowledged with the filter honored).
+  // Returns its number for CloseSubscription, which the transport calls
+  // when the stream ends; `channel` must stay valid until then. (Over
+  // stdio the method's handler does the same and waits for the request's
+  // cancellation or the session's end.)
+  Result<int64_t> OpenSubscription(Session& s, const Message& m,
+                                   ClientChannel* channel);
+  void CloseSubscription(int64_t number);
+  // The response that ends subscription `id` when the server ends it.
+  Json SubscriptionEnd(const Json& id) const;
+
   // Whether a change concerns a session's caller (its grants cover what
   // changed); null: no one.
   using Concerns = std::function<bool(const Principal&)>;

@@ -548,9 +548,17 @@ void HttpEndpoint::CloseAll() {
     for (auto& [raw, s] : stateless_) stateless.push_back(s);
   }
   for (auto& [id, e] : all) EndEntry(*e);
-  // Stateless calls and subscriptions in flight end too (a subscription
-  // with its result).
+  // Stateless calls in flight end too, and subscriptions with their result.
   for (auto& s : stateless) s->Close();
+  std::vector<std::pair<int64_t, Listening>> listening;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [n, l] : listens_) listening.emplace_back(n, l);
+  }
+  for (auto& [n, l] : listening) {
+    Json end = engine_->SubscriptionEnd(l.id);
+    EndListen(n, &end, l.session->principal().agent, true);
+  }
 }
 
 void HttpEndpoint::EndEntry(Entry& e) {
@@ -865,17 +873,21 @@ void HttpEndpoint::HandleStatelessPost(HttpRequest& req,
     responder.Respond({202, {}, ""}).IgnoreError();
     return;
   }
+  // The headers first (a body that names its revision must agree with
+  // them, whatever the revision or method), then the body's own checks.
+  if (IsStatelessRequest(m)) {
+    std::string mismatch = HeaderMismatch(req, m);
+    if (!mismatch.empty()) {
+      RespondJson(responder, 400,
+                  MakeError(m.id, kHeaderMismatch,
+                            StrCat("Header mismatch: ", mismatch)));
+      return;
+    }
+  }
   Json refused = engine_->CheckStateless(m);
   if (!refused.is_null()) {
     bool unknown = refused["error"].value("code", 0) == kMethodNotFound;
     RespondJson(responder, unknown ? 404 : 400, refused);
-    return;
-  }
-  std::string mismatch = HeaderMismatch(req, m);
-  if (!mismatch.empty()) {
-    RespondJson(responder, 400,
-                MakeError(m.id, kHeaderMismatch,
-                          StrCat("Header mismatch: ", mismatch)));
     return;
   }
   if (!ScopeAllows(m, caller, responder)) return;
@@ -884,6 +896,10 @@ void HttpEndpoint::HandleStatelessPost(HttpRequest& req,
   // for it.
   auto session = std::make_shared<Session>(
       StrCat("stateless-", next_stateless_.fetch_add(1)), caller);
+  if (m.method == "subscriptions/listen") {
+    OpenListen(responder, session, m);
+    return;
+  }
   if (!Engine::IsStreamingMethod(m.method)) {
     RespondJson(responder, 200, engine_->HandleParsed(*session, m, nullptr));
     engine_->EndSession(session.get());
@@ -909,7 +925,6 @@ void HttpEndpoint::HandleStatelessPost(HttpRequest& req,
   auto cancel_on_gone = [weak, id = m.id] {
     if (auto s = weak.lock()) s->CancelRequest(id);
   };
-  Json reply;
   if (options_.json_only) {
     responder.OnClientGone(cancel_on_gone);
     RespondJson(responder, 200, engine_->HandleParsed(*session, m, nullptr));
@@ -931,6 +946,101 @@ void HttpEndpoint::HandleStatelessPost(HttpRequest& req,
     stateless_.erase(session.get());
   }
   CallDone();
+}
+
+void HttpEndpoint::OpenListen(HttpResponder& responder,
+                              std::shared_ptr<Session> session,
+                              const Message& m) {
+  const std::string& agent = session->principal().agent;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closing_) {
+      RespondRpcError(responder, 503, kUnavailable, "the server is stopping",
+                      m.id);
+      return;
+    }
+    if (listens_.size() >= options_.max_listens ||
+        listens_by_agent_[agent] >= options_.max_listens_per_agent) {
+      RespondRpcError(
+          responder, 503, kUnavailable,
+          StrCat("too many subscriptions open (",
+                 options_.max_listens_per_agent,
+                 " per agent); close one (subscriptions/listen) first"),
+          m.id);
+      return;
+    }
+    ++listens_by_agent_[agent];  // held while the subscription opens
+  }
+  if (options_.json_only) {
+    RespondJson(responder, 200,
+                StatusError(m.id, FailedPrecondition(
+                                      "subscriptions/listen answers on a "
+                                      "stream: this server answers with "
+                                      "JSON only (--json-responses)")));
+    EndListen(-1, nullptr, agent, false);
+    return;
+  }
+  // The stream stays open after this returns: no worker waits on it. It
+  // ends when the client closes it or the server stops (with the
+  // subscription's result).
+  auto channel = std::make_shared<StreamChannel>(std::move(responder), 0,
+                                                 options_, &kept_, clock_);
+  if (!channel->Start(/*defer_head=*/true).ok()) {
+    channel->End();
+    EndListen(-1, nullptr, agent, false);
+    return;
+  }
+  Result<int64_t> number =
+      engine_->OpenSubscription(*session, m, channel.get());
+  if (!number.ok()) {
+    channel->Finish(StatusError(m.id, number.status()));
+    EndListen(-1, nullptr, agent, false);
+    return;
+  }
+  bool closing;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closing = closing_;
+    listens_[*number] = Listening{session, channel, m.id};
+  }
+  if (closing) {
+    // The server began to stop while it opened (CloseAll did not see it).
+    Json end = engine_->SubscriptionEnd(m.id);
+    EndListen(*number, &end, agent, true);
+    return;
+  }
+  // The client's leaving is heard on the event loop (or at once, under the
+  // stream's lock): the subscription is ended from the timer thread.
+  channel->OnDetach([this, n = *number, agent] {
+    After(std::chrono::milliseconds(0),
+          [this, n, agent] { EndListen(n, nullptr, agent, false); });
+  });
+  if (channel->gone()) EndListen(*number, nullptr, agent, false);
+}
+
+void HttpEndpoint::EndListen(int64_t number, const Json* end,
+                             const std::string& agent, bool graceful) {
+  Listening l;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (number >= 0) {
+      auto it = listens_.find(number);
+      if (it == listens_.end()) return;  // already ended
+      l = std::move(it->second);
+      listens_.erase(it);
+    }
+    auto a = listens_by_agent_.find(agent);
+    if (a != listens_by_agent_.end() && --a->second <= 0) {
+      listens_by_agent_.erase(a);
+    }
+  }
+  if (number < 0) return;
+  engine_->CloseSubscription(number);
+  if (graceful && end != nullptr) {
+    l.channel->Finish(*end);
+  } else {
+    l.channel->End();
+  }
 }
 
 void HttpEndpoint::HandleGet(HttpRequest& req, HttpResponder& responder,

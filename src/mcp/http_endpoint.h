@@ -90,6 +90,10 @@ struct HttpEndpointOptions {
   // tools/call requests running at once; more get 503. They run on the
   // HTTP server's workers, whose max_worker_threads should exceed this.
   int max_calls = 256;
+  // Open subscriptions (stateless subscriptions/listen streams): in all,
+  // and per agent. They hold no worker; beyond either, 503.
+  size_t max_listens = 1024;
+  int max_listens_per_agent = 8;
   const Clock* clock = nullptr;
 };
 
@@ -119,6 +123,15 @@ class HttpEndpoint : public transport::HttpHandler {
   void HandleStatelessPost(transport::HttpRequest& req,
                            transport::HttpResponder& responder,
                            const Principal& caller, const Message& m);
+  // subscriptions/listen: within the budgets, opens the subscription on a
+  // stream that outlives the request's handler.
+  void OpenListen(transport::HttpResponder& responder,
+                  std::shared_ptr<Session> session, const Message& m);
+  // Ends subscription `number` (-1: one that never opened, whose place in
+  // `agent`'s budget is given back): its stream ends, with `end` (the
+  // subscription's result) when `graceful`.
+  void EndListen(int64_t number, const Json* end, const std::string& agent,
+                 bool graceful);
   // Whether the caller's token has the scope `m` needs; answers 403
   // insufficient_scope itself when not.
   bool ScopeAllows(const Message& m, const Principal& caller,
@@ -153,6 +166,15 @@ class HttpEndpoint : public transport::HttpHandler {
   std::map<Session*, std::shared_ptr<Session>> stateless_;
   bool closing_ = false;
   std::atomic<uint64_t> next_stateless_{1};  // their ids: "stateless-N"
+  // Open subscriptions (subscriptions/listen) by the engine's number, and
+  // how many each agent holds (counting those being opened).
+  struct Listening {
+    std::shared_ptr<Session> session;
+    std::shared_ptr<StreamChannel> channel;
+    Json id;  // the listen request's id
+  };
+  std::map<int64_t, Listening> listens_;
+  std::map<std::string, int> listens_by_agent_;
   std::condition_variable calls_cv_;
   int calls_ = 0;
   // When ExpireIdle last looked (it looks at most once a second).

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "base/random.h"
+#include "base/sha256.h"
 #include "base/strings.h"
 #include "runtime/json_schema.h"
 
@@ -140,28 +141,49 @@ Json Annotations(const runtime::Program& p) {
   return j;
 }
 
-// The key of the question a stateless call puts to the person
-// (inputRequests, inputResponses).
-constexpr char kQuestionKey[] = "question";
+// The key under which a stateless call puts a run's question to the person
+// (inputRequests, inputResponses): "question-<n>", the n-th question of the
+// run, so that an answer to one never stands for another.
+std::string QuestionKey(int seq) { return StrCat("question-", seq); }
+
+// What the person is shown of a question: an answer given to these words
+// and choices is an answer to this question only.
+std::string QuestionDigest(const runtime::Prompt& p) {
+  Json shown = {{"workflow", p.workflow},
+                {"kind", p.kind == runtime::Prompt::Kind::kConfirm ? "confirm"
+                                                                   : "choose"},
+                {"text", p.text},
+                {"options", p.options}};
+  return Sha256Hex(CanonicalJson(shown));
+}
 
 // Asks the person through the client (elicitation). Without elicitation,
 // or when nobody answers in time, the run waits for `wfstore approve`.
 //
 // A stateless call (2026-07-28) cannot wait for the client: the question is
 // kept (pending) and the run waits; the call ends asking the client for
-// input, and the client's retry resumes the run with the person's answer
-// (set_answer), which answers the question the run waits on.
+// input (its state names the question), and the client's retry resumes the
+// run with the person's answer (set_answer), which answers the question the
+// run waits on only when it is the question asked: the same position in
+// the run and the same words and choices. Otherwise the run's question is
+// asked anew.
 class ElicitingApprover : public runtime::Approver {
  public:
   ElicitingApprover(mcp::CallContext& ctx, std::chrono::milliseconds timeout)
       : ctx_(ctx), timeout_(timeout) {}
 
-  // The client's result for the question the run waits on (an
-  // ElicitResult; anything else answers nothing).
-  void set_answer(Json answer) { answer_ = std::move(answer); }
-  // The elicitation (params) a stateless call is to hand the client; null
-  // when none was asked.
+  // The client's result (an ElicitResult; anything else answers nothing)
+  // for the question `seq` of the run, shown as `digest` (QuestionDigest).
+  void set_answer(Json answer, int seq, std::string digest) {
+    answer_ = std::move(answer);
+    answer_seq_ = seq;
+    answer_digest_ = std::move(digest);
+  }
+  // The elicitation (params) a stateless call is to hand the client, and
+  // the question it asks; null when none was asked.
   const Json& pending() const { return pending_; }
+  int pending_seq() const { return pending_seq_; }
+  const std::string& pending_digest() const { return pending_digest_; }
 
   runtime::Answer Ask(const runtime::Prompt& p) override {
     if (!ctx_.CanElicit()) return runtime::Answer::Defer();
@@ -188,15 +210,19 @@ class ElicitingApprover : public runtime::Approver {
                 {"required", {"choice"}}};
     }
     if (ctx_.stateless()) {
-      // An answer without an action (missing, malformed) answers nothing:
-      // the question is asked again.
-      if (answer_.is_object() && answer_.contains("action")) {
-        Json answer = std::move(answer_);
-        answer_ = nullptr;
+      std::string digest = QuestionDigest(p);
+      // An answer to another question, or without an action (missing,
+      // malformed), answers nothing: the question is asked (again).
+      Json answer = std::move(answer_);
+      answer_ = nullptr;
+      if (answer.is_object() && answer.contains("action") &&
+          answer_seq_ == p.seq && answer_digest_ == digest) {
         return Interpret(p, answer);
       }
       pending_ = {
           {"mode", "form"}, {"message", message}, {"requestedSchema", schema}};
+      pending_seq_ = p.seq;
+      pending_digest_ = std::move(digest);
       return runtime::Answer::Defer();
     }
     Result<Json> r = ctx_.Elicit(message, schema, timeout_);
@@ -233,22 +259,28 @@ class ElicitingApprover : public runtime::Approver {
   mcp::CallContext& ctx_;
   std::chrono::milliseconds timeout_;
   Json answer_;
+  int answer_seq_ = -1;
+  std::string answer_digest_;
   Json pending_;
+  int pending_seq_ = -1;
+  std::string pending_digest_;
 };
 
 // A stateless call whose run waits on a question it asked: the call ends
-// asking the client to put the question to the person, keeping the run's
-// id for the retry.
+// asking the client to put the question to the person, keeping for the
+// retry the run's id and which question was asked.
 void AskThroughClient(mcp::CallContext& ctx, const ElicitingApprover& approver,
                       const std::string& run_id, const runtime::RunResult& r) {
   if (!ctx.stateless() || r.outcome != runtime::Outcome::kWaiting ||
       approver.pending().is_null()) {
     return;
   }
-  ctx.RequireInput(Json{{kQuestionKey,
+  ctx.RequireInput(Json{{QuestionKey(approver.pending_seq()),
                          {{"method", "elicitation/create"},
                           {"params", approver.pending()}}}},
-                   Json{{"run", run_id}});
+                   Json{{"run", run_id},
+                        {"question", approver.pending_seq()},
+                        {"shown", approver.pending_digest()}});
 }
 
 // Adds to `changed` the keys whose entries differ between `before` and
@@ -1036,8 +1068,17 @@ Result<Json> WorkflowTools::AnswerRun(mcp::CallContext& ctx, const Json& args) {
 Result<Json> WorkflowTools::ResumeWaiting(mcp::CallContext& ctx,
                                           const journal::RunRecord& rec) {
   ElicitingApprover approver(ctx, options_.elicit_timeout);
-  if (ctx.stateless()) {
-    approver.set_answer(JsonObjectMember(ctx.input_responses(), kQuestionKey));
+  // Only a retry bringing back the state that asked a question carries an
+  // answer, and only to that question: inputResponses without it (a first
+  // round of answer_run, say) answer nothing.
+  const Json& kept = ctx.kept_state();
+  if (ctx.stateless() && kept.is_object() && kept.contains("question") &&
+      kept["question"].is_number_integer() && kept.contains("shown") &&
+      kept["shown"].is_string()) {
+    int seq = kept["question"].get<int>();
+    approver.set_answer(
+        JsonObjectMember(ctx.input_responses(), QuestionKey(seq).c_str()), seq,
+        kept["shown"].get<std::string>());
   }
   auto r = runner_->ResumeWaiting(rec.run_id, &approver);
   if (!r.ok()) return ToolError(r.status().message());

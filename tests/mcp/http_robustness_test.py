@@ -497,6 +497,12 @@ def stateless_cases(tmp):
         json.dump({"mail": {"messages": [
             {"id": m, "mailbox": "INBOX", "from": "hr@example.com",
              "subject": f"Your salary review ({m})"} for m in "abc"]}}, f)
+    os.makedirs(store)
+    out = subprocess.run(
+        [WFSTORE, "token", "create", "--agent", "nobody", "--grants",
+         '{"find": false, "run": false}', "--store", store],
+        capture_output=True, text=True)
+    nobody_token = out.stdout.strip()
     srv = Server(store, world)
     listening = None
     try:
@@ -547,6 +553,15 @@ def stateless_cases(tmp):
               "2026-07-28" in data.get("supported", []) and
               data.get("requested") == "2099-01-01", f"{st} {msg}")
         st, _, msg = c.call("tools/list", meta={
+            "io.modelcontextprotocol/protocolVersion": "2025-11-25"})
+        check("stateless: a header revision not the body's: 400 "
+              "HeaderMismatch", st == 400 and error_code(msg) == -32020,
+              f"{st} {msg}")
+        st, _, msg = c.call("tools/frobnicate", **{"Mcp-Method": "tools/list"})
+        check("stateless: Mcp-Method not an unknown body method's: 400 "
+              "HeaderMismatch", st == 400 and error_code(msg) == -32020,
+              f"{st} {msg}")
+        st, _, msg = c.call("tools/list", meta={
             "io.modelcontextprotocol/clientCapabilities": None})
         check("stateless: no clientCapabilities: 400 invalid params",
               st == 400 and error_code(msg) == -32602, f"{st} {msg}")
@@ -577,17 +592,26 @@ def stateless_cases(tmp):
 
         st, _, msg = delete("b")
         first = (msg or {}).get("result") or {}
-        question = (first.get("inputRequests") or {}).get("question") or {}
-        check("stateless: the call asks for the person's answer",
+        asked = first.get("inputRequests") or {}
+        question = asked.get("question-0") or {}
+        check("stateless: the call asks for the person's answer "
+              "(the run's first question: question-0)",
               first.get("resultType") == "input_required" and
+              list(asked) == ["question-0"] and
               question.get("method") == "elicitation/create" and
               "salary" in json.dumps(question.get("params")) and
               isinstance(first.get("requestState"), str), f"{st} {msg}")
         check("stateless: nothing deleted while the person is asked",
               inbox(world) == ["a", "b", "c"], str(inbox(world)))
         state = first.get("requestState", "")
-        approve = {"question": {"action": "accept",
-                                "content": {"approve": True}}}
+        accept = {"action": "accept", "content": {"approve": True}}
+        approve = {"question-0": accept}
+        st, _, msg = delete("b", inputResponses={"question": accept},
+                            requestState=state)
+        check("stateless: an answer under another key answers nothing",
+              ((msg or {}).get("result") or {}).get("resultType") ==
+              "input_required" and inbox(world) == ["a", "b", "c"],
+              f"{msg} {inbox(world)}")
         tampered = state[:-1] + ("0" if state[-1:] != "0" else "1")
         st, _, msg = delete("b", inputResponses=approve,
                             requestState=tampered)
@@ -618,7 +642,7 @@ def stateless_cases(tmp):
         st, _, msg = delete("c")
         state = ((msg or {}).get("result") or {}).get("requestState", "")
         st, _, msg = delete("c", requestState=state, inputResponses={
-            "question": {"action": "decline"}})
+            "question-0": {"action": "decline"}})
         denied = ((msg or {}).get("result") or {}).get("structuredContent", {})
         check("stateless: declined in the retry: denied, nothing deleted",
               denied.get("outcome") == "denied" and inbox(world) == ["a", "c"],
@@ -669,6 +693,42 @@ def stateless_cases(tmp):
         st, _, msg = c.call("tools/list")
         check("stateless: still serving after a listener left", st == 200,
               f"{st} {msg}")
+
+        # Subscriptions hold no worker and no call slot, but an agent holds
+        # at most 8; an agent that may neither find nor run has none.
+        held = [listen()[0] for _ in range(8)]
+        acked = all(json.loads((h.event() or {}).get("data") or "{}").get(
+            "method") == "notifications/subscriptions/acknowledged"
+            for h in held)
+        body = c.body("subscriptions/listen",
+                      {"notifications": {"toolsListChanged": True}})
+        st, _, b = request(srv, "POST", body, c.headers(body))
+        check("listen: an agent's ninth subscription: 503",
+              acked and st == 503 and b"per agent" in b, f"{acked} {st} {b}")
+        st, _, msg = c.call("tools/call", {
+            "name": "find_workflows", "arguments": {"query": "delete mail"}})
+        check("listen: calls go on beside an agent's subscriptions",
+              st == 200 and "result" in (msg or {}), f"{st} {msg}")
+        held.pop().close()
+        reopened = None
+        for _ in range(50):
+            again, _ = listen()
+            if again.status != 503:
+                reopened = again.status
+                held.append(again)
+                break
+            again.close()
+            time.sleep(0.05)
+        check("listen: a subscription closed gives its place back",
+              reopened == 200, str(reopened))
+        for h in held:
+            h.close()
+        nobody = Stateless(srv, nobody_token)
+        st, _, b = request(srv, "POST", body, nobody.headers(body))
+        msg = rpc_body(b, "text/event-stream" if b.startswith(b"id:") or
+                       b.startswith(b"event:") else "application/json")
+        check("listen: refused to an agent that may neither find nor run",
+              error_code(msg) == -32001, f"{st} {b[:300]}")
         listening, body = listen()
         listening.event()
     finally:
@@ -685,6 +745,117 @@ def stateless_cases(tmp):
               end.get("result", {}).get("_meta", {}).get(
                   "io.modelcontextprotocol/subscriptionId") == body["id"],
               str(end))
+
+
+DELETE_TWO = """workflow mail.delete_two 1.0.0 {
+  summary "Delete two email messages, each after the person confirms it."
+  intent "delete two emails"
+  input first: mail.MessageId "Id of the first message."
+  input second: mail.MessageId "Id of the second message."
+  input mailbox: mail.Mailbox "Mailbox the messages are in."
+  output deleted: int "How many messages were deleted."
+  uses mail.read, mail.delete
+  scope mail.mailbox = mailbox
+  limit mail.delete <= 2
+  run {
+    let a = mail.get(first)
+    confirm "Delete the message {a.subject} from {a.from}?"
+    mail.delete(a.id)
+    let b = mail.get(second)
+    confirm "Delete the message {b.subject} from {b.from}?"
+    mail.delete(b.id)
+    return { deleted: 2 }
+  }
+  test "deletes both after two confirmations" {
+    given mail.messages = [
+      {id: "a", mailbox: "INBOX", subject: "one"},
+      {id: "b", mailbox: "INBOX", subject: "two"}
+    ]
+    call { first: "a", second: "b", mailbox: "INBOX" }
+    approve
+    approve
+    expect outcome == "completed"
+  }
+}
+"""
+
+
+def stateless_answer_cases(tmp):
+    """A stateless answer acts only on the question its requestState asked:
+    never without a state, never on the run's next question."""
+    store = os.path.join(tmp, "answer-store")
+    world = os.path.join(tmp, "answer-world.json")
+    with open(world, "w") as f:
+        json.dump({"mail": {"messages": [
+            {"id": m, "mailbox": "INBOX", "from": "hr@example.com",
+             "subject": f"Message {m}"} for m in "abcd"]}}, f)
+    srv = Server(store, world)
+    try:
+        token = open(os.path.join(store, "local.token")).read().strip()
+        c = Stateless(srv, token)
+        quiet = Stateless(srv, token, capabilities={})
+        accept = {"action": "accept", "content": {"approve": True}}
+        approve = {"question-0": accept}
+
+        def run(client, name, args, **more):
+            return client.call("tools/call", {
+                "name": "run_workflow",
+                "arguments": {"name": name, "arguments": args}, **more})
+
+        # A run waiting for `wfstore approve`; then inputResponses without
+        # the requestState that asked the question.
+        st, _, msg = run(quiet, "mail.delete_message",
+                         {"id": "a", "mailbox": "INBOX"})
+        waiting = ((msg or {}).get("result") or {}).get("structuredContent", {})
+        st, _, msg = c.call("tools/call", {
+            "name": "answer_run", "arguments": {"run_id": waiting.get("run_id")},
+            "inputResponses": approve})
+        r = ((msg or {}).get("result") or {}).get("structuredContent", {})
+        check("stateless: inputResponses without a requestState answer nothing",
+              r.get("outcome") != "completed" and
+              inbox(world) == ["a", "b", "c", "d"], f"{msg} {inbox(world)}")
+
+        # Two questions in one run: the first round's state and answer, sent
+        # again (a lost response retried, a replay), must not confirm the
+        # second question, which the person never saw.
+        two = os.path.join(tmp, "delete_two.wf")
+        with open(two, "w") as f:
+            f.write(DELETE_TWO)
+        subprocess.run([WFSTORE, "publish", "--store", store, "--key",
+                        os.path.join(store, "keys", "store.key"), two],
+                       capture_output=True, check=True, timeout=30)
+        both = {"first": "b", "second": "c", "mailbox": "INBOX"}
+        st, _, msg = run(c, "mail.delete_two", both)
+        s1 = ((msg or {}).get("result") or {}).get("requestState", "")
+        st, _, msg = run(c, "mail.delete_two", both, inputResponses=approve,
+                         requestState=s1)
+        q2 = (msg or {}).get("result") or {}
+        check("stateless: the first answer leads to the second question",
+              q2.get("resultType") == "input_required" and
+              "Message c" in json.dumps(q2.get("inputRequests")) and
+              "b" not in inbox(world), f"{msg} {inbox(world)}")
+        st, _, msg = run(c, "mail.delete_two", both, inputResponses=approve,
+                         requestState=s1)
+        check("stateless: the first round's answer, sent again, does not "
+              "answer the second question",
+              "c" in inbox(world), f"{msg} {inbox(world)}")
+        st, _, msg = run(c, "mail.delete_two", both, requestState=s1,
+                         inputResponses={"question-0": accept,
+                                         "question-1": accept})
+        check("stateless: nor does an answer to the second question under "
+              "the first question's state",
+              "c" in inbox(world) and
+              ((msg or {}).get("result") or {}).get("resultType") ==
+              "input_required", f"{msg} {inbox(world)}")
+        s2 = q2.get("requestState", "")
+        st, _, msg = run(c, "mail.delete_two", both, requestState=s2,
+                         inputResponses={"question-1": accept})
+        done = ((msg or {}).get("result") or {}).get("structuredContent", {})
+        check("stateless: the second question's own state and answer "
+              "complete the run", done.get("outcome") == "completed" and
+              inbox(world) == ["a", "d"], f"{msg} {inbox(world)}")
+    finally:
+        srv.stop()
 
 
 def slow_clients(srv, n):
@@ -740,6 +911,7 @@ def main():
         abandoned_call_case(store, world)
         task_ends_with_its_session_case(store, world)
         stateless_cases(tmp)
+        stateless_answer_cases(tmp)
         srv2 = subprocess.run(
             [WFSTORE, "serve", "--http", "127.0.0.1:0", "--store",
              os.path.join(tmp, "fresh"), "--resume-grace", "0"],

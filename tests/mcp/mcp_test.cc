@@ -830,6 +830,16 @@ TEST_F(StatelessTest, ListenAcknowledgesTagsAndEnds) {
                                         {{"notifications", Json::object()}}),
                            nullptr)["error"]["data"]["status"],
             "failed_precondition");
+  Grants none;
+  none.find = false;
+  none.run = false;
+  Session nobody("s3", Principal{"nobody", none});
+  EXPECT_EQ(engine_.Handle(nobody,
+                           StatelessReq(1, "subscriptions/listen",
+                                        {{"notifications", Json::object()}}),
+                           &channel_)["error"]["data"]["status"],
+            "permission_denied");
+  EXPECT_TRUE(channel_.Sent().empty());
   Json reply;
   std::thread t([&] {
     reply = engine_.Handle(
@@ -1401,5 +1411,31 @@ TEST(GrantsTest, NamespacesAndCapabilitiesMatchByPrefix) {
   EXPECT_FALSE(Grants::FromJson({{"extra", 1}}).ok());
 }
 
+
+// With tasks offered (as WorkflowTools offers them), the session methods
+// are still refused to a stateless request, by the era gate itself (with
+// ChangingTools, tasks/* fail because tasks are not offered at all).
+TEST(StatelessGateTest, SessionOnlyMethodsAreRefusedEvenWhenOffered) {
+  TaskTools tools;
+  Engine engine(EngineOptions{}, &tools);
+  Session s("s1", Principal{"agent", {}});
+  RecordingChannel channel;
+  for (const char* method : {"tasks/list", "tasks/get", "tasks/cancel",
+                             "tasks/result", "logging/setLevel", "ping",
+                             "initialize"}) {
+    Json r = engine.Handle(
+        s, StatelessReq(1, method, {{"taskId", "t"}, {"level", "debug"}}),
+        &channel);
+    EXPECT_EQ(r["error"]["code"], kMethodNotFound) << method;
+  }
+  // And a stateless tools/call with params.task runs as a plain call.
+  Json r = engine.Handle(
+      s,
+      StatelessReq(2, "tools/call",
+                   {{"name", "echo"}, {"arguments", {{"a", 1}}},
+                    {"task", Json::object()}}),
+      &channel);
+  EXPECT_FALSE(r["result"].contains("task")) << r;
+}
 }  // namespace
 }  // namespace wfs::mcp
