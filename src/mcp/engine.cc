@@ -147,6 +147,11 @@ void CallContext::Progress(double progress, double total,
       .IgnoreError();
 }
 
+const Json& CallContext::EmptyObject() {
+  static const Json kEmpty = Json::object();
+  return kEmpty;
+}
+
 bool CallContext::CanElicit() const {
   return meta_ != nullptr ? meta_->CanElicit() : session_->CanElicit();
 }
@@ -846,8 +851,8 @@ Result<Json> Engine::CallTool(Session& s, const Message& m,
   }
   // A stateless call's retry (multi round-trip requests): the answers to
   // the input the previous round required, and the state it kept.
-  Json responses = Json::object();
-  Json kept = nullptr;
+  Json responses;
+  Json kept;
   if (meta != nullptr) {
     if (p.contains("inputResponses") && !p["inputResponses"].is_null()) {
       if (!p["inputResponses"].is_object()) {

@@ -94,7 +94,9 @@ class CallContext {
   // first round), and the state that round kept, verified (issued by this
   // server for this caller, tool and arguments, not expired); null in a
   // first round.
-  const Json& input_responses() const { return input_responses_; }
+  const Json& input_responses() const {
+    return input_responses_.is_null() ? EmptyObject() : input_responses_;
+  }
   const Json& kept_state() const { return kept_state_; }
   void SetRound(Json input_responses, Json kept_state) {
     input_responses_ = std::move(input_responses);
@@ -110,7 +112,9 @@ class CallContext {
     input_required_ = true;
   }
   bool input_required() const { return input_required_; }
-  const Json& required_inputs() const { return required_inputs_; }
+  const Json& required_inputs() const {
+    return required_inputs_.is_null() ? EmptyObject() : required_inputs_;
+  }
   const Json& state_to_keep() const { return state_to_keep_; }
 
   // notifications/progress when the request carried a progressToken.
@@ -145,11 +149,13 @@ class CallContext {
   Json progress_token_;
   std::shared_ptr<std::atomic<bool>> cancelled_;
   const RequestMeta* meta_;
-  Json input_responses_ = Json::object();
+  // Null until set (a session's call allocates none of them).
+  Json input_responses_;
   Json kept_state_;
   bool input_required_ = false;
-  Json required_inputs_ = Json::object();
+  Json required_inputs_;
   Json state_to_keep_;
+  static const Json& EmptyObject();
 
   // Sends a request to the client and waits for its result.
   Result<Json> Request(const std::string& method, Json params,
