@@ -665,17 +665,23 @@ Result<Json> Engine::ListenStateless(Session& s, const Message& m,
     s.EndRequest(m.id);
     return number.status();
   }
-  // The stream lasts until the client closes it (the transport cancels the
-  // request) or the server ends; a look every 200 ms notices either.
-  while (!flag->load() && !s.closed()) {
+  // The stream lasts until the client cancels it (notifications/cancelled)
+  // or the session ends; a look every 200 ms notices either, and both wake
+  // it at once.
+  bool by_client = false;
+  {
     std::unique_lock<std::mutex> lock(listeners_mu_);
-    subscriptions_cv_.wait_for(lock, std::chrono::milliseconds(200));
+    while (true) {
+      by_client = subscriptions_.at(*number).cancelled;
+      if (by_client || flag->load() || s.closed()) break;
+      subscriptions_cv_.wait_for(lock, std::chrono::milliseconds(200));
+    }
+    subscriptions_.erase(*number);
   }
-  CloseSubscription(*number);
   s.EndRequest(m.id);
   // The server ends it (closing a session also cancels its requests): the
   // result says so; the client closed it: nobody reads the answer.
-  if (s.closed()) {
+  if (!by_client && s.closed()) {
     return Json{{"_meta", {{kSubscriptionKey, m.id}}}};
   }
   return Cancelled("the subscription was closed");
@@ -750,6 +756,16 @@ void Engine::HandleNotification(Session& session, const Message& m) {
   } else if (m.method == "notifications/cancelled") {
     if (m.params.is_object() && m.params.contains("requestId")) {
       session.CancelRequest(m.params["requestId"]);
+      // A subscription of the session with that id ends at once, as one the
+      // client closed (even when the session ends before it wakes).
+      std::string key = IdKey(m.params["requestId"]);
+      std::lock_guard<std::mutex> lock(listeners_mu_);
+      for (auto& [number, sub] : subscriptions_) {
+        if (sub.session == &session && IdKey(sub.id) == key) {
+          sub.cancelled = true;
+        }
+      }
+      subscriptions_cv_.notify_all();
     }
   }
   // Others (progress, roots/list_changed, unknown) need nothing; unknown

@@ -440,6 +440,7 @@ class Engine {
     Json id;
     bool tools = false;
     bool resources = false;
+    bool cancelled = false;  // by the client's notifications/cancelled
   };
   std::map<int64_t, Subscription> subscriptions_;  // guarded by listeners_mu_
   std::condition_variable subscriptions_cv_;

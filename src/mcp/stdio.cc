@@ -111,7 +111,11 @@ Status ServeStdio(Engine& engine, Session& session,
     pool.Submit(
         [&engine, &session, &channel, &inflight, m = std::move(p.message)] {
           Json reply = engine.HandleParsed(session, m, &channel);
-          if (!reply.is_null()) channel.Send(reply).IgnoreError();
+          // A request the client cancelled gets no response (its
+          // notifications/cancelled ended it; the end of input too).
+          bool cancelled = reply.contains("error") &&
+                           reply["error"].value("code", 0) == kRequestCancelled;
+          if (!reply.is_null() && !cancelled) channel.Send(reply).IgnoreError();
           inflight.Done();
         });
   };

@@ -5,7 +5,8 @@
 // Tool calls are handled on other threads (a WorkerPool) so that a tool
 // waiting for an elicitation answer does not block the answer itself, pings
 // or cancellations; quick requests are answered in order by the reading
-// thread. Output lines are written whole, one at a time.
+// thread. Output lines are written whole, one at a time. A request the
+// client cancelled (notifications/cancelled) is answered with nothing.
 #ifndef WFSTORE_MCP_STDIO_H_
 #define WFSTORE_MCP_STDIO_H_
 

@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -11,6 +13,7 @@
 #include "mcp/http_fields.h"
 #include "mcp/jsonrpc.h"
 #include "mcp/session.h"
+#include "mcp/stdio.h"
 
 namespace wfs::mcp {
 namespace {
@@ -806,6 +809,69 @@ TEST_F(StatelessTest, AStrayInitializedNotificationOpensNoSession) {
   EXPECT_EQ(engine_.NotifyListChanged(everyone, everyone), 0u);
   EXPECT_TRUE(channel_.Sent().empty());
   engine_.StopListening(&session_);
+}
+
+// Over stdio, stateless requests need no initialize; a call or a
+// subscription the client cancels gets no response, and the next request
+// is answered as usual.
+TEST_F(StatelessTest, OverStdioCancelledRequestsGetNoResponse) {
+  int in[2], out[2];
+  ASSERT_EQ(pipe(in), 0);
+  ASSERT_EQ(pipe(out), 0);
+  Session stdio_session("stdio", Principal{"local", {}});
+  std::thread server([&] {
+    StdioOptions o;
+    o.in_fd = in[0];
+    o.out_fd = out[1];
+    EXPECT_TRUE(ServeStdio(engine_, stdio_session, o).ok());
+    close(out[1]);
+  });
+  auto send = [&](const Json& m) {
+    std::string line = m.dump() + "\n";
+    ASSERT_EQ(write(in[1], line.data(), line.size()),
+              static_cast<ssize_t>(line.size()));
+  };
+  std::string got;
+  auto read_lines = [&](size_t n) {
+    std::vector<Json> lines;
+    char buf[4096];
+    while (lines.size() < n) {
+      size_t nl = got.find('\n');
+      if (nl != std::string::npos) {
+        lines.push_back(Json::parse(got.substr(0, nl)));
+        got.erase(0, nl + 1);
+        continue;
+      }
+      ssize_t r = read(out[0], buf, sizeof buf);
+      if (r <= 0) break;
+      got.append(buf, static_cast<size_t>(r));
+    }
+    return lines;
+  };
+  send(StatelessReq(1, "tools/call", {{"name", "wait_cancel"}}));
+  send(StatelessReq(2, "subscriptions/listen",
+                    {{"notifications", {{"toolsListChanged", true}}}}));
+  std::vector<Json> first = read_lines(1);  // the acknowledgement
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0]["method"], "notifications/subscriptions/acknowledged");
+  for (int i = 0; i < 2000 && !tools_.started; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  send(MakeNotification("notifications/cancelled", {{"requestId", 1}}));
+  send(MakeNotification("notifications/cancelled", {{"requestId", 2}}));
+  send(StatelessReq(3, "tools/call",
+                    {{"name", "echo"}, {"arguments", {{"a", 1}}}}));
+  std::vector<Json> next = read_lines(1);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0]["id"], 3);
+  EXPECT_EQ(next[0]["result"]["resultType"], "complete");
+  close(in[1]);
+  server.join();
+  // Nothing else came: no response for the cancelled call or subscription.
+  std::vector<Json> rest = read_lines(1);
+  EXPECT_TRUE(rest.empty()) << (rest.empty() ? "" : rest[0].dump());
+  close(in[0]);
+  close(out[0]);
 }
 
 // Waits until `channel` holds `n` messages.
