@@ -466,6 +466,11 @@ Json Engine::HandleParsed(Session& session, const Message& m,
     return MakeError(m.id, kInvalidRequest,
                      "the session is not initialized: send initialize first");
   }
+  return Dispatch(method, session, m, channel, nullptr);
+}
+
+Json Engine::Dispatch(const Method& method, Session& session, const Message& m,
+                      ClientChannel* channel, const RequestMeta* meta) {
   if (method.needs_find && !session.principal().grants.find) {
     return MakeError(m.id, kForbidden,
                      StrCat("agent ", Quote(session.principal().agent),
@@ -473,18 +478,33 @@ Json Engine::HandleParsed(Session& session, const Message& m,
   }
   Result<Json> r = Internal("unreachable");
   try {
-    r = method.handler(session, m, channel, nullptr);
+    r = method.handler(session, m, channel, meta);
   } catch (const std::exception& e) {
     r = Internal(StrCat("internal error in ", m.method, ": ", e.what()));
   }
   if (!r.ok()) {
     if (m.method == "resources/read" && r.status().code() == Code::kNotFound) {
-      return MakeError(m.id, kResourceNotFound, r.status().message(),
+      // Its own code in a session; invalid params in 2026-07-28.
+      return MakeError(m.id,
+                       meta != nullptr ? kInvalidParams : kResourceNotFound,
+                       r.status().message(),
                        Json{{"uri", m.params.value("uri", std::string())}});
     }
     return StatusError(m.id, r.status());
   }
-  return MakeResult(m.id, std::move(*r));
+  if (meta == nullptr) return MakeResult(m.id, std::move(*r));
+  Json& result = *r;
+  if (!result.contains("resultType")) result["resultType"] = "complete";
+  if (IsCacheable(m.method)) {
+    result["ttlMs"] = options_.list_ttl.count();
+    result["cacheScope"] = "private";  // lists follow the caller's grants
+  }
+  if (!result.contains("_meta") || !result["_meta"].is_object()) {
+    result["_meta"] = Json::object();
+  }
+  result["_meta"][kServerInfoKey] = {{"name", options_.server_name},
+                                     {"version", options_.server_version}};
+  return MakeResult(m.id, std::move(result));
 }
 
 Json Engine::CheckStateless(const Message& m, RequestMeta* meta) const {
@@ -551,41 +571,10 @@ Json Engine::HandleStateless(Session& session, const Message& m,
   RequestMeta meta;
   Json refused = CheckStateless(m, &meta);
   if (!refused.is_null()) return refused;
-  const Method& method = methods_.at(m.method);
   if (session.closed()) {
     return MakeError(m.id, kInvalidRequest, "the server is closing");
   }
-  if (method.needs_find && !session.principal().grants.find) {
-    return MakeError(m.id, kForbidden,
-                     StrCat("agent ", Quote(session.principal().agent),
-                            " may not read the catalog"));
-  }
-  Result<Json> r = Internal("unreachable");
-  try {
-    r = method.handler(session, m, channel, &meta);
-  } catch (const std::exception& e) {
-    r = Internal(StrCat("internal error in ", m.method, ": ", e.what()));
-  }
-  if (!r.ok()) {
-    if (m.method == "resources/read" && r.status().code() == Code::kNotFound) {
-      // 2026-07-28: an unknown resource is invalid params.
-      return MakeError(m.id, kInvalidParams, r.status().message(),
-                       Json{{"uri", m.params.value("uri", std::string())}});
-    }
-    return StatusError(m.id, r.status());
-  }
-  Json& result = *r;
-  if (!result.contains("resultType")) result["resultType"] = "complete";
-  if (IsCacheable(m.method)) {
-    result["ttlMs"] = options_.list_ttl.count();
-    result["cacheScope"] = "private";  // lists follow the caller's grants
-  }
-  if (!result.contains("_meta") || !result["_meta"].is_object()) {
-    result["_meta"] = Json::object();
-  }
-  result["_meta"][kServerInfoKey] = {{"name", options_.server_name},
-                                     {"version", options_.server_version}};
-  return MakeResult(m.id, std::move(result));
+  return Dispatch(methods_.at(m.method), session, m, channel, &meta);
 }
 
 Result<int64_t> Engine::OpenSubscription(Session& s, const Message& m,

@@ -389,6 +389,11 @@ class Engine {
   };
 
   Json HandleStateless(Session& s, const Message& m, ClientChannel* c);
+  // Past the era's gate: the grant, the handler, its status mapped to an
+  // error, and a stateless result's resultType, cache hints and serverInfo
+  // (`meta` set).
+  Json Dispatch(const Method& method, Session& s, const Message& m,
+                ClientChannel* c, const RequestMeta* meta);
   // The capabilities declared at initialize (`version`) or in
   // server/discover (stateless).
   Json Capabilities(const std::string& version, bool stateless) const;

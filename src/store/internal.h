@@ -26,25 +26,6 @@ inline constexpr char kDemotionType[] =
 inline constexpr const char* kHardeningType = kHardeningPredicate;
 inline constexpr const char* kRolloutType = kRolloutPredicate;
 
-// Lower-case or upper-case hex to bytes; "" for malformed input.
-inline std::string HexDecode(std::string_view hex) {
-  if (hex.size() % 2 != 0) return "";
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(hex.size() / 2);
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return "";
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
-}
-
 // A string member of untrusted JSON, or "" when absent or not a string.
 inline std::string StrMember(const Json& j, const char* key) {
   if (!j.is_object()) return "";

@@ -396,7 +396,7 @@ Result<crypto::PublicKey> Store::AllowedKey(const std::string& ns,
   }
   std::string sig_hex = st->Text(0);
   WFS_ASSIGN_OR_RETURN(crypto::PublicKey owner, GetKeyLocked(owner_id));
-  std::string sig = internal::HexDecode(sig_hex);
+  std::string sig = HexDecode(sig_hex).value_or("");
   if (sig.size() != crypto::kSignatureBytes ||
       !crypto::VerifyDetached(owner, GrantMessage(ns, key), sig)) {
     return DataLoss(StrCat("the grant allowing key ", key_id,
