@@ -32,6 +32,7 @@ for f in "$wfstore" "$bench" "$node"; do
 done
 cp "$here/sdk_server.mjs" "$nodedir/sdk_server.mjs"
 cp "$here/sdk2_server.mjs" "$nodedir/sdk2_server.mjs"
+cp "$here/echo_tool.mjs" "$nodedir/echo_tool.mjs"
 tmp=$(mktemp -d)
 pids=""
 trap 'for p in $pids; do kill $p 2>/dev/null || true; done; rm -rf "$tmp"' EXIT

@@ -16,23 +16,10 @@ import { Readable } from "node:stream";
 
 import { McpServer, createMcpHandler } from "@modelcontextprotocol/server";
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
-import * as z from "zod";
+import { registerEcho } from "./echo_tool.mjs";
 
 function makeServer() {
-  const server = new McpServer({ name: "sdk2-bench", version: "1.0.0" });
-  server.registerTool(
-    "echo",
-    {
-      description: "Return the text it is given.",
-      inputSchema: { text: z.string() },
-      outputSchema: { text: z.string() },
-    },
-    async ({ text }) => ({
-      content: [{ type: "text", text: JSON.stringify({ text }) }],
-      structuredContent: { text },
-    }),
-  );
-  return server;
+  return registerEcho(new McpServer({ name: "sdk2-bench", version: "1.0.0" }));
 }
 
 const args = process.argv.slice(2);

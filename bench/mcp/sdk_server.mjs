@@ -15,23 +15,10 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
-import * as z from "zod";
+import { registerEcho } from "./echo_tool.mjs";
 
 function makeServer() {
-  const server = new McpServer({ name: "sdk-bench", version: "1.0.0" });
-  server.registerTool(
-    "echo",
-    {
-      description: "Return the text it is given.",
-      inputSchema: { text: z.string() },
-      outputSchema: { text: z.string() },
-    },
-    async ({ text }) => ({
-      content: [{ type: "text", text: JSON.stringify({ text }) }],
-      structuredContent: { text },
-    }),
-  );
-  return server;
+  return registerEcho(new McpServer({ name: "sdk-bench", version: "1.0.0" }));
 }
 
 const args = process.argv.slice(2);

@@ -22,14 +22,6 @@ constexpr char kSubscriptionKey[] = "io.modelcontextprotocol/subscriptionId";
 // Sealed states: "wfs1." hex(payload) "." hex(HMAC-SHA-256 of what precedes).
 constexpr char kStatePrefix[] = "wfs1.";
 
-bool ElicitationDeclared(const Json& capabilities) {
-  auto it = capabilities.find("elicitation");
-  if (it == capabilities.end() || !it->is_object()) return false;
-  // 2025-11-25 and later: {"form": {}, "url": {}}; an empty object means
-  // form.
-  return it->empty() || it->contains("form");
-}
-
 // The results clients may cache (2026-07-28 CacheableResult).
 bool IsCacheable(const std::string& method) {
   return method == "tools/list" || method == "resources/list" ||
@@ -98,19 +90,23 @@ std::vector<std::string> AllProtocolVersions() {
 }
 
 bool RequestMeta::CanElicit() const {
-  return ElicitationDeclared(client_capabilities);
+  return DeclaresElicitation(client_capabilities);
 }
 
 bool RequestMeta::CanSample() const {
-  auto it = client_capabilities.find("sampling");
-  return it != client_capabilities.end() && it->is_object();
+  return DeclaresSampling(client_capabilities);
+}
+
+const Json* MetaRevision(const Message& m) {
+  if (!m.params.is_object()) return nullptr;
+  auto meta = m.params.find("_meta");
+  if (meta == m.params.end() || !meta->is_object()) return nullptr;
+  auto v = meta->find(kVersionKey);
+  return v != meta->end() ? &*v : nullptr;
 }
 
 bool IsStatelessRequest(const Message& m) {
-  if (!m.is_request() || !m.params.is_object()) return false;
-  auto meta = m.params.find("_meta");
-  return meta != m.params.end() && meta->is_object() &&
-         meta->contains(kVersionKey);
+  return m.is_request() && MetaRevision(m) != nullptr;
 }
 
 std::string EncodeCursor(size_t offset) {
@@ -493,36 +489,32 @@ Json Engine::Dispatch(const Method& method, Session& session, const Message& m,
     return StatusError(m.id, r.status());
   }
   if (meta == nullptr) return MakeResult(m.id, std::move(*r));
-  Json& result = *r;
-  if (!result.contains("resultType")) result["resultType"] = "complete";
   if (IsCacheable(m.method)) {
-    result["ttlMs"] = options_.list_ttl.count();
-    result["cacheScope"] = "private";  // lists follow the caller's grants
+    (*r)["ttlMs"] = options_.list_ttl.count();
+    (*r)["cacheScope"] = "private";  // lists follow the caller's grants
   }
+  return MakeResult(m.id, StatelessResult(std::move(*r)));
+}
+
+Json Engine::StatelessResult(Json result) const {
+  if (!result.contains("resultType")) result["resultType"] = "complete";
   if (!result.contains("_meta") || !result["_meta"].is_object()) {
     result["_meta"] = Json::object();
   }
   result["_meta"][kServerInfoKey] = {{"name", options_.server_name},
                                      {"version", options_.server_version}};
-  return MakeResult(m.id, std::move(result));
+  return result;
 }
 
 Json Engine::CheckStateless(const Message& m, RequestMeta* meta) const {
-  static const Json kNone = Json::object();
-  const Json* found = &kNone;
-  if (m.params.is_object()) {
-    auto it = m.params.find("_meta");
-    if (it != m.params.end() && it->is_object()) found = &*it;
-  }
-  const Json& md = *found;
-  auto vit = md.find(kVersionKey);
-  const Json& version = vit != md.end() ? *vit : kNone;
-  if (!version.is_string()) {
+  const Json* version = MetaRevision(m);
+  if (version == nullptr || !version->is_string()) {
     return MakeError(m.id, kInvalidParams,
                      StrCat("params._meta[\"", kVersionKey,
                             "\"] must be a string naming a revision"));
   }
-  std::string v = version.get<std::string>();
+  std::string v = version->get<std::string>();
+  const Json& md = m.params.at("_meta");
   const auto& served = StatelessProtocolVersions();
   if (std::find(served.begin(), served.end(), v) == served.end()) {
     return MakeError(
@@ -638,12 +630,7 @@ void Engine::CloseSubscription(int64_t number) {
 }
 
 Json Engine::SubscriptionEnd(const Json& id) const {
-  return MakeResult(id, {{"resultType", "complete"},
-                         {"_meta",
-                          {{kSubscriptionKey, id},
-                           {kServerInfoKey,
-                            {{"name", options_.server_name},
-                             {"version", options_.server_version}}}}}});
+  return MakeResult(id, StatelessResult({{"_meta", {{kSubscriptionKey, id}}}}));
 }
 
 Result<Json> Engine::ListenStateless(Session& s, const Message& m,
@@ -688,19 +675,32 @@ Result<Json> Engine::Discover() {
   return out;
 }
 
+namespace {
+
+// What a sealed state binds a call to: its tool and arguments.
+std::string CallDigest(const std::string& tool, const Json& args) {
+  return Sha256Hex(StrCat(tool, "\n", CanonicalJson(args)));
+}
+
+// The hex HMAC-SHA-256 of `body` under `key`.
+std::string HexMac(const std::string& key, std::string_view body) {
+  Sha256Digest mac = HmacSha256(key, body);
+  return HexEncode(
+      std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
+}
+
+}  // namespace
+
 std::string Engine::SealState(const Json& state, const std::string& agent,
                               const std::string& tool, const Json& args) const {
   int64_t expires_ms =
       clock_->NowMicros() / 1000 + options_.input_state_ttl.count();
   Json payload = {{"agent", agent},
-                  {"call", Sha256Hex(StrCat(tool, "\n", CanonicalJson(args)))},
+                  {"call", CallDigest(tool, args)},
                   {"expires_ms", expires_ms},
                   {"state", state}};
   std::string body = StrCat(kStatePrefix, HexEncode(CanonicalJson(payload)));
-  Sha256Digest mac = HmacSha256(options_.state_key, body);
-  return StrCat(body, ".",
-                HexEncode(std::string_view(
-                    reinterpret_cast<const char*>(mac.data()), mac.size())));
+  return StrCat(body, ".", HexMac(options_.state_key, body));
 }
 
 Result<Json> Engine::OpenState(const std::string& sealed,
@@ -716,10 +716,7 @@ Result<Json> Engine::OpenState(const std::string& sealed,
     return refused;
   }
   std::string_view body(sealed.data(), dot);
-  Sha256Digest mac = HmacSha256(options_.state_key, body);
-  std::string expected = HexEncode(
-      std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
-  if (!EqualInConstantTime(expected,
+  if (!EqualInConstantTime(HexMac(options_.state_key, body),
                            std::string_view(sealed).substr(dot + 1))) {
     return refused;
   }
@@ -730,8 +727,7 @@ Result<Json> Engine::OpenState(const std::string& sealed,
   if (!payload.ok() || !payload->is_object()) return refused;
   const Json& p = *payload;
   if (p.value("agent", std::string()) != agent ||
-      p.value("call", std::string()) !=
-          Sha256Hex(StrCat(tool, "\n", CanonicalJson(args))) ||
+      p.value("call", std::string()) != CallDigest(tool, args) ||
       !p.contains("expires_ms") || !p["expires_ms"].is_number_integer() ||
       p["expires_ms"].get<int64_t>() < clock_->NowMicros() / 1000) {
     return refused;

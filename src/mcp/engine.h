@@ -57,8 +57,11 @@ struct RequestMeta {
   bool CanSample() const;
 };
 
-// Whether `m` is a stateless request: its params._meta names a revision
-// (io.modelcontextprotocol/protocolVersion).
+// The revision `m`'s params._meta names
+// (io.modelcontextprotocol/protocolVersion), as sent; null when none.
+const Json* MetaRevision(const Message& m);
+// Whether `m` is a stateless request: a request whose params._meta names a
+// revision.
 bool IsStatelessRequest(const Message& m);
 
 // Handed to a tool call: the session, the caller, and the ways back to the
@@ -394,6 +397,9 @@ class Engine {
   // (`meta` set).
   Json Dispatch(const Method& method, Session& s, const Message& m,
                 ClientChannel* c, const RequestMeta* meta);
+  // A stateless result: with its resultType ("complete" unless set) and the
+  // server's identity in _meta.
+  Json StatelessResult(Json result) const;
   // The capabilities declared at initialize (`version`) or in
   // server/discover (stateless).
   Json Capabilities(const std::string& version, bool stateless) const;

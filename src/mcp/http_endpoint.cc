@@ -56,14 +56,7 @@ constexpr char kStatelessSince[] = "2026-07-28";
 
 bool IsStatelessPost(const HttpRequest& req, const Message& m) {
   if (req.headers.Has(kSessionHeader)) return false;
-  if (IsStatelessRequest(m)) return true;
-  if (m.kind == Message::Kind::kNotification && m.params.is_object()) {
-    auto meta = m.params.find("_meta");
-    if (meta != m.params.end() && meta->is_object() &&
-        meta->contains("io.modelcontextprotocol/protocolVersion")) {
-      return true;
-    }
-  }
+  if (MetaRevision(m) != nullptr) return true;  // a request or notification
   const std::string* v = req.headers.Find(kVersionHeader);
   return m.method != "initialize" && v != nullptr &&
          *v >= std::string_view(kStatelessSince);
@@ -76,11 +69,10 @@ bool IsStatelessPost(const HttpRequest& req, const Message& m) {
 // do; else what is wrong, for a HeaderMismatch error.
 std::string HeaderMismatch(const HttpRequest& req, const Message& m) {
   const std::string* version = req.headers.Find(kVersionHeader);
-  std::string in_body;
-  auto meta = m.params.is_object() ? m.params.find("_meta") : m.params.end();
-  if (meta != m.params.end() && meta->is_object()) {
-    in_body = meta->value("io.modelcontextprotocol/protocolVersion", "");
-  }
+  const Json* revision = MetaRevision(m);
+  std::string in_body = revision != nullptr && revision->is_string()
+                            ? revision->get<std::string>()
+                            : std::string();
   if (version == nullptr) return StrCat(kVersionHeader, " header is missing");
   if (*version != in_body) {
     return StrCat(kVersionHeader, " header ", Quote(*version),
@@ -557,7 +549,7 @@ void HttpEndpoint::CloseAll() {
   }
   for (auto& [n, l] : listening) {
     Json end = engine_->SubscriptionEnd(l.id);
-    EndListen(n, &end, l.session->principal().agent, true);
+    EndListen(n, &end);
   }
 }
 
@@ -972,12 +964,12 @@ void HttpEndpoint::OpenListen(HttpResponder& responder,
     ++listens_by_agent_[agent];  // held while the subscription opens
   }
   if (options_.json_only) {
-    RespondJson(responder, 200,
-                StatusError(m.id, FailedPrecondition(
-                                      "subscriptions/listen answers on a "
-                                      "stream: this server answers with "
-                                      "JSON only (--json-responses)")));
-    EndListen(-1, nullptr, agent, false);
+    // Refused (the engine says why): a subscription needs a stream.
+    RespondJson(
+        responder, 200,
+        StatusError(m.id,
+                    engine_->OpenSubscription(*session, m, nullptr).status()));
+    ReleaseListenPlace(agent);
     return;
   }
   // The stream stays open after this returns: no worker waits on it. It
@@ -987,14 +979,14 @@ void HttpEndpoint::OpenListen(HttpResponder& responder,
                                                  options_, &kept_, clock_);
   if (!channel->Start(/*defer_head=*/true).ok()) {
     channel->End();
-    EndListen(-1, nullptr, agent, false);
+    ReleaseListenPlace(agent);
     return;
   }
   Result<int64_t> number =
       engine_->OpenSubscription(*session, m, channel.get());
   if (!number.ok()) {
     channel->Finish(StatusError(m.id, number.status()));
-    EndListen(-1, nullptr, agent, false);
+    ReleaseListenPlace(agent);
     return;
   }
   bool closing;
@@ -1006,37 +998,41 @@ void HttpEndpoint::OpenListen(HttpResponder& responder,
   if (closing) {
     // The server began to stop while it opened (CloseAll did not see it).
     Json end = engine_->SubscriptionEnd(m.id);
-    EndListen(*number, &end, agent, true);
+    EndListen(*number, &end);
     return;
   }
   // The client's leaving is heard on the event loop (or at once, under the
   // stream's lock): the subscription is ended from the timer thread.
-  channel->OnDetach([this, n = *number, agent] {
-    After(std::chrono::milliseconds(0),
-          [this, n, agent] { EndListen(n, nullptr, agent, false); });
+  channel->OnDetach([this, n = *number] {
+    After(std::chrono::milliseconds(0), [this, n] { EndListen(n); });
   });
-  if (channel->gone()) EndListen(*number, nullptr, agent, false);
+  if (channel->gone()) EndListen(*number);
 }
 
-void HttpEndpoint::EndListen(int64_t number, const Json* end,
-                             const std::string& agent, bool graceful) {
+void HttpEndpoint::ReleaseListenPlace(const std::string& agent) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ReleaseListenPlaceLocked(agent);
+}
+
+void HttpEndpoint::ReleaseListenPlaceLocked(const std::string& agent) {
+  auto a = listens_by_agent_.find(agent);
+  if (a != listens_by_agent_.end() && --a->second <= 0) {
+    listens_by_agent_.erase(a);
+  }
+}
+
+void HttpEndpoint::EndListen(int64_t number, const Json* end) {
   Listening l;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (number >= 0) {
-      auto it = listens_.find(number);
-      if (it == listens_.end()) return;  // already ended
-      l = std::move(it->second);
-      listens_.erase(it);
-    }
-    auto a = listens_by_agent_.find(agent);
-    if (a != listens_by_agent_.end() && --a->second <= 0) {
-      listens_by_agent_.erase(a);
-    }
+    auto it = listens_.find(number);
+    if (it == listens_.end()) return;  // already ended
+    l = std::move(it->second);
+    listens_.erase(it);
+    ReleaseListenPlaceLocked(l.session->principal().agent);
   }
-  if (number < 0) return;
   engine_->CloseSubscription(number);
-  if (graceful && end != nullptr) {
+  if (end != nullptr) {
     l.channel->Finish(*end);
   } else {
     l.channel->End();

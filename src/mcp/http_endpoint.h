@@ -127,11 +127,13 @@ class HttpEndpoint : public transport::HttpHandler {
   // stream that outlives the request's handler.
   void OpenListen(transport::HttpResponder& responder,
                   std::shared_ptr<Session> session, const Message& m);
-  // Ends subscription `number` (-1: one that never opened, whose place in
-  // `agent`'s budget is given back): its stream ends, with `end` (the
-  // subscription's result) when `graceful`.
-  void EndListen(int64_t number, const Json* end, const std::string& agent,
-                 bool graceful);
+  // Ends subscription `number` (once; later calls do nothing): its place in
+  // its agent's budget is given back, and its stream ends, with `end` (the
+  // subscription's result) when given.
+  void EndListen(int64_t number, const Json* end = nullptr);
+  // Gives back a place taken for a subscription that did not open.
+  void ReleaseListenPlace(const std::string& agent);
+  void ReleaseListenPlaceLocked(const std::string& agent);
   // Whether the caller's token has the scope `m` needs; answers 403
   // insufficient_scope itself when not.
   bool ScopeAllows(const Message& m, const Principal& caller,

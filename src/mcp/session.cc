@@ -191,16 +191,23 @@ Json Session::client_info() const {
 
 bool Session::CanElicit() const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = client_capabilities_.find("elicitation");
-  if (it == client_capabilities_.end() || !it->is_object()) return false;
-  // 2025-11-25: {"form": {}, "url": {}}; an empty object means form.
-  return it->empty() || it->contains("form");
+  return DeclaresElicitation(client_capabilities_);
 }
 
 bool Session::CanSample() const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = client_capabilities_.find("sampling");
-  return it != client_capabilities_.end() && it->is_object();
+  return DeclaresSampling(client_capabilities_);
+}
+
+bool DeclaresElicitation(const Json& capabilities) {
+  auto it = capabilities.find("elicitation");
+  if (it == capabilities.end() || !it->is_object()) return false;
+  return it->empty() || it->contains("form");
+}
+
+bool DeclaresSampling(const Json& capabilities) {
+  auto it = capabilities.find("sampling");
+  return it != capabilities.end() && it->is_object();
 }
 
 void Session::Subscribe(const std::string& uri, bool on) {

@@ -38,6 +38,12 @@ struct Grants {
   static Result<Grants> FromJson(const Json& j);
 };
 
+// What a client's capabilities (its initialize, or a stateless request's
+// _meta) declare: elicitation in form mode (2025-11-25 and later: {"form":
+// {}, "url": {}}; an empty object means form), and sampling.
+bool DeclaresElicitation(const Json& capabilities);
+bool DeclaresSampling(const Json& capabilities);
+
 // The authenticated caller: an agent identity and its grants.
 struct Principal {
   std::string agent;  // e.g. "local" for stdio, the token's agent over HTTP
