@@ -1,5 +1,8 @@
 #include "base/json.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include <string>
 
 namespace wfs {
@@ -71,6 +74,20 @@ const Json& JsonObjectMember(const Json& j, const char* key) {
   if (!j.is_object()) return kEmpty;
   auto it = j.find(key);
   return it != j.end() && it->is_object() ? *it : kEmpty;
+}
+
+int64_t JsonIntMember(const Json& j, const char* key, int64_t fallback) {
+  if (!j.is_object()) return fallback;
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer()) return fallback;
+  return it->is_number_unsigned() ? static_cast<int64_t>(std::min<uint64_t>(
+                                        it->get<uint64_t>(), INT64_MAX))
+                                  : it->get<int64_t>();
+}
+
+int JsonIntMember32(const Json& j, const char* key, int fallback) {
+  int64_t v = JsonIntMember(j, key, fallback);
+  return v < INT32_MIN || v > INT32_MAX ? fallback : static_cast<int>(v);
 }
 
 const Json& JsonArrayMember(const Json& j, const char* key) {

@@ -32,6 +32,13 @@ Result<Json> ParseJson(std::string_view text, const JsonLimits& limits = {});
 // kind, else a shared empty object or array.
 const Json& JsonObjectMember(const Json& j, const char* key);
 const Json& JsonArrayMember(const Json& j, const char* key);
+// An integer member, or `fallback` when it is absent or not an integer
+// number. Unlike `j.value(key, 0)`, never converts a floating-point number
+// (an out-of-range one, as untrusted input may hold, is undefined behavior
+// to convert).
+int64_t JsonIntMember(const Json& j, const char* key, int64_t fallback);
+// Same for an int: `fallback` also when the member is outside int's range.
+int JsonIntMember32(const Json& j, const char* key, int fallback);
 
 // Canonical form: sorted keys, no insignificant whitespace, UTF-8 kept as is.
 // Floating-point numbers are not allowed in canonical documents (callers use

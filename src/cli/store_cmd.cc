@@ -289,9 +289,9 @@ int Promote(store::Store& st, const StoreFlags& f) {
   if (!rollout_line.empty()) std::cout << rollout_line << "\n";
   const Json& g = JsonObjectMember(a->predicate, "gate");
   if (f.stage == "tested") {
-    std::cout << "  " << g.value("tests", 0) << " tests and "
-              << g.value("properties", 0) << " properties ("
-              << g.value("cases", 0) << " cases) passed\n";
+    std::cout << "  " << JsonIntMember(g, "tests", 0) << " tests and "
+              << JsonIntMember(g, "properties", 0) << " properties ("
+              << JsonIntMember(g, "cases", 0) << " cases) passed\n";
   }
   return kExitOk;
 }

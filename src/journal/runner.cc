@@ -72,7 +72,7 @@ RunLog::RunLog(Journal* journal, std::string run_id,
       pending_.erase(e.effect);  // did not happen: it runs again
     } else if (e.kind == "answer") {
       if (auto a = AnswerFrom(e.data.value("answer", Json()))) {
-        answers_[e.data.value("prompt", -1)] = *a;
+        answers_[JsonIntMember32(e.data, "prompt", -1)] = *a;
       }
     } else if (e.kind == "undo" && e.data.value("ok", false)) {
       undone_.insert(e.effect);
@@ -481,14 +481,16 @@ Result<runtime::RunResult> Runner::Answer(const std::string& run_id,
   int prompt = -1;
   std::set<int> answered;
   for (const EventRecord& e : events) {
-    if (e.kind == "prompt") prompt = e.data.value("prompt", -1);
-    if (e.kind == "answer") answered.insert(e.data.value("prompt", -1));
+    if (e.kind == "prompt") prompt = JsonIntMember32(e.data, "prompt", -1);
+    if (e.kind == "answer") {
+      answered.insert(JsonIntMember32(e.data, "prompt", -1));
+    }
   }
   if (prompt < 0 || answered.count(prompt)) {
     return FailedPrecondition("run " + run_id + " has no open question");
   }
   for (const EventRecord& e : events) {
-    if (e.kind == "prompt" && e.data.value("prompt", -1) == prompt &&
+    if (e.kind == "prompt" && JsonIntMember32(e.data, "prompt", -1) == prompt &&
         answer.kind == runtime::Answer::Kind::kChoose) {
       size_t n = e.data.value("options", Json::array()).size();
       if (answer.choice < 0 || static_cast<size_t>(answer.choice) >= n) {

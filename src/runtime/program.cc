@@ -253,7 +253,7 @@ class Builder {
       }
       ActionCall call;
       call.action = it->second;
-      call.step = op.value("step", 0);
+      call.step = JsonIntMember32(op, "step", 0);
       const ActionSpec& spec = p_->actions[it->second];
       const Json args = op.value("args", Json::object());
       for (const auto& [name, slot] : args.items()) {
@@ -277,7 +277,7 @@ class Builder {
       call.name = op.value("name", "");
       call.version = op.value("version", "");
       call.content_id = op.value("content_id", "");
-      call.step = op.value("step", 0);
+      call.step = JsonIntMember32(op, "step", 0);
       for (const auto& [name, slot] : JsonObjectMember(op, "args").items()) {
         if (!slot.is_number_integer() || slot.get<int>() < 0 ||
             slot.get<int>() >= p_->slots) {
@@ -290,7 +290,7 @@ class Builder {
     } else if (kind == "if") {
       in.op = Op::kIf;
       WFS_RETURN_IF_ERROR(Slot(op, "cond", &in.a));
-      int64_t branch = op.value("branch", int64_t{0});
+      int64_t branch = JsonIntMember(op, "branch", 0);
       in.aux = static_cast<uint32_t>(branch);
       NoteBranch(branch, in.line, in.col, "if");
       const Json then_b = op.value("then", Json::array());
@@ -316,12 +316,12 @@ class Builder {
     } else if (kind == "for") {
       in.op = Op::kForInit;
       WFS_RETURN_IF_ERROR(Slot(op, "list", &in.a));
-      int64_t limit = op.value("limit", int64_t{0});
+      int64_t limit = JsonIntMember(op, "limit", 0);
       if (limit < 0 || limit > (int64_t{1} << 30)) {
         return InvalidArgument("bad loop limit");
       }
       in.b = static_cast<int32_t>(limit);
-      int64_t branch = op.value("branch", int64_t{0});
+      int64_t branch = JsonIntMember(op, "branch", 0);
       in.aux = static_cast<uint32_t>(branch);
       NoteBranch(branch, in.line, in.col, "for");
       const Json body = op.value("body", Json::array());
@@ -351,7 +351,7 @@ class Builder {
     } else if (kind == "confirm") {
       in.op = Op::kConfirm;
       WFS_RETURN_IF_ERROR(Slot(op, "text", &in.a));
-      int64_t branch = op.value("branch", int64_t{0});
+      int64_t branch = JsonIntMember(op, "branch", 0);
       in.b = static_cast<int32_t>(branch);
       NoteBranch(branch, in.line, in.col, "confirm");
       std::vector<EndorseTarget> targets;
@@ -371,7 +371,7 @@ class Builder {
       WFS_RETURN_IF_ERROR(Slot(op, "dst", &in.dst));
       WFS_RETURN_IF_ERROR(Slot(op, "from", &in.a));
       WFS_RETURN_IF_ERROR(Slot(op, "question", &in.b));
-      int64_t branch = op.value("branch", int64_t{0});
+      int64_t branch = JsonIntMember(op, "branch", 0);
       in.aux = static_cast<uint32_t>(branch);
       NoteBranch(branch, in.line, in.col, "choose");
     } else if (kind == "endorse") {
@@ -492,26 +492,27 @@ Result<std::shared_ptr<const Program>> FromIrUnchecked(const Json& ir,
   for (const Json& i : JsonArrayMember(ir, "intents")) {
     if (i.is_string()) p->intents.push_back(i.get<std::string>());
   }
-  int64_t slots = ir.value("slots", int64_t{0});
+  int64_t slots = JsonIntMember(ir, "slots", 0);
   if (slots < 0 || slots > (int64_t{1} << 24)) {
     return InvalidArgument("IR slot count out of range");
   }
   p->slots = static_cast<int>(slots);
-  p->steps = ir.value("steps", 0);
-  p->branches = ir.value("branches", 0);
+  p->steps = JsonIntMember32(ir, "steps", 0);
+  p->branches = JsonIntMember32(ir, "branches", 0);
   p->slot_names.assign(p->slots, "");
   for (const Json& v : JsonArrayMember(ir, "vars")) {
-    int s = v.value("slot", -1);
+    int64_t s = JsonIntMember(v, "slot", -1);
     if (s >= 0 && s < p->slots) p->slot_names[s] = v.value("name", "");
   }
   for (const Json& in : JsonArrayMember(ir, "inputs")) {
     InputSpec spec;
     spec.name = in.value("name", "");
     WFS_ASSIGN_OR_RETURN(spec.type, ParseType(in.value("type", Json())));
-    spec.slot = in.value("slot", -1);
-    if (spec.slot < 0 || spec.slot >= p->slots) {
+    int64_t slot = JsonIntMember(in, "slot", -1);
+    if (slot < 0 || slot >= p->slots) {
       return InvalidArgument("IR input slot out of range");
     }
+    spec.slot = static_cast<int>(slot);
     std::string conf = in.value("conf", "public");
     spec.conf = conf == "secret" ? 2 : conf == "private" ? 1 : 0;
     spec.doc = in.value("doc", "");

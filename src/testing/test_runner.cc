@@ -364,7 +364,8 @@ TestResult TestRunner::RunTest(const runtime::Program& p, const Json& test,
     spec.answers.push_back(AnswerFromJson(a));
   }
   for (const Json& f : test.value("faults", Json::array())) {
-    spec.faults.emplace_back(f.value("action", ""), f.value("after", 0));
+    spec.faults.emplace_back(f.value("action", ""),
+                             JsonIntMember32(f, "after", 0));
   }
   CaseRun run = RunCase(p, spec, options);
   tr.message = Check(test, run, {});
@@ -390,7 +391,7 @@ TestResult TestRunner::RunProperty(const runtime::Program& p, const Json& test,
   bool any = test.value("answer_any", false);
   std::vector<std::pair<std::string, int>> faults;
   for (const Json& f : test.value("faults", Json::array())) {
-    faults.emplace_back(f.value("action", ""), f.value("after", 0));
+    faults.emplace_back(f.value("action", ""), JsonIntMember32(f, "after", 0));
   }
   struct Case {
     Json world;

@@ -49,6 +49,25 @@ TEST(JsonTest, CanonicalSortsKeysAndKeepsUtf8) {
   EXPECT_EQ(CanonicalJson(j), R"({"a":{"c":null,"d":[1,"é"]},"b":1})");
 }
 
+// Integers from untrusted JSON: never a conversion of a floating-point
+// number (3e42 as an int is undefined behavior), and int's range kept.
+TEST(JsonTest, IntMembersRefuseFloatsAndOutOfRange) {
+  Json j = Json::parse(
+      R"({"a": 7, "b": 3e42, "c": 2.0, "d": "7", "e": -4294967297,
+          "f": 18446744073709551615})");
+  EXPECT_EQ(JsonIntMember(j, "a", -1), 7);
+  EXPECT_EQ(JsonIntMember(j, "b", -1), -1);
+  EXPECT_EQ(JsonIntMember(j, "c", -1), -1);
+  EXPECT_EQ(JsonIntMember(j, "d", -1), -1);
+  EXPECT_EQ(JsonIntMember(j, "missing", -1), -1);
+  EXPECT_EQ(JsonIntMember(j, "e", -1), -4294967297);
+  EXPECT_EQ(JsonIntMember(j, "f", -1), INT64_MAX);
+  EXPECT_EQ(JsonIntMember32(j, "a", -1), 7);
+  EXPECT_EQ(JsonIntMember32(j, "e", -1), -1);
+  EXPECT_EQ(JsonIntMember32(j, "f", -1), -1);
+  EXPECT_EQ(JsonIntMember(Json::array(), "a", 5), 5);
+}
+
 TEST(JsonWriterTest, MatchesCanonicalJson) {
   std::string out;
   JsonWriter w(&out);
