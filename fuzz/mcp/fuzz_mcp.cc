@@ -1,7 +1,8 @@
 // Feeds untrusted lines to the MCP engine as a stdio client would: each line
 // is one message on one session (initialize, calls, notifications,
 // responses to server requests, stateless 2026-07-28 requests with their
-// _meta, input responses and request states, garbage). Checks that every
+// _meta, input responses and request states, prompts that ask, a missing
+// client capability, garbage). Checks that every
 // request gets exactly one well-formed reply (a stateless result with its
 // resultType) and nothing else crashes or leaks.
 #include <cstddef>
@@ -41,8 +42,14 @@ class Tools : public wfs::mcp::ToolProvider {
       const wfs::mcp::Principal&) override {
     return std::vector<wfs::mcp::Prompt>{{"p", "", "", {{"a", "", true}}}};
   }
-  Result<Json> GetPrompt(const wfs::mcp::Principal&, const std::string& name,
+  Result<Json> GetPrompt(CallContext& ctx, const std::string& name,
                          const Json& args) override {
+    if (name == "ask" && ctx.stateless() && ctx.kept_state().is_null()) {
+      // A prompt asks as a tool does (input requests, a sealed state).
+      ctx.RequireInput(Json{{"c", {{"method", "roots/list"}}}},
+                       Json{{"prompt", args}});
+      return Json::object();
+    }
     if (name != "p" || !args.contains("a")) return wfs::InvalidArgument("no");
     return Json{{"messages", Json::array()}};
   }
@@ -68,6 +75,9 @@ class Tools : public wfs::mcp::ToolProvider {
       auto r = ctx.Sample(Json{{"messages", Json::array()}},
                           std::chrono::milliseconds(0));
       if (!r.ok()) return r.status();
+    }
+    if (name == "needs" && !ctx.CanSample()) {
+      return ctx.RequireCapability("sampling");
     }
     if (name == "confirm" && ctx.stateless() && ctx.kept_state().is_null()) {
       // Asks for input; the retry's state comes back through OpenState.

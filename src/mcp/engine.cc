@@ -97,6 +97,10 @@ bool RequestMeta::CanSample() const {
   return DeclaresSampling(client_capabilities);
 }
 
+bool RequestMeta::CanListRoots() const {
+  return DeclaresRoots(client_capabilities);
+}
+
 const Json* MetaRevision(const Message& m) {
   if (!m.params.is_object()) return nullptr;
   auto meta = m.params.find("_meta");
@@ -150,6 +154,24 @@ const Json& CallContext::EmptyObject() {
 
 bool CallContext::CanElicit() const {
   return meta_ != nullptr ? meta_->CanElicit() : session_->CanElicit();
+}
+
+bool CallContext::CanSample() const {
+  return meta_ != nullptr ? meta_->CanSample() : session_->CanSample();
+}
+
+bool CallContext::CanListRoots() const {
+  return DeclaresRoots(meta_ != nullptr ? meta_->client_capabilities
+                                        : session_->client_capabilities());
+}
+
+Status CallContext::RequireCapability(const std::string& capability) {
+  if (meta_ != nullptr) {
+    meta_->missing_capabilities[capability] = Json::object();
+  }
+  return FailedPrecondition(StrCat("this request needs the client capability ",
+                                   Quote(capability),
+                                   ", which the client did not declare"));
 }
 
 void CallContext::Log(int level, const std::string& logger, const Json& data) {
@@ -241,7 +263,7 @@ Engine::Engine(EngineOptions options, ToolProvider* tools)
   // metadata.
   auto plain = [this](auto fn) {
     return [this, fn](Session& s, const Message& m, ClientChannel*,
-                      const RequestMeta*) { return fn(this, s, m); };
+                      RequestMeta*) { return fn(this, s, m); };
   };
   methods_["initialize"] = {plain([](Engine* e, Session& s, const Message& m) {
                               return e->Initialize(s, m);
@@ -256,12 +278,13 @@ Engine::Engine(EngineOptions options, ToolProvider* tools)
       }),
       true, false, Feature::kNone, Era::kSession};
   methods_["tools/list"] = {
-      [this](Session& s, const Message& m, ClientChannel*,
-             const RequestMeta* meta) { return ListTools(s, m, meta); },
+      [this](Session& s, const Message& m, ClientChannel*, RequestMeta* meta) {
+        return ListTools(s, m, meta);
+      },
       false, false};
   methods_["tools/call"] = {
       [this](Session& s, const Message& m, ClientChannel* c,
-             const RequestMeta* meta) { return CallTool(s, m, c, meta); },
+             RequestMeta* meta) { return CallTool(s, m, c, meta); },
       false, false};
   methods_["resources/list"] = {
       plain([](Engine* e, Session& s, const Message& m) {
@@ -288,10 +311,10 @@ Engine::Engine(EngineOptions options, ToolProvider* tools)
         return e->ListPrompts(s, m);
       }),
       false, true, Feature::kPrompts};
-  methods_["prompts/get"] = {plain([](Engine* e, Session& s, const Message& m) {
-                               return e->GetPrompt(s, m);
-                             }),
-                             false, true, Feature::kPrompts};
+  methods_["prompts/get"] = {
+      [this](Session& s, const Message& m, ClientChannel* c,
+             RequestMeta* meta) { return GetPrompt(s, m, c, meta); },
+      false, true, Feature::kPrompts};
   methods_["completion/complete"] = {
       plain([](Engine* e, Session& s, const Message& m) {
         return e->Complete(s, m);
@@ -319,7 +342,7 @@ Engine::Engine(EngineOptions options, ToolProvider* tools)
       false, false, Feature::kTasks, Era::kSession};
   methods_["tasks/result"] = {
       [this](Session& s, const Message& m, ClientChannel* c,
-             const RequestMeta*) -> Result<Json> {
+             RequestMeta*) -> Result<Json> {
         auto flag = s.BeginRequest(m.id);
         Result<Json> r = tasks_registry_->Await(s, m.params, c, flag.get());
         s.EndRequest(m.id);
@@ -327,8 +350,9 @@ Engine::Engine(EngineOptions options, ToolProvider* tools)
       },
       false, false, Feature::kTasks, Era::kSession};
   methods_["subscriptions/listen"] = {
-      [this](Session& s, const Message& m, ClientChannel* c,
-             const RequestMeta*) { return ListenStateless(s, m, c); },
+      [this](Session& s, const Message& m, ClientChannel* c, RequestMeta*) {
+        return ListenStateless(s, m, c);
+      },
       false, false, Feature::kNone, Era::kStateless};
   methods_["logging/setLevel"] = {
       plain([](Engine* e, Session& s, const Message& m) {
@@ -466,7 +490,7 @@ Json Engine::HandleParsed(Session& session, const Message& m,
 }
 
 Json Engine::Dispatch(const Method& method, Session& session, const Message& m,
-                      ClientChannel* channel, const RequestMeta* meta) {
+                      ClientChannel* channel, RequestMeta* meta) {
   if (method.needs_find && !session.principal().grants.find) {
     return MakeError(m.id, kForbidden,
                      StrCat("agent ", Quote(session.principal().agent),
@@ -479,6 +503,11 @@ Json Engine::Dispatch(const Method& method, Session& session, const Message& m,
     r = Internal(StrCat("internal error in ", m.method, ": ", e.what()));
   }
   if (!r.ok()) {
+    if (meta != nullptr && !meta->missing_capabilities.empty()) {
+      return MakeError(
+          m.id, kMissingClientCapability, r.status().message(),
+          Json{{"requiredCapabilities", meta->missing_capabilities}});
+    }
     if (m.method == "resources/read" && r.status().code() == Code::kNotFound) {
       // Its own code in a session; invalid params in 2026-07-28.
       return MakeError(m.id,
@@ -677,9 +706,10 @@ Result<Json> Engine::Discover() {
 
 namespace {
 
-// What a sealed state binds a call to: its tool and arguments.
-std::string CallDigest(const std::string& tool, const Json& args) {
-  return Sha256Hex(StrCat(tool, "\n", CanonicalJson(args)));
+// What a sealed state binds a request to: its method and target (the
+// tool, the prompt) and its arguments.
+std::string CallDigest(const std::string& target, const Json& args) {
+  return Sha256Hex(StrCat(target, "\n", CanonicalJson(args)));
 }
 
 // The hex HMAC-SHA-256 of `body` under `key`.
@@ -692,11 +722,12 @@ std::string HexMac(const std::string& key, std::string_view body) {
 }  // namespace
 
 std::string Engine::SealState(const Json& state, const std::string& agent,
-                              const std::string& tool, const Json& args) const {
+                              const std::string& target,
+                              const Json& args) const {
   int64_t expires_ms =
       clock_->NowMicros() / 1000 + options_.input_state_ttl.count();
   Json payload = {{"agent", agent},
-                  {"call", CallDigest(tool, args)},
+                  {"call", CallDigest(target, args)},
                   {"expires_ms", expires_ms},
                   {"state", state}};
   std::string body = StrCat(kStatePrefix, HexEncode(CanonicalJson(payload)));
@@ -705,7 +736,7 @@ std::string Engine::SealState(const Json& state, const std::string& agent,
 
 Result<Json> Engine::OpenState(const std::string& sealed,
                                const std::string& agent,
-                               const std::string& tool,
+                               const std::string& target,
                                const Json& args) const {
   const Status refused = InvalidArgument(
       "params.requestState is not a state this server issued for this call "
@@ -727,7 +758,7 @@ Result<Json> Engine::OpenState(const std::string& sealed,
   if (!payload.ok() || !payload->is_object()) return refused;
   const Json& p = *payload;
   if (p.value("agent", std::string()) != agent ||
-      p.value("call", std::string()) != CallDigest(tool, args) ||
+      p.value("call", std::string()) != CallDigest(target, args) ||
       !p.contains("expires_ms") || !p["expires_ms"].is_number_integer() ||
       p["expires_ms"].get<int64_t>() < clock_->NowMicros() / 1000) {
     return refused;
@@ -827,7 +858,7 @@ Result<Json> Engine::ListTools(Session& s, const Message& m,
 }
 
 Result<Json> Engine::CallTool(Session& s, const Message& m,
-                              ClientChannel* channel, const RequestMeta* meta) {
+                              ClientChannel* channel, RequestMeta* meta) {
   const Json& p = m.params;
   if (!p.is_object() || !p.contains("name") || !p["name"].is_string()) {
     return InvalidArgument("tools/call needs params.name");
@@ -850,29 +881,50 @@ Result<Json> Engine::CallTool(Session& s, const Message& m,
       s.protocol_version() >= "2025-11-25") {
     return StartTask(s, m, name, std::move(args), std::move(token));
   }
-  // A stateless call's retry (multi round-trip requests): the answers to
-  // the input the previous round required, and the state it kept.
+  return RunRound(
+      s, m, channel, meta, StrCat("tools/call ", name), args, std::move(token),
+      [&](CallContext& ctx) { return tools_->CallTool(ctx, name, args); });
+}
+
+Result<Json> Engine::RunRound(
+    Session& s, const Message& m, ClientChannel* channel, RequestMeta* meta,
+    const std::string& target, const Json& args, Json progress_token,
+    const std::function<Result<Json>(CallContext&)>& body) {
+  const Json& p = m.params;
+  // A stateless request's retry (multi round-trip requests): the answers
+  // to the input the previous round required, and the state it kept.
   Json responses;
   Json kept;
   if (meta != nullptr) {
-    if (p.contains("inputResponses") && !p["inputResponses"].is_null()) {
-      if (!p["inputResponses"].is_object()) {
-        return InvalidArgument("params.inputResponses must be an object");
+    if (p.contains("inputResponses")) {
+      const Json& given = p["inputResponses"];
+      if (!given.is_object()) {
+        return InvalidArgument(
+            "params.inputResponses must be an object (the client's result "
+            "for each input request, by its key)");
       }
-      responses = p["inputResponses"];
+      for (const auto& [key, answer] : given.items()) {
+        if (!answer.is_object()) {
+          return InvalidArgument(
+              StrCat("params.inputResponses[", Quote(key),
+                     "] must be an object (the client's result for that "
+                     "input request)"));
+        }
+      }
+      responses = given;
     }
     if (p.contains("requestState") && !p["requestState"].is_null()) {
       if (!p["requestState"].is_string()) {
         return InvalidArgument("params.requestState must be a string");
       }
       WFS_ASSIGN_OR_RETURN(kept, OpenState(p["requestState"].get<std::string>(),
-                                           s.principal().agent, name, args));
+                                           s.principal().agent, target, args));
     }
   }
   auto flag = s.BeginRequest(m.id);
-  CallContext ctx(&s, channel, m.id, token, flag, meta);
+  CallContext ctx(&s, channel, m.id, std::move(progress_token), flag, meta);
   ctx.SetRound(std::move(responses), std::move(kept));
-  Result<Json> r = tools_->CallTool(ctx, name, args);
+  Result<Json> r = body(ctx);
   s.EndRequest(m.id);
   if (r.ok() && ctx.input_required()) {
     Json out = {{"resultType", "input_required"}};
@@ -880,7 +932,7 @@ Result<Json> Engine::CallTool(Session& s, const Message& m,
       out["inputRequests"] = ctx.required_inputs();
     }
     out["requestState"] =
-        SealState(ctx.state_to_keep(), s.principal().agent, name, args);
+        SealState(ctx.state_to_keep(), s.principal().agent, target, args);
     r = std::move(out);
   }
   if (flag->load() && r.ok()) {
@@ -989,7 +1041,8 @@ Result<Json> Engine::ListPrompts(Session& s, const Message& m) {
               });
 }
 
-Result<Json> Engine::GetPrompt(Session& s, const Message& m) {
+Result<Json> Engine::GetPrompt(Session& s, const Message& m,
+                               ClientChannel* channel, RequestMeta* meta) {
   const Json& p = m.params;
   if (!p.is_object() || !p.contains("name") || !p["name"].is_string()) {
     return InvalidArgument("prompts/get needs params.name");
@@ -1007,7 +1060,10 @@ Result<Json> Engine::GetPrompt(Session& s, const Message& m) {
     }
     args = p["arguments"];
   }
-  return tools_->GetPrompt(s.principal(), p["name"].get<std::string>(), args);
+  std::string name = p["name"].get<std::string>();
+  return RunRound(
+      s, m, channel, meta, StrCat("prompts/get ", name), args, nullptr,
+      [&](CallContext& ctx) { return tools_->GetPrompt(ctx, name, args); });
 }
 
 Result<Json> Engine::Complete(Session& s, const Message& m) {

@@ -52,9 +52,15 @@ struct RequestMeta {
   // io.modelcontextprotocol/logLevel: the lowest level sent as
   // notifications/message while the request runs; -1: none is sent.
   int log_level = -1;
+  // Filled while the request runs: the client capabilities it needed and
+  // the client did not declare (CallContext::RequireCapability), as a
+  // ClientCapabilities object ({"sampling": {}}). The request then ends
+  // with MissingRequiredClientCapability (-32021) naming them.
+  Json missing_capabilities = Json::object();
 
   bool CanElicit() const;  // elicitation (form mode) declared
   bool CanSample() const;
+  bool CanListRoots() const;
 };
 
 // The revision `m`'s params._meta names
@@ -71,7 +77,7 @@ class CallContext {
   // `meta`: a stateless call's request metadata (null: a session's call).
   CallContext(Session* session, ClientChannel* channel, Json request_id,
               Json progress_token, std::shared_ptr<std::atomic<bool>> cancelled,
-              const RequestMeta* meta = nullptr)
+              RequestMeta* meta = nullptr)
       : session_(session),
         channel_(channel),
         request_id_(std::move(request_id)),
@@ -88,12 +94,20 @@ class CallContext {
   // it asks for input by ending the call with RequireInput, and the client
   // retries the call with the answers (multi round-trip requests).
   bool stateless() const { return meta_ != nullptr; }
-  // The client declared elicitation (form mode): in its session, or in a
-  // stateless request's metadata.
+  // The client declared elicitation (form mode), sampling, roots: in its
+  // session, or in a stateless request's metadata.
   bool CanElicit() const;
+  bool CanSample() const;
+  bool CanListRoots() const;
+  // The call cannot go on without `capability` (a client capability:
+  // "sampling", "elicitation", "roots"), which the client did not declare.
+  // Returns the status the handler returns: a stateless request then ends
+  // with MissingRequiredClientCapability (-32021, data.requiredCapabilities
+  // naming it), a session's call with the status.
+  Status RequireCapability(const std::string& capability);
 
-  // A stateless call's retry: the client's answers to the input the
-  // previous round required (params.inputResponses, an object; empty in a
+  // A stateless call's (or prompt's) retry: the client's answers to the input
+  // the previous round required (params.inputResponses, an object; empty in a
   // first round), and the state that round kept, verified (issued by this
   // server for this caller, tool and arguments, not expired); null in a
   // first round.
@@ -151,7 +165,7 @@ class CallContext {
   Json request_id_;
   Json progress_token_;
   std::shared_ptr<std::atomic<bool>> cancelled_;
-  const RequestMeta* meta_;
+  RequestMeta* meta_;
   // Null until set (a session's call allocates none of them).
   Json input_responses_;
   Json kept_state_;
@@ -259,11 +273,12 @@ class ToolProvider {
     return std::vector<Prompt>{};
   }
   // The GetPromptResult object ({description?, messages}); NotFound for an
-  // unknown prompt, InvalidArgument for missing arguments.
-  virtual Result<Json> GetPrompt(const Principal& caller,
-                                 const std::string& name,
+  // unknown prompt, InvalidArgument for missing arguments. `ctx` is a
+  // tool call's: in a stateless request the prompt may ask for input
+  // (RequireInput) as a tool does.
+  virtual Result<Json> GetPrompt(CallContext& ctx, const std::string& name,
                                  const Json& arguments) {
-    (void)caller;
+    (void)ctx;
     (void)arguments;
     return NotFound(StrCat("no prompt ", name));
   }
@@ -376,8 +391,8 @@ class Engine {
 
  private:
   // `meta`: a stateless request's metadata; null in a session.
-  using Handler = std::function<Result<Json>(
-      Session&, const Message&, ClientChannel*, const RequestMeta*)>;
+  using Handler = std::function<Result<Json>(Session&, const Message&,
+                                             ClientChannel*, RequestMeta*)>;
   enum class Feature { kNone, kPrompts, kCompletions, kSubscribe, kTasks };
   // Which requests have the method: a session's (initialize, ping,
   // logging/setLevel, subscriptions, tasks), stateless ones
@@ -394,9 +409,10 @@ class Engine {
   Json HandleStateless(Session& s, const Message& m, ClientChannel* c);
   // Past the era's gate: the grant, the handler, its status mapped to an
   // error, and a stateless result's resultType, cache hints and serverInfo
-  // (`meta` set).
+  // (`meta` set); a stateless request that needed an undeclared client
+  // capability ends with -32021.
   Json Dispatch(const Method& method, Session& s, const Message& m,
-                ClientChannel* c, const RequestMeta* meta);
+                ClientChannel* c, RequestMeta* meta);
   // A stateless result: with its resultType ("complete" unless set) and the
   // server's identity in _meta.
   Json StatelessResult(Json result) const;
@@ -412,21 +428,32 @@ class Engine {
   // (its session closed: the result, tagged with the subscription).
   Result<Json> ListenStateless(Session& s, const Message& m, ClientChannel* c);
   Result<Json> CallTool(Session& s, const Message& m, ClientChannel* c,
-                        const RequestMeta* meta);
+                        RequestMeta* meta);
+  // One round of a request that may require input (tools/call,
+  // prompts/get): in a stateless request, the answers and the state the
+  // client brought back (params.inputResponses, params.requestState,
+  // verified for `target`, e.g. the tool, and `args`) are handed to `body`
+  // through its context, and a body that required input ends the round
+  // with an InputRequiredResult carrying the state sealed again.
+  Result<Json> RunRound(Session& s, const Message& m, ClientChannel* c,
+                        RequestMeta* meta, const std::string& target,
+                        const Json& args, Json progress_token,
+                        const std::function<Result<Json>(CallContext&)>& body);
   // A stateless call's state, sealed for the client to bring back
-  // (bound to the caller, the tool and its arguments, with an expiry), and
-  // opened again: InvalidArgument when it was altered, has expired, or
-  // belongs to another caller or call.
+  // (bound to the caller, the request's method and target and its
+  // arguments, with an expiry), and opened again: InvalidArgument when it
+  // was altered, has expired, or belongs to another caller or request.
   std::string SealState(const Json& state, const std::string& agent,
-                        const std::string& tool, const Json& args) const;
+                        const std::string& target, const Json& args) const;
   Result<Json> OpenState(const std::string& sealed, const std::string& agent,
-                         const std::string& tool, const Json& args) const;
+                         const std::string& target, const Json& args) const;
   Result<Json> ListResources(Session& s, const Message& m);
   Result<Json> ReadResource(Session& s, const Message& m);
   Result<Json> ListResourceTemplates(Session& s, const Message& m);
   Result<Json> Subscribe(Session& s, const Message& m, bool on);
   Result<Json> ListPrompts(Session& s, const Message& m);
-  Result<Json> GetPrompt(Session& s, const Message& m);
+  Result<Json> GetPrompt(Session& s, const Message& m, ClientChannel* c,
+                         RequestMeta* meta);
   Result<Json> Complete(Session& s, const Message& m);
   Result<Json> SetLevel(Session& s, const Message& m);
   // tools/call with params.task: starts the call as a task.

@@ -39,6 +39,17 @@ void RespondJson(HttpResponder& r, int status, const Json& body,
       .IgnoreError();
 }
 
+// A stateless request's answer: 400 for an error the transport names
+// (MissingRequiredClientCapability), else 200.
+int StatelessStatus(const Json& reply) {
+  auto e = reply.find("error");
+  if (e != reply.end() && e->is_object() &&
+      e->value("code", 0) == kMissingClientCapability) {
+    return 400;
+  }
+  return 200;
+}
+
 void RespondRpcError(HttpResponder& r, int status, int code,
                      std::string_view message, const Json& id = nullptr) {
   RespondJson(r, status, MakeError(id, code, message));
@@ -169,17 +180,24 @@ class HttpEndpoint::StreamChannel
     return SendLocked(message);
   }
 
-  // Sends `message`, the stream's last event, and ends the stream.
-  void Finish(const Json& message) {
+  // Sends `message`, the stream's last event, and ends the stream. With
+  // nothing sent yet, a `status` other than 200 answers with `message` as
+  // JSON under that status instead (an error the transport names).
+  void Finish(const Json& message, int status = 200) {
     std::lock_guard<std::mutex> lock(mu_);
     if (ended_) return;
     if (head_deferred_ && responder_) {
       // Nothing sent yet: the whole stream in one response.
       head_deferred_ = false;
       EndedLocked();
-      responder_
-          ->Respond({200, transport::SseResponseHeaders(), FormatEvent(message)})
-          .IgnoreError();
+      if (status != 200) {
+        RespondJson(*responder_, status, message);
+      } else {
+        responder_
+            ->Respond(
+                {200, transport::SseResponseHeaders(), FormatEvent(message)})
+            .IgnoreError();
+      }
       responder_.reset();
       return;
     }
@@ -893,7 +911,8 @@ void HttpEndpoint::HandleStatelessPost(HttpRequest& req,
     return;
   }
   if (!Engine::IsStreamingMethod(m.method)) {
-    RespondJson(responder, 200, engine_->HandleParsed(*session, m, nullptr));
+    Json reply = engine_->HandleParsed(*session, m, nullptr);
+    RespondJson(responder, StatelessStatus(reply), reply);
     engine_->EndSession(session.get());
     return;
   }
@@ -919,7 +938,8 @@ void HttpEndpoint::HandleStatelessPost(HttpRequest& req,
   };
   if (options_.json_only) {
     responder.OnClientGone(cancel_on_gone);
-    RespondJson(responder, 200, engine_->HandleParsed(*session, m, nullptr));
+    Json reply = engine_->HandleParsed(*session, m, nullptr);
+    RespondJson(responder, StatelessStatus(reply), reply);
   } else {
     // Progress and log messages travel on the stream before the answer;
     // 2026-07-28 streams are not resumable.
@@ -927,7 +947,8 @@ void HttpEndpoint::HandleStatelessPost(HttpRequest& req,
                                                    options_, &kept_, clock_);
     if (channel->Start(/*defer_head=*/true).ok()) {
       channel->OnDetach(cancel_on_gone);
-      channel->Finish(engine_->HandleParsed(*session, m, channel.get()));
+      Json reply = engine_->HandleParsed(*session, m, channel.get());
+      channel->Finish(reply, StatelessStatus(reply));
     } else {
       channel->End();
     }

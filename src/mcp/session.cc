@@ -210,6 +210,11 @@ bool DeclaresSampling(const Json& capabilities) {
   return it != capabilities.end() && it->is_object();
 }
 
+bool DeclaresRoots(const Json& capabilities) {
+  auto it = capabilities.find("roots");
+  return it != capabilities.end() && it->is_object();
+}
+
 void Session::Subscribe(const std::string& uri, bool on) {
   std::lock_guard<std::mutex> lock(mu_);
   if (on) {

@@ -43,6 +43,7 @@ struct Grants {
 // {}, "url": {}}; an empty object means form), and sampling.
 bool DeclaresElicitation(const Json& capabilities);
 bool DeclaresSampling(const Json& capabilities);
+bool DeclaresRoots(const Json& capabilities);
 
 // The authenticated caller: an agent identity and its grants.
 struct Principal {

@@ -129,19 +129,108 @@ Json Sep1330Schema() {
       {"required", Json::array()}};
 }
 
+// With the vocabulary 2026-07-28 allows in input schemas: an anchor,
+// composition and conditional keywords.
 Json JsonSchema2020Input() {
-  return Json{{"$schema", "https://json-schema.org/draft/2020-12/schema"},
-              {"type", "object"},
-              {"$defs",
-               {{"address",
+  auto required = [](const char* name) {
+    return Json{{"required", Json::array({name})}};
+  };
+  return Json{
+      {"$schema", "https://json-schema.org/draft/2020-12/schema"},
+      {"type", "object"},
+      {"$defs",
+       {{"address",
+         {{"$anchor", "addressDef"},
+          {"type", "object"},
+          {"properties",
+           {{"street", {{"type", "string"}}},
+            {"city", {{"type", "string"}}}}}}}}},
+      {"properties",
+       {{"name", {{"type", "string"}}},
+        {"address", {{"$ref", "#/$defs/address"}}},
+        {"contactMethod", {{"type", "string"}, {"enum", {"phone", "email"}}}},
+        {"phone", {{"type", "string"}}},
+        {"email", {{"type", "string"}}}}},
+      {"allOf",
+       Json::array(
+           {{{"anyOf", Json::array({required("phone"), required("email")})}}})},
+      {"if",
+       {{"properties", {{"contactMethod", {{"const", "phone"}}}}},
+        {"required", Json::array({"contactMethod"})}}},
+      {"then", required("phone")},
+      {"else", required("email")},
+      {"additionalProperties", false}};
+}
+
+// Input requests (2026-07-28): what a tool asks the client for.
+Json ElicitRequest(const std::string& message, const char* field,
+                   const char* type) {
+  return Json{{"method", "elicitation/create"},
+              {"params",
+               {{"message", message},
+                {"requestedSchema",
                  {{"type", "object"},
-                  {"properties",
-                   {{"street", {{"type", "string"}}},
-                    {"city", {{"type", "string"}}}}}}}}},
-              {"properties",
-               {{"name", {{"type", "string"}}},
-                {"address", {{"$ref", "#/$defs/address"}}}}},
-              {"additionalProperties", false}};
+                  {"properties", {{field, {{"type", type}}}}},
+                  {"required", Json::array({field})}}}}}};
+}
+
+Json SampleRequest(const std::string& text, int max_tokens) {
+  return Json{
+      {"method", "sampling/createMessage"},
+      {"params",
+       {{"messages",
+         Json::array({Json{{"role", "user"}, {"content", Text(text)}}})},
+        {"maxTokens", max_tokens}}}};
+}
+
+Json RootsRequest() {
+  return Json{{"method", "roots/list"}, {"params", Json::object()}};
+}
+
+// The client's answer to the input request `key`, or null.
+const Json* Answer(const mcp::CallContext& ctx, const char* key) {
+  const Json& all = ctx.input_responses();
+  auto it = all.find(key);
+  return it == all.end() ? nullptr : &*it;
+}
+
+// An elicitation answer's `field` when the person accepted, else "".
+std::string Accepted(const Json& answer, const char* field) {
+  if (answer.value("action", "") != "accept") return "";
+  auto c = answer.find("content");
+  if (c == answer.end() || !c->is_object()) return "";
+  auto f = c->find(field);
+  if (f == c->end()) return "";
+  return f->is_string() ? f->get<std::string>() : CanonicalJson(*f);
+}
+
+// A sampling answer's text.
+std::string SampledText(const Json& answer) {
+  auto c = answer.find("content");
+  if (c == answer.end()) return "";
+  if (c->is_object()) return c->value("text", CanonicalJson(*c));
+  return CanonicalJson(*c);
+}
+
+// A roots/list answer's URIs, comma-separated.
+std::string RootUris(const Json& answer) {
+  std::vector<std::string> uris;
+  auto r = answer.find("roots");
+  if (r != answer.end() && r->is_array()) {
+    for (const Json& root : *r) {
+      if (root.is_object()) uris.push_back(root.value("uri", ""));
+    }
+  }
+  return StrJoin(uris, ", ");
+}
+
+// The keys of `requests` the client has not answered yet.
+Json Unanswered(const mcp::CallContext& ctx, const Json& requests) {
+  Json out = Json::object();
+  for (const auto& [key, request] : requests.items()) {
+    if (Answer(ctx, key.c_str()) == nullptr) out[key] = request;
+  }
+  return out;
 }
 
 std::string ElicitationText(const Json& r) {
@@ -194,6 +283,29 @@ Result<std::vector<mcp::Tool>> ConformanceFixture::ListTools(
       tool("json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features",
            JsonSchema2020Input()),
       tool("test_reconnection", "Returns once its work is done"),
+      // Revision 2026-07-28 (stateless requests).
+      tool("test_input_required_result_elicitation",
+           "Asks the person's name (input request), then greets them"),
+      tool("test_input_required_result_sampling",
+           "Asks the client's model a question (input request)"),
+      tool("test_input_required_result_list_roots",
+           "Asks for the client's roots (input request)"),
+      tool("test_input_required_result_request_state",
+           "Asks for a confirmation and checks the state it kept"),
+      tool("test_input_required_result_multiple_inputs",
+           "Asks for a name, a greeting and the roots at once"),
+      tool("test_input_required_result_multi_round",
+           "Asks two questions, one per round"),
+      tool("test_input_required_result_tampered_state",
+           "Asks for a confirmation; its state is sealed"),
+      tool("test_input_required_result_capabilities",
+           "Asks only for what the client declared it can answer"),
+      tool("test_missing_capability",
+           "Needs sampling: refused when the client did not declare it"),
+      tool("test_streaming_elicitation",
+           "Reports progress on its stream, then asks the person"),
+      tool("test_logging_tool",
+           "Sends log messages when the request asks for a level"),
   };
 }
 
@@ -289,6 +401,7 @@ Result<Json> ConformanceFixture::CallTool(mcp::CallContext& ctx,
   if (name == "json_schema_2020_12_tool") {
     return Result1(Text(StrCat("Received: ", CanonicalJson(arguments))));
   }
+  if (auto r = CallStatelessTool(ctx, name)) return std::move(*r);
   if (name == "test_reconnection") {
     // Ends the connection mid-call (SEP-1699 polling): the result reaches
     // the client when it resumes the stream with Last-Event-ID.
@@ -296,6 +409,141 @@ Result<Json> ConformanceFixture::CallTool(mcp::CallContext& ctx,
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return Result1(Text("Reconnection test completed successfully"));
+  }
+  return NotFound(StrCat("no tool ", Quote(name)));
+}
+
+std::optional<Result<Json>> ConformanceFixture::CallStatelessTool(
+    mcp::CallContext& ctx, const std::string& name) {
+  if (!StartsWith(name, "test_input_required_result_") &&
+      name != "test_missing_capability" &&
+      name != "test_streaming_elicitation" && name != "test_logging_tool") {
+    return std::nullopt;
+  }
+  if (name == "test_logging_tool") {
+    // Sent only when the request's _meta asked for a level (the engine
+    // decides).
+    for (const char* step : {"Logging tool started", "Logging tool working",
+                             "Logging tool done"}) {
+      ctx.Log(kInfo, "conformance", step);
+    }
+    return Result1(Text("Logging tool executed"));
+  }
+  if (!ctx.stateless()) {
+    return ErrorResult(
+        "this tool asks through input requests: call it with revision "
+        "2026-07-28");
+  }
+  // The input this round asks for, and the state it keeps.
+  auto ask = [&](Json requests, Json state) -> Result<Json> {
+    ctx.RequireInput(std::move(requests), std::move(state));
+    return Json::object();
+  };
+  if (name == "test_missing_capability") {
+    if (!ctx.CanSample()) return ctx.RequireCapability("sampling");
+    if (const Json* a = Answer(ctx, "sample")) {
+      return Result1(Text(StrCat("LLM response: ", SampledText(*a))));
+    }
+    return ask({{"sample", SampleRequest("Say hello", 20)}}, nullptr);
+  }
+  if (name == "test_input_required_result_elicitation" ||
+      name == "test_streaming_elicitation") {
+    if (!ctx.CanElicit()) return ctx.RequireCapability("elicitation");
+    if (const Json* a = Answer(ctx, "user_name")) {
+      std::string who = Accepted(*a, "name");
+      return Result1(
+          Text(StrCat("Hello, ", who.empty() ? "stranger" : who, "!")));
+    }
+    ctx.Progress(0, 1, "asking the person");
+    return ask(
+        {{"user_name", ElicitRequest("What is your name?", "name", "string")}},
+        nullptr);
+  }
+  if (name == "test_input_required_result_sampling") {
+    if (!ctx.CanSample()) return ctx.RequireCapability("sampling");
+    if (const Json* a = Answer(ctx, "capital_question")) {
+      return Result1(Text(StrCat("LLM response: ", SampledText(*a))));
+    }
+    return ask({{"capital_question",
+                 SampleRequest("What is the capital of France?", 100)}},
+               nullptr);
+  }
+  if (name == "test_input_required_result_list_roots") {
+    if (!ctx.CanListRoots()) return ctx.RequireCapability("roots");
+    if (const Json* a = Answer(ctx, "client_roots")) {
+      return Result1(Text(StrCat("Client roots: ", RootUris(*a))));
+    }
+    return ask({{"client_roots", RootsRequest()}}, nullptr);
+  }
+  if (name == "test_input_required_result_request_state" ||
+      name == "test_input_required_result_tampered_state") {
+    if (!ctx.CanElicit()) return ctx.RequireCapability("elicitation");
+    // The answer counts only with the state this tool kept (the engine
+    // refuses an altered one).
+    const Json& kept = ctx.kept_state();
+    const Json* a = Answer(ctx, "confirm");
+    if (a != nullptr && kept.is_object() &&
+        kept.value("asked", "") == "confirm") {
+      return Result1(Text(StrCat("state-ok: confirmed=", Accepted(*a, "ok"))));
+    }
+    return ask({{"confirm", ElicitRequest("Please confirm", "ok", "boolean")}},
+               {{"asked", "confirm"}});
+  }
+  if (name == "test_input_required_result_multiple_inputs") {
+    Json all = {
+        {"user_name", ElicitRequest("What is your name?", "name", "string")},
+        {"greeting", SampleRequest("Generate a greeting", 50)},
+        {"client_roots", RootsRequest()}};
+    if (!ctx.CanElicit()) return ctx.RequireCapability("elicitation");
+    if (!ctx.CanSample()) return ctx.RequireCapability("sampling");
+    if (!ctx.CanListRoots()) return ctx.RequireCapability("roots");
+    Json missing = Unanswered(ctx, all);
+    if (missing.empty() && ctx.kept_state().is_object()) {
+      return Result1(Text(
+          StrCat(SampledText(*Answer(ctx, "greeting")), " ",
+                 Accepted(*Answer(ctx, "user_name"), "name"),
+                 " (roots: ", RootUris(*Answer(ctx, "client_roots")), ")")));
+    }
+    return ask(missing.empty() ? all : missing, {{"asked", "all"}});
+  }
+  if (name == "test_input_required_result_multi_round") {
+    if (!ctx.CanElicit()) return ctx.RequireCapability("elicitation");
+    const Json& kept = ctx.kept_state();
+    int round = kept.is_object() ? kept.value("round", 0) : 0;
+    if (round == 2) {
+      if (const Json* a = Answer(ctx, "step2")) {
+        return Result1(Text(StrCat("Hello, ", kept.value("name", ""),
+                                   "! Your favorite color is ",
+                                   Accepted(*a, "color"), ".")));
+      }
+    }
+    if (round == 1) {
+      if (const Json* a = Answer(ctx, "step1")) {
+        return ask(
+            {{"step2", ElicitRequest("Step 2: What is your favorite color?",
+                                     "color", "string")}},
+            {{"round", 2}, {"name", Accepted(*a, "name")}});
+      }
+    }
+    return ask({{"step1", ElicitRequest("Step 1: What is your name?", "name",
+                                        "string")}},
+               {{"round", 1}});
+  }
+  if (name == "test_input_required_result_capabilities") {
+    // Only what the client declared it can answer.
+    Json asks = Json::object();
+    if (ctx.CanElicit()) {
+      asks["user_name"] = ElicitRequest("What is your name?", "name", "string");
+    }
+    if (ctx.CanSample()) {
+      asks["greeting"] = SampleRequest("Generate a greeting", 50);
+    }
+    if (ctx.CanListRoots()) asks["client_roots"] = RootsRequest();
+    Json missing = Unanswered(ctx, asks);
+    if (missing.empty()) {
+      return Result1(Text(StrCat("Answered: ", asks.size(), " input(s)")));
+    }
+    return ask(std::move(missing), nullptr);
   }
   return NotFound(StrCat("no tool ", Quote(name)));
 }
@@ -374,13 +622,16 @@ Result<std::vector<mcp::Prompt>> ConformanceFixture::ListPrompts(
        "A prompt embedding a resource",
        {{"resourceUri", "URI of the resource to embed", true}}},
       {"test_prompt_with_image", "", "A prompt with an image", {}},
+      {"test_input_required_result_prompt",
+       "",
+       "Asks the person for context (revision 2026-07-28 input request)",
+       {}},
   };
 }
 
-Result<Json> ConformanceFixture::GetPrompt(const mcp::Principal& caller,
+Result<Json> ConformanceFixture::GetPrompt(mcp::CallContext& ctx,
                                            const std::string& name,
                                            const Json& arguments) {
-  (void)caller;
   auto user = [](Json content) {
     return Json{{"role", "user"}, {"content", std::move(content)}};
   };
@@ -414,6 +665,23 @@ Result<Json> ConformanceFixture::GetPrompt(const mcp::Principal& caller,
     return Json{{"messages",
                  Json::array({user(Image()),
                               user(Text("Please analyze the image above."))})}};
+  }
+  if (name == "test_input_required_result_prompt") {
+    if (!ctx.stateless()) {
+      return InvalidArgument(
+          "this prompt asks for input: get it with revision 2026-07-28");
+    }
+    if (!ctx.CanElicit()) return ctx.RequireCapability("elicitation");
+    if (const Json* a = Answer(ctx, "user_context")) {
+      return Json{
+          {"messages", Json::array({user(Text(StrCat(
+                           "Use this context: ", Accepted(*a, "context"))))})}};
+    }
+    ctx.RequireInput(
+        {{"user_context", ElicitRequest("What context should the prompt use?",
+                                        "context", "string")}},
+        nullptr);
+    return Json::object();
   }
   return NotFound(StrCat("no prompt ", Quote(name)));
 }

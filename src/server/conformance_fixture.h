@@ -9,6 +9,7 @@
 #define WFSTORE_SERVER_CONFORMANCE_FIXTURE_H_
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,13 +42,19 @@ class ConformanceFixture : public mcp::ToolProvider {
                            const std::string& uri) override;
   Result<std::vector<mcp::Prompt>> ListPrompts(
       const mcp::Principal& caller) override;
-  Result<Json> GetPrompt(const mcp::Principal& caller, const std::string& name,
+  Result<Json> GetPrompt(mcp::CallContext& ctx, const std::string& name,
                          const Json& arguments) override;
   Result<std::vector<std::string>> Complete(const mcp::Principal& caller,
                                             const Json& ref,
                                             const Json& argument) override;
 
  private:
+  // The tools of revision 2026-07-28's conformance scenarios: input
+  // requests (multi round-trip requests), a missing client capability, a
+  // stream, log levels. Null when `name` is none of them.
+  std::optional<Result<Json>> CallStatelessTool(mcp::CallContext& ctx,
+                                                const std::string& name);
+
   std::chrono::milliseconds step_;
   std::chrono::milliseconds client_timeout_;
 };

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The official MCP conformance suite (@modelcontextprotocol/conformance,
 # server scenarios) against `wfstore serve --fixture conformance` over
-# Streamable HTTP. Every scenario must pass except those listed, with their
-# reasons, in tests/mcp/conformance-baseline.yml. Prints the pass count.
+# Streamable HTTP: the requirement sets of revisions 2025-11-25 and
+# 2026-07-28. Every scenario must pass except those listed, with their
+# reasons, in tests/mcp/conformance-baseline.yml. Prints the pass counts.
 # Environment: WFSTORE (binary), WFS_SOURCE_DIR, WFS_NODE_DIR (npm-setup.sh).
 . "${WFS_SOURCE_DIR:?}/tests/e2e/lib.sh"
 node_dir=${WFS_NODE_DIR:?}
@@ -27,13 +28,14 @@ if [ -n "$url" ]; then pass "fixture server started: $url"; else
 fi
 
 cd "$tmp" || exit 1
-"$node" "$suite" server --url "$url" --suite all \
-  --expected-failures "$baseline" -o "$tmp/results" >"$tmp/suite.out" 2>&1
-rc=$?
-sed -n '/=== SUMMARY ===/,$p' "$tmp/suite.out"
+# Each revision's requirement set, run at its own wire (sessions for
+# 2025-11-25, stateless requests for 2026-07-28), and the scenarios the
+# suite runs beside it that the revision does not score (pending ones,
+# extensions): every scenario passes except those the baseline lists.
 # Per scenario (results/server-NAME-TIME/checks.json): passed means no
 # failed check and no warning.
-python3 - "$tmp/results" >"$tmp/count" <<'PY'
+summarize() {
+  python3 - "$1" "$2" <<'PY'
 import glob, json, os, re, sys
 scen = {}
 for f in glob.glob(os.path.join(sys.argv[1], "*", "checks.json")):
@@ -46,17 +48,31 @@ ok = sorted(n for n, v in scen.items() if v[0] == "passed")
 other = sorted(f"{n} ({v[0]}: {v[2]} failed, {v[3]} warnings)"
                for n, v in scen.items() if v[0] != "passed")
 checks = sum(v[1] for v in scen.values())
-print(f"conformance: {len(ok)} of {len(scen)} scenarios passed "
+print(f"conformance {sys.argv[2]}: {len(ok)} of {len(scen)} scenarios passed "
       f"({checks} checks passed); not passed: {', '.join(other) or 'none'}")
 PY
-cat "$tmp/count"
-scenarios=$(sed -n 's/^conformance: [0-9]* of \([0-9]*\) .*/\1/p' "$tmp/count")
-if [ "$rc" -eq 0 ] && [ "${scenarios:-0}" -ge 32 ]; then
-  pass "conformance suite: only the expected failures"
-else
-  fail "conformance suite (exit $rc): failed checks follow"
-  grep -B1 -A2 'Error:' "$tmp/suite.out" | head -60 | sed 's/^/    | /'
-fi
+}
+# revision, fewest scenarios it runs (a suite that ran fewer lost some)
+for set in "2025-11-25 33" "2026-07-28 49"; do
+  rev=${set% *}
+  least=${set#* }
+  "$node" "$suite" server --url "$url" --requirements "$rev" \
+    --expected-failures "$baseline" -o "$tmp/results-$rev" \
+    >"$tmp/suite-$rev.out" 2>&1
+  rc=$?
+  sed -n '/=== SUMMARY ===/,$p' "$tmp/suite-$rev.out"
+  summarize "$tmp/results-$rev" "$rev" >"$tmp/count-$rev"
+  cat "$tmp/count-$rev"
+  scenarios=$(sed -n 's/^conformance [^:]*: [0-9]* of \([0-9]*\) .*/\1/p' \
+    "$tmp/count-$rev")
+  if [ "$rc" -eq 0 ] && [ "${scenarios:-0}" -ge "$least" ]; then
+    pass "conformance $rev: every required scenario, only the expected failures"
+  else
+    fail "conformance $rev (exit $rc, ${scenarios:-0} scenarios): failed checks follow"
+    grep -B1 -A2 'Error:\|FAILURE\|✗' "$tmp/suite-$rev.out" | head -60 |
+      sed 's/^/    | /'
+  fi
+done
 # The server keeps serving after the whole suite.
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url" \
   -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \

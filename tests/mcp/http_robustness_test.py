@@ -780,6 +780,58 @@ DELETE_TWO = """workflow mail.delete_two 1.0.0 {
 """
 
 
+def missing_capability_cases(tmp):
+    """2026-07-28: a request that needs a client capability the client did
+    not declare ends with MissingRequiredClientCapability (-32021) under
+    HTTP 400, whether the server answers calls with SSE or JSON, and for
+    calls and prompts alike (the conformance fixture's tools)."""
+    for mode in ("sse", "json"):
+        store = os.path.join(tmp, f"capability-store-{mode}")
+        world = os.path.join(tmp, f"capability-world-{mode}.json")
+        with open(world, "w") as f:
+            json.dump({}, f)
+        extra = ["--fixture", "conformance", "--no-auth"]
+        if mode == "json":
+            extra.append("--json-responses")
+        srv = Server(store, world, *extra)
+        try:
+            bare = Stateless(srv, "unused", capabilities={})
+            st, h, msg = bare.call("tools/call",
+                                   {"name": "test_missing_capability",
+                                    "arguments": {}})
+            data = ((msg or {}).get("error") or {}).get("data") or {}
+            check(f"capability ({mode}): an undeclared one is 400 -32021 "
+                  "naming it",
+                  st == 400 and error_code(msg) == -32021 and
+                  data.get("requiredCapabilities") == {"sampling": {}} and
+                  h.get("content-type", "").startswith("application/json"),
+                  f"{st} {h.get('content-type')} {msg}")
+            st, _, msg = bare.call("prompts/get",
+                                   {"name": "test_input_required_result_prompt"})
+            check(f"capability ({mode}): a prompt's too",
+                  st == 400 and error_code(msg) == -32021, f"{st} {msg}")
+            sampling = Stateless(srv, "unused", capabilities={"sampling": {}})
+            st, _, msg = sampling.call("tools/call",
+                                       {"name": "test_missing_capability",
+                                        "arguments": {}})
+            result = (msg or {}).get("result") or {}
+            check(f"capability ({mode}): declared, the call asks through an "
+                  "input request",
+                  st == 200 and result.get("resultType") == "input_required" and
+                  result.get("inputRequests", {}).get("sample", {}).get(
+                      "method") == "sampling/createMessage", f"{st} {msg}")
+            # Other errors of a call keep 200 (the transport names only
+            # this one).
+            st, _, msg = sampling.call("tools/call",
+                                       {"name": "no_such_tool", "arguments": {}})
+            check(f"capability ({mode}): an unknown tool is still 200 -32602",
+                  st == 200 and error_code(msg) == -32602, f"{st} {msg}")
+        finally:
+            rc = srv.stop()
+            check(f"capability ({mode}): the server stops cleanly", rc == 0,
+                  f"exit {rc}")
+
+
 def stateless_answer_cases(tmp):
     """A stateless answer acts only on the question its requestState asked:
     never without a state, never on the run's next question."""
@@ -912,6 +964,7 @@ def main():
         task_ends_with_its_session_case(store, world)
         stateless_cases(tmp)
         stateless_answer_cases(tmp)
+        missing_capability_cases(tmp)
         srv2 = subprocess.run(
             [WFSTORE, "serve", "--http", "127.0.0.1:0", "--store",
              os.path.join(tmp, "fresh"), "--resume-grace", "0"],

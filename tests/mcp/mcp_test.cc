@@ -557,7 +557,38 @@ class StatelessTools : public ChangingTools {
       ctx.Log(3, "test", "careful");  // warning
       return Json{{"content", Json::array()}};
     }
+    if (name == "needs_sampling") {
+      if (!ctx.CanSample()) return ctx.RequireCapability("sampling");
+      return Json{{"content", Json::array()}};
+    }
     return FakeTools::CallTool(ctx, name, args);
+  }
+  ProviderFeatures Features() const override {
+    ProviderFeatures f = ChangingTools::Features();
+    f.prompts = true;
+    return f;
+  }
+  // A prompt that asks as the confirm tool does.
+  Result<Json> GetPrompt(CallContext& ctx, const std::string& name,
+                         const Json& args) override {
+    (void)args;
+    if (name != "confirm") return NotFound("no prompt " + name);
+    if (ctx.kept_state().is_null()) {
+      ctx.RequireInput({{"q",
+                         {{"method", "elicitation/create"},
+                          {"params",
+                           {{"mode", "form"},
+                            {"message", "which context?"},
+                            {"requestedSchema", {{"type", "object"}}}}}}}},
+                       {{"prompt", 1}});
+      return Json::object();
+    }
+    return Json{
+        {"messages",
+         Json::array({{{"role", "user"},
+                       {"content",
+                        {{"type", "text"},
+                         {"text", CanonicalJson(ctx.input_responses())}}}}})}};
   }
 };
 
@@ -776,6 +807,92 @@ TEST_F(StatelessTest, AStateServesOnlyItsCallerItsCallAndItsTime) {
       StatelessReq(9, "tools/call", {{"name", "confirm"}, {"arguments", args}}),
       &channel_)["result"]["requestState"];
   EXPECT_TRUE(refused(retry(session_, "confirm", args, theirs)));
+}
+
+TEST_F(StatelessTest, APromptMayRequireInputAndItsStateIsItsOwn) {
+  Json args = {{"id", "7"}};
+  Json r =
+      engine_.Handle(session_,
+                     StatelessReq(1, "prompts/get",
+                                  {{"name", "confirm"}, {"arguments", args}}),
+                     &channel_)["result"];
+  EXPECT_EQ(r["resultType"], "input_required");
+  EXPECT_EQ(r["inputRequests"]["q"]["method"], "elicitation/create");
+  ASSERT_TRUE(r["requestState"].is_string());
+  Json answer = {{"q", {{"action", "accept"}, {"content", {{"c", "x"}}}}}};
+  Json done =
+      engine_.Handle(session_,
+                     StatelessReq(2, "prompts/get",
+                                  {{"name", "confirm"},
+                                   {"arguments", args},
+                                   {"inputResponses", answer},
+                                   {"requestState", r["requestState"]}}),
+                     &channel_)["result"];
+  EXPECT_EQ(done["resultType"], "complete");
+  EXPECT_EQ(done["messages"][0]["content"]["text"], CanonicalJson(answer));
+  // A prompt's state is not the same-named tool's, nor the other way.
+  Json as_tool = Call(session_, 3,
+                      {{"name", "confirm"},
+                       {"arguments", args},
+                       {"inputResponses", answer},
+                       {"requestState", r["requestState"]}});
+  EXPECT_EQ(as_tool["error"]["code"], kInvalidParams);
+  std::string tool_state = Call(
+      session_, 4,
+      {{"name", "confirm"}, {"arguments", args}})["result"]["requestState"];
+  Json as_prompt = engine_.Handle(session_,
+                                  StatelessReq(5, "prompts/get",
+                                               {{"name", "confirm"},
+                                                {"arguments", args},
+                                                {"inputResponses", answer},
+                                                {"requestState", tool_state}}),
+                                  &channel_);
+  EXPECT_EQ(as_prompt["error"]["code"], kInvalidParams);
+}
+
+TEST_F(StatelessTest, AMissingClientCapabilityIsItsOwnError) {
+  Json r = Call(session_, 1, {{"name", "needs_sampling"}});
+  EXPECT_EQ(r["error"]["code"], kMissingClientCapability);
+  EXPECT_EQ(r["error"]["data"]["requiredCapabilities"],
+            Json({{"sampling", Json::object()}}));
+  EXPECT_NE(r["error"]["message"].get<std::string>().find("sampling"),
+            std::string::npos);
+  // Declared: the call runs.
+  r = engine_.Handle(
+      session_,
+      StatelessReq(2, "tools/call", {{"name", "needs_sampling"}},
+                   {{"io.modelcontextprotocol/clientCapabilities",
+                     {{"sampling", Json::object()}}}}),
+      &channel_);
+  EXPECT_EQ(r["result"]["resultType"], "complete");
+  // A session's call has no such error code: the status maps as usual.
+  Session s2("s2", Principal{"agent", {}});
+  engine_.Handle(s2,
+                 Req(3, "initialize",
+                     {{"protocolVersion", "2025-11-25"},
+                      {"capabilities", Json::object()},
+                      {"clientInfo", {{"name", "t"}, {"version", "1"}}}}),
+                 &channel_);
+  r = engine_.Handle(s2, Req(4, "tools/call", {{"name", "needs_sampling"}}),
+                     &channel_);
+  EXPECT_EQ(r["error"]["code"], kInvalidRequest);
+  EXPECT_FALSE(r["error"]["data"].contains("requiredCapabilities"));
+}
+
+TEST_F(StatelessTest, InputResponsesMustBeAnObjectOfObjects) {
+  for (const Json& given :
+       {Json(nullptr), Json(5), Json{{"q", 12345}}, Json{{"q", "yes"}}}) {
+    Json r = Call(session_, 1,
+                  {{"name", "confirm"},
+                   {"arguments", Json::object()},
+                   {"inputResponses", given}});
+    EXPECT_EQ(r["error"]["code"], kInvalidParams) << given;
+  }
+  Json r = Call(session_, 2,
+                {{"name", "confirm"},
+                 {"arguments", Json::object()},
+                 {"inputResponses", {{"q", {{"action", "decline"}}}}}});
+  EXPECT_EQ(r["result"]["resultType"], "input_required");
 }
 
 TEST_F(StatelessTest, NoQuestionsOverTheChannelAndLogsOnlyWhenAsked) {
@@ -1369,7 +1486,7 @@ class FeatureTools : public FakeTools {
   Result<std::vector<Prompt>> ListPrompts(const Principal&) override {
     return std::vector<Prompt>{{"greet", "", "Greets", {{"who", "", true}}}};
   }
-  Result<Json> GetPrompt(const Principal&, const std::string& name,
+  Result<Json> GetPrompt(CallContext&, const std::string& name,
                          const Json& args) override {
     if (name != "greet") return NotFound("no prompt " + name);
     if (!args.contains("who")) return InvalidArgument("who is required");
