@@ -1,20 +1,25 @@
 #include "cli/serve_cmd.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <thread>
-#include <condition_variable>
-#include <mutex>
-#include <chrono>
 
 #include <CLI/CLI.hpp>
 
 #include "base/file.h"
+#include "base/random.h"
+#include "base/sha256.h"
 #include "base/strings.h"
 #include "cli/cli.h"
 #include "cli/common.h"
@@ -87,6 +92,36 @@ Result<std::string> EnsureLocalToken(const std::string& dir,
   WFS_RETURN_IF_ERROR(WriteFileAtomic(path, token + "\n"));
   ::chmod(path.c_str(), 0600);
   return path;
+}
+
+// The key that seals the state of stateless calls waiting for input
+// (dir/mcp-state.key, 0600: 32 random bytes in hex), made on first use and
+// kept, so that a state outlives a restart and serves every server process
+// on the store. Two processes starting at once keep the first one's; a file
+// that is not a key (an interrupted first write) is replaced.
+Result<std::string> EnsureStateKey(const std::string& dir) {
+  std::string path = dir + "/mcp-state.key";
+  auto valid = [](std::string_view k) {
+    return k.size() == 64 && HexDecode(k).has_value();
+  };
+  std::string key = SecureRandomHex(32);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    std::string line = key + "\n";
+    bool written = ::write(fd, line.data(), line.size()) ==
+                       static_cast<ssize_t>(line.size()) &&
+                   ::fsync(fd) == 0;
+    ::close(fd);
+    if (written) return key;
+  } else if (errno != EEXIST) {
+    return Unavailable(StrCat("cannot create ", path, ": ", strerror(errno)));
+  } else {
+    WFS_ASSIGN_OR_RETURN(std::string text, ReadFile(path, 4096));
+    std::string existing(Trim(text));
+    if (valid(existing)) return existing;
+  }
+  WFS_RETURN_IF_ERROR(WriteFileAtomic(path, key + "\n", 0600));
+  return key;
 }
 
 // The store, the journal and the tools built on them, kept alive together.
@@ -396,6 +431,13 @@ int Serve(const ServeFlags& flags) {
   mcp::ToolProvider* provider = nullptr;
   server::ConformanceFixture fixture;
   mcp::EngineOptions eo;
+  auto state_key = EnsureStateKey(*dir);
+  if (!state_key.ok()) {
+    PrintError(StrCat(state_key.status().message(),
+                      " (the store directory must be writable)"));
+    return kExitFailure;
+  }
+  eo.state_key = *state_key;
   if (!flags.fixture.empty()) {
     if (flags.fixture != "conformance") {
       PrintError(StrCat("--fixture ", Quote(flags.fixture),

@@ -906,6 +906,40 @@ def stateless_answer_cases(tmp):
         check("stateless: the second question's own state and answer "
               "complete the run", done.get("outcome") == "completed" and
               inbox(world) == ["a", "d"], f"{msg} {inbox(world)}")
+
+        # A state outlives the server that sealed it (the key is the
+        # store's, STORE/mcp-state.key): the person answers after a restart.
+        one = {"id": "d", "mailbox": "INBOX"}
+        st, _, msg = run(c, "mail.delete_message", one)
+        s3 = ((msg or {}).get("result") or {}).get("requestState", "")
+        key_path = os.path.join(store, "mcp-state.key")
+        mode = os.stat(key_path).st_mode & 0o777
+        check("stateless: the state key is the store's, readable by its "
+              "owner only", len(s3) > 0 and mode == 0o600, f"{oct(mode)} {msg}")
+        rc = srv.stop()
+        srv = Server(store, world)
+        c = Stateless(srv, token)
+        st, _, msg = run(c, "mail.delete_message", one, requestState=s3,
+                         inputResponses=approve)
+        done = ((msg or {}).get("result") or {}).get("structuredContent", {})
+        check("stateless: a state sealed before a restart answers after it",
+              rc == 0 and done.get("outcome") == "completed" and
+              inbox(world) == ["a"], f"exit {rc} {msg} {inbox(world)}")
+        # Another key (a store's key replaced): earlier states are refused.
+        st, _, msg = run(c, "mail.delete_two",
+                         {"first": "a", "second": "a", "mailbox": "INBOX"})
+        s4 = ((msg or {}).get("result") or {}).get("requestState", "")
+        srv.stop()
+        with open(key_path, "w") as f:
+            f.write("00" * 32 + "\n")
+        srv = Server(store, world)
+        c = Stateless(srv, token)
+        st, _, msg = run(c, "mail.delete_two",
+                         {"first": "a", "second": "a", "mailbox": "INBOX"},
+                         requestState=s4, inputResponses=approve)
+        check("stateless: under another key the state is refused",
+              error_code(msg) == -32602 and inbox(world) == ["a"],
+              f"{msg} {inbox(world)}")
     finally:
         srv.stop()
 
