@@ -51,8 +51,11 @@ struct JournalOptions {
   // when nobody waits for the queued ones: records nobody waits for (a
   // finished run's outcome, an effect's result) share commits instead of
   // each paying for one. A waiting caller, a read or a full batch ends the
-  // wait at once. 0: commit as soon as the writer is free.
-  std::chrono::microseconds commit_delay{2000};
+  // wait at once. 0: commit as soon as the writer is free. The writer's
+  // work for a batch takes a processor in one piece: 1 ms keeps that piece
+  // short under load (a shorter tail for calls answered meanwhile) while
+  // batches stay large (docs/benchmarks.md, "Journal commit delay").
+  std::chrono::microseconds commit_delay{1000};
   // Largest database in pages of 4 KiB (0: unlimited). Tests use it to
   // simulate a full disk.
   int64_t max_pages = 0;
