@@ -4,13 +4,15 @@
 // bearer token is a blank-free slice of the field, a loopback origin is an
 // http(s) scheme before a loopback host, and admitting a type survives
 // more alternatives, a plain mirrored value decodes to itself and a
-// Base64 one to at most three quarters of its length.
+// Base64 one to at most three quarters of its length, and a mirrored
+// parameter's field matches only a value it decodes to.
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
-#include <cctype>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mcp/http_fields.h"
 
@@ -63,6 +65,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Check(v->size() * 4 <= (text.size() - 11) * 3);
     } else {
       Check(*v == text);
+    }
+  }
+
+  // The same text as a mirrored parameter's field, against a string, an
+  // integer and a boolean in the body: a field that matches decodes to
+  // the value's own text (an integer's, numerically).
+  static const std::vector<wfs::mcp::MirroredParam> params = {{{"p"}, "P"}};
+  std::string field(text);
+  auto lookup = [&](const std::string&) { return &field; };
+  for (const wfs::Json& value :
+       {wfs::Json("us-west1"), wfs::Json(42), wfs::Json(true),
+        wfs::Json(-9007199254740991LL), wfs::Json(1.5)}) {
+    wfs::Json args = {{"p", value}};
+    if (wfs::mcp::MirroredParamMismatch(params, lookup, args).empty()) {
+      auto v = wfs::mcp::DecodeMirroredValue(text);
+      Check(v.has_value());
+      if (value.is_string()) Check(*v == value.get<std::string>());
+      if (value.is_boolean()) Check(*v == "true");
+      Check(!value.is_number_float());
     }
   }
   return 0;

@@ -857,6 +857,16 @@ Result<Json> Engine::ListTools(Session& s, const Message& m,
   return page;
 }
 
+Json Engine::ToolInputSchema(const Principal& caller, const std::string& tool) {
+  if (!features_.mirrored_params) return nullptr;
+  Result<std::vector<Tool>> tools = tools_->ListTools(caller);
+  if (!tools.ok()) return nullptr;
+  for (const Tool& t : *tools) {
+    if (t.name == tool) return t.input_schema;
+  }
+  return nullptr;
+}
+
 Result<Json> Engine::CallTool(Session& s, const Message& m,
                               ClientChannel* channel, RequestMeta* meta) {
   const Json& p = m.params;

@@ -234,6 +234,11 @@ struct ProviderFeatures {
   // Task-augmented tools/call (tasks/get, /list, /cancel, /result) for the
   // tools whose task_support allows it, declared to 2025-11-25 clients.
   bool tasks = false;
+  // Some tool marks parameters with x-mcp-header (2026-07-28): an HTTP
+  // call of such a tool must mirror them into Mcp-Param-* fields, so the
+  // transport looks the tool up (Engine::ToolInputSchema) on every
+  // stateless call.
+  bool mirrored_params = false;
 };
 
 // The server's tools and resources. Implementations check the caller's
@@ -377,6 +382,11 @@ class Engine {
   void CloseSubscription(int64_t number);
   // The response that ends subscription `id` when the server ends it.
   Json SubscriptionEnd(const Json& id) const;
+
+  // The inputSchema of `tool` as `caller` sees it when the provider marks
+  // mirrored parameters (ProviderFeatures::mirrored_params); null otherwise
+  // and for a tool the caller cannot see.
+  Json ToolInputSchema(const Principal& caller, const std::string& tool);
 
   // Whether a change concerns a session's caller (its grants cover what
   // changed); null: no one.

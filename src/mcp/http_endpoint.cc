@@ -887,6 +887,17 @@ void HttpEndpoint::HandleStatelessPost(HttpRequest& req,
   // them, whatever the revision or method), then the body's own checks.
   if (IsStatelessRequest(m)) {
     std::string mismatch = HeaderMismatch(req, m);
+    if (mismatch.empty() && m.method == "tools/call") {
+      // The tool's own parameters mirrored into Mcp-Param-* fields.
+      Json schema = engine_->ToolInputSchema(
+          caller, m.params.value("name", std::string()));
+      if (!schema.is_null()) {
+        mismatch = MirroredParamMismatch(
+            MirroredParams(schema),
+            [&](const std::string& name) { return req.headers.Find(name); },
+            m.params.value("arguments", Json::object()));
+      }
+    }
     if (!mismatch.empty()) {
       RespondJson(responder, 400,
                   MakeError(m.id, kHeaderMismatch,

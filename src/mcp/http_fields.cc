@@ -1,5 +1,8 @@
 #include "mcp/http_fields.h"
 
+#include <cmath>
+#include <cstdlib>
+
 #include "base/strings.h"
 #include "transport/http_message.h"
 
@@ -154,6 +157,94 @@ std::optional<std::string> DecodeMirroredValue(std::string_view field) {
     if (!(u == '\t' || (u >= 0x20 && u <= 0x7e))) return std::nullopt;
   }
   return std::string(field);
+}
+
+namespace {
+
+void CollectMirrored(const Json& schema, std::vector<std::string>* path,
+                     std::vector<MirroredParam>* out) {
+  if (path->size() >= 8 || !schema.is_object()) return;
+  auto props = schema.find("properties");
+  if (props == schema.end() || !props->is_object()) return;
+  for (const auto& [name, sub] : props->items()) {
+    if (!sub.is_object()) continue;
+    path->push_back(name);
+    auto h = sub.find("x-mcp-header");
+    if (h != sub.end() && h->is_string() && !h->get<std::string>().empty()) {
+      out->push_back({*path, h->get<std::string>()});
+    }
+    CollectMirrored(sub, path, out);
+    path->pop_back();
+  }
+}
+
+// The value at `path` in `args`; null when any step is missing.
+const Json* ValueAt(const Json& args, const std::vector<std::string>& path) {
+  const Json* v = &args;
+  for (const std::string& key : path) {
+    if (!v->is_object()) return nullptr;
+    auto it = v->find(key);
+    if (it == v->end()) return nullptr;
+    v = &*it;
+  }
+  return v;
+}
+
+// Whether `text` (a decoded field) stands for `value`.
+bool Mirrors(const std::string& text, const Json& value) {
+  if (value.is_string()) return text == value.get<std::string>();
+  if (value.is_boolean()) return text == (value.get<bool>() ? "true" : "false");
+  if (value.is_number_integer()) {
+    std::string t(Trim(text));
+    if (t.empty() || t.size() > 40) return false;
+    char* end = nullptr;
+    double d = std::strtod(t.c_str(), &end);
+    if (end != t.c_str() + t.size() || !std::isfinite(d)) return false;
+    double want = value.is_number_unsigned()
+                      ? static_cast<double>(value.get<uint64_t>())
+                      : static_cast<double>(value.get<int64_t>());
+    return d == want;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<MirroredParam> MirroredParams(const Json& input_schema) {
+  std::vector<MirroredParam> out;
+  std::vector<std::string> path;
+  CollectMirrored(input_schema, &path, &out);
+  return out;
+}
+
+std::string MirroredParamMismatch(
+    const std::vector<MirroredParam>& params,
+    const std::function<const std::string*(const std::string&)>& field,
+    const Json& arguments) {
+  for (const MirroredParam& p : params) {
+    std::string name = StrCat("Mcp-Param-", p.header);
+    std::string where = StrCat("params.arguments.", StrJoin(p.path, "."));
+    const Json* value = ValueAt(arguments, p.path);
+    const std::string* f = field(name);
+    if (value == nullptr || value->is_null()) {
+      if (f != nullptr) {
+        return StrCat(name, " header is present but ", where, " is not");
+      }
+      continue;
+    }
+    if (f == nullptr) {
+      return StrCat(name, " header is missing (", where, " is present)");
+    }
+    std::optional<std::string> decoded = DecodeMirroredValue(*f);
+    if (!decoded) {
+      return StrCat(name, " header is neither plain ASCII nor =?base64?...?=");
+    }
+    if (!Mirrors(*decoded, *value)) {
+      return StrCat(name, " header ", Quote(*decoded), " does not match ",
+                    where);
+    }
+  }
+  return "";
 }
 
 }  // namespace wfs::mcp

@@ -1,14 +1,19 @@
 // The header fields of MCP's Streamable HTTP transport that wfstore reads
 // from untrusted clients: Host, Origin, Accept, Authorization,
-// Last-Event-ID, and the values mirrored from the body (Mcp-Name). Pure
-// functions over the fields' text, so that each can be tested and fuzzed alone.
+// Last-Event-ID, and the values mirrored from the body (Mcp-Name,
+// Mcp-Param-*). Pure functions over the fields' text, so that each can be
+// tested and fuzzed alone.
 #ifndef WFSTORE_MCP_HTTP_FIELDS_H_
 #define WFSTORE_MCP_HTTP_FIELDS_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "base/json.h"
 
 namespace wfs::mcp {
 
@@ -45,6 +50,31 @@ std::string FormatEventId(EventId id);
 // the sentinel form), or the bytes of "=?base64?<standard Base64>?=".
 // nullopt for other characters and for Base64 that does not decode.
 std::optional<std::string> DecodeMirroredValue(std::string_view field);
+
+// A tool parameter a client mirrors into a header (2026-07-28, SEP-2243):
+// the `x-mcp-header` value `header` on the property at `path`, a chain of
+// `properties` keys from the root of the tool's inputSchema. The field is
+// Mcp-Param-<header>.
+struct MirroredParam {
+  std::vector<std::string> path;
+  std::string header;
+};
+
+// The parameters `input_schema` (a tool's own, trusted) marks with a string
+// `x-mcp-header`, found through `properties` only (at most 8 deep).
+std::vector<MirroredParam> MirroredParams(const Json& input_schema);
+
+// Whether a request's Mcp-Param-* fields agree with its arguments: "" when
+// they do, else what does not. `field` looks a field up by name (any
+// case; null when absent). For each parameter whose value the arguments
+// hold (not null), its field must be there, decode (DecodeMirroredValue)
+// and equal the value: a string as is, an integer numerically ("42.0" is
+// 42), a boolean as "true" or "false"; other types cannot be mirrored. A
+// field for a parameter the arguments leave out does not match either.
+std::string MirroredParamMismatch(
+    const std::vector<MirroredParam>& params,
+    const std::function<const std::string*(const std::string&)>& field,
+    const Json& arguments);
 
 }  // namespace wfs::mcp
 

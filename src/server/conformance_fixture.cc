@@ -246,6 +246,7 @@ mcp::ProviderFeatures ConformanceFixture::Features() const {
   f.prompts = true;
   f.completions = true;
   f.resource_subscribe = true;
+  f.mirrored_params = true;  // test_mirrored_param
   return f;
 }
 
@@ -306,6 +307,16 @@ Result<std::vector<mcp::Tool>> ConformanceFixture::ListTools(
            "Reports progress on its stream, then asks the person"),
       tool("test_logging_tool",
            "Sends log messages when the request asks for a level"),
+      tool("test_mirrored_param",
+           "Its region travels in an Mcp-Param-Region header too",
+           Json{{"type", "object"},
+                {"properties",
+                 {{"region",
+                   {{"type", "string"},
+                    {"description", "Where to run"},
+                    {"x-mcp-header", "Region"}}},
+                  {"query", {{"type", "string"}}}}},
+                {"required", Json::array({"region"})}}),
   };
 }
 
@@ -402,6 +413,11 @@ Result<Json> ConformanceFixture::CallTool(mcp::CallContext& ctx,
     return Result1(Text(StrCat("Received: ", CanonicalJson(arguments))));
   }
   if (auto r = CallStatelessTool(ctx, name)) return std::move(*r);
+  if (name == "test_mirrored_param") {
+    WFS_ASSIGN_OR_RETURN(std::string region,
+                         RequiredString(arguments, "region"));
+    return Result1(Text(StrCat("region=", region)));
+  }
   if (name == "test_reconnection") {
     // Ends the connection mid-call (SEP-1699 polling): the result reaches
     // the client when it resumes the stream with Last-Event-ID.

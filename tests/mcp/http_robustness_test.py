@@ -780,11 +780,13 @@ DELETE_TWO = """workflow mail.delete_two 1.0.0 {
 """
 
 
-def missing_capability_cases(tmp):
-    """2026-07-28: a request that needs a client capability the client did
-    not declare ends with MissingRequiredClientCapability (-32021) under
-    HTTP 400, whether the server answers calls with SSE or JSON, and for
-    calls and prompts alike (the conformance fixture's tools)."""
+def fixture_stateless_cases(tmp):
+    """2026-07-28 on the conformance fixture's tools, whether the server
+    answers calls with SSE or JSON: a request that needs a client capability
+    the client did not declare ends with MissingRequiredClientCapability
+    (-32021) under HTTP 400, for calls and prompts alike; a parameter a tool
+    mirrors into a header (x-mcp-header) must arrive in its Mcp-Param-*
+    field, agreeing with the body."""
     for mode in ("sse", "json"):
         store = os.path.join(tmp, f"capability-store-{mode}")
         world = os.path.join(tmp, f"capability-world-{mode}.json")
@@ -800,7 +802,7 @@ def missing_capability_cases(tmp):
                                    {"name": "test_missing_capability",
                                     "arguments": {}})
             data = ((msg or {}).get("error") or {}).get("data") or {}
-            check(f"capability ({mode}): an undeclared one is 400 -32021 "
+            check(f"fixture ({mode}): an undeclared one is 400 -32021 "
                   "naming it",
                   st == 400 and error_code(msg) == -32021 and
                   data.get("requiredCapabilities") == {"sampling": {}} and
@@ -808,27 +810,43 @@ def missing_capability_cases(tmp):
                   f"{st} {h.get('content-type')} {msg}")
             st, _, msg = bare.call("prompts/get",
                                    {"name": "test_input_required_result_prompt"})
-            check(f"capability ({mode}): a prompt's too",
+            check(f"fixture ({mode}): a prompt's too",
                   st == 400 and error_code(msg) == -32021, f"{st} {msg}")
             sampling = Stateless(srv, "unused", capabilities={"sampling": {}})
             st, _, msg = sampling.call("tools/call",
                                        {"name": "test_missing_capability",
                                         "arguments": {}})
             result = (msg or {}).get("result") or {}
-            check(f"capability ({mode}): declared, the call asks through an "
+            check(f"fixture ({mode}): declared, the call asks through an "
                   "input request",
                   st == 200 and result.get("resultType") == "input_required" and
                   result.get("inputRequests", {}).get("sample", {}).get(
                       "method") == "sampling/createMessage", f"{st} {msg}")
+            # A parameter the tool mirrors into a header (x-mcp-header):
+            # the field must be there and agree with the body.
+            mirrored = {"name": "test_mirrored_param",
+                        "arguments": {"region": "us-west1"}}
+            for name, field, want in (
+                    ("plain", "us-west1", 200),
+                    ("Base64", "=?base64?dXMtd2VzdDE=?=", 200),
+                    ("missing", None, 400),
+                    ("not the body's", "eu-north1", 400),
+                    ("bad Base64", "=?base64?dXMtd2VzdDE?=", 400)):
+                st, _, msg = sampling.call("tools/call", mirrored, **{
+                    "Mcp-Param-Region": field})
+                ok = (st == 200 and error_code(msg) is None) if want == 200 \
+                    else (st == 400 and error_code(msg) == -32020)
+                check(f"fixture ({mode}): Mcp-Param-Region {name}: {want}",
+                      ok, f"{st} {msg}")
             # Other errors of a call keep 200 (the transport names only
             # this one).
             st, _, msg = sampling.call("tools/call",
                                        {"name": "no_such_tool", "arguments": {}})
-            check(f"capability ({mode}): an unknown tool is still 200 -32602",
+            check(f"fixture ({mode}): an unknown tool is still 200 -32602",
                   st == 200 and error_code(msg) == -32602, f"{st} {msg}")
         finally:
             rc = srv.stop()
-            check(f"capability ({mode}): the server stops cleanly", rc == 0,
+            check(f"fixture ({mode}): the server stops cleanly", rc == 0,
                   f"exit {rc}")
 
 
@@ -998,7 +1016,7 @@ def main():
         task_ends_with_its_session_case(store, world)
         stateless_cases(tmp)
         stateless_answer_cases(tmp)
-        missing_capability_cases(tmp)
+        fixture_stateless_cases(tmp)
         srv2 = subprocess.run(
             [WFSTORE, "serve", "--http", "127.0.0.1:0", "--store",
              os.path.join(tmp, "fresh"), "--resume-grace", "0"],

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "mcp/jsonrpc.h"
 #include "mcp/session.h"
 #include "mcp/stdio.h"
+#include "transport/http_message.h"
 
 namespace wfs::mcp {
 namespace {
@@ -69,6 +71,88 @@ TEST(HttpFieldsTest, MirroredValues) {
   EXPECT_FALSE(DecodeMirroredValue("=?base64?SGVsbG8*?=").has_value());
   EXPECT_FALSE(DecodeMirroredValue("caf\xc3\xa9").has_value());
   EXPECT_FALSE(DecodeMirroredValue("a\nb").has_value());
+}
+
+TEST(HttpFieldsTest, MirroredParamsComeFromPropertiesOnly) {
+  Json schema = {
+      {"type", "object"},
+      {"properties",
+       {{"region", {{"type", "string"}, {"x-mcp-header", "Region"}}},
+        {"opts",
+         {{"type", "object"},
+          {"properties",
+           {{"n", {{"type", "integer"}, {"x-mcp-header", "N"}}}}}}},
+        {"list",
+         {{"type", "array"},
+          {"items", {{"type", "string"}, {"x-mcp-header", "Item"}}}}},
+        {"plain", {{"type", "string"}}}}},
+      {"allOf", Json::array({{{"x-mcp-header", "Nope"}}})}};
+  std::vector<MirroredParam> params = MirroredParams(schema);
+  ASSERT_EQ(params.size(), 2u);
+  EXPECT_EQ(params[0].path, (std::vector<std::string>{"opts", "n"}));
+  EXPECT_EQ(params[0].header, "N");
+  EXPECT_EQ(params[1].path, (std::vector<std::string>{"region"}));
+  EXPECT_TRUE(MirroredParams(Json::object()).empty());
+  EXPECT_TRUE(MirroredParams(Json("x")).empty());
+}
+
+TEST(HttpFieldsTest, MirroredParamsMustAgreeWithTheArguments) {
+  std::vector<MirroredParam> params = {
+      {{"region"}, "Region"}, {{"opts", "n"}, "N"}, {{"flag"}, "Flag"}};
+  auto check = [&](std::map<std::string, std::string> fields,
+                   const Json& args) {
+    return MirroredParamMismatch(
+        params,
+        [&](const std::string& name) -> const std::string* {
+          for (const auto& [k, v] : fields) {
+            if (transport::EqualsIgnoreCase(k, name)) return &v;
+          }
+          return nullptr;
+        },
+        args);
+  };
+  Json args = {{"region", "us-west1"}, {"opts", {{"n", 42}}}, {"flag", true}};
+  EXPECT_EQ(check({{"Mcp-Param-Region", "us-west1"},
+                   {"mcp-param-n", "42.0"},
+                   {"Mcp-Param-Flag", "true"}},
+                  args),
+            "");
+  EXPECT_EQ(check({{"Mcp-Param-Region", "=?base64?dXMtd2VzdDE=?="},
+                   {"Mcp-Param-N", "42"},
+                   {"Mcp-Param-Flag", "true"}},
+                  args),
+            "");
+  // Missing, different, undecodable, or for a value the body leaves out.
+  EXPECT_NE(check({{"Mcp-Param-N", "42"}, {"Mcp-Param-Flag", "true"}}, args)
+                .find("Mcp-Param-Region header is missing"),
+            std::string::npos);
+  EXPECT_NE(check({{"Mcp-Param-Region", "eu"},
+                   {"Mcp-Param-N", "42"},
+                   {"Mcp-Param-Flag", "true"}},
+                  args)
+                .find("does not match params.arguments.region"),
+            std::string::npos);
+  EXPECT_NE(check({{"Mcp-Param-Region", "us-west1"},
+                   {"Mcp-Param-N", "43"},
+                   {"Mcp-Param-Flag", "true"}},
+                  args),
+            "");
+  EXPECT_NE(check({{"Mcp-Param-Region", "us-west1"},
+                   {"Mcp-Param-N", "42"},
+                   {"Mcp-Param-Flag", "1"}},
+                  args),
+            "");
+  EXPECT_NE(check({{"Mcp-Param-Region", "=?base64?dXMtd2VzdDE?="},
+                   {"Mcp-Param-N", "42"},
+                   {"Mcp-Param-Flag", "true"}},
+                  args),
+            "");
+  EXPECT_NE(check({{"Mcp-Param-Region", "us-west1"}}, Json::object()), "");
+  // A value the body leaves out (or null) needs no field.
+  EXPECT_EQ(check({}, Json::object()), "");
+  EXPECT_EQ(check({}, Json{{"region", nullptr}, {"opts", "x"}}), "");
+  // Numbers that are not integers cannot be mirrored.
+  EXPECT_NE(check({{"Mcp-Param-N", "1.5"}}, Json{{"opts", {{"n", 1.5}}}}), "");
 }
 
 TEST(HttpFieldsTest, AcceptAndBearer) {
