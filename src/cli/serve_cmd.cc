@@ -1,6 +1,5 @@
 #include "cli/serve_cmd.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,6 +17,7 @@
 #include <CLI/CLI.hpp>
 
 #include "base/file.h"
+#include "base/file_lock.h"
 #include "base/random.h"
 #include "base/sha256.h"
 #include "base/strings.h"
@@ -95,31 +95,28 @@ Result<std::string> EnsureLocalToken(const std::string& dir,
 }
 
 // The key that seals the state of stateless calls waiting for input
-// (dir/mcp-state.key, 0600: 32 random bytes in hex), made on first use and
-// kept, so that a state outlives a restart and serves every server process
-// on the store. Two processes starting at once keep the first one's; a file
-// that is not a key (an interrupted first write) is replaced.
+// (dir/mcp-state.key: 32 random bytes in hex, a regular file of the
+// server's user, mode 0600), made on first use and kept, so that a state
+// outlives a restart and serves every server process on the store. Made
+// and read under dir/mcp-state.lock: processes starting at once all use
+// the one on disk. Anything else at the path (not a key, a symlink,
+// another owner's file, readable by others) is replaced.
 Result<std::string> EnsureStateKey(const std::string& dir) {
   std::string path = dir + "/mcp-state.key";
-  auto valid = [](std::string_view k) {
-    return k.size() == 64 && HexDecode(k).has_value();
-  };
-  std::string key = SecureRandomHex(32);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd >= 0) {
-    std::string line = key + "\n";
-    bool written = ::write(fd, line.data(), line.size()) ==
-                       static_cast<ssize_t>(line.size()) &&
-                   ::fsync(fd) == 0;
-    ::close(fd);
-    if (written) return key;
-  } else if (errno != EEXIST) {
-    return Unavailable(StrCat("cannot create ", path, ": ", strerror(errno)));
-  } else {
-    WFS_ASSIGN_OR_RETURN(std::string text, ReadFile(path, 4096));
-    std::string existing(Trim(text));
-    if (valid(existing)) return existing;
+  WFS_ASSIGN_OR_RETURN(FileLock lock, FileLock::Take(dir + "/mcp-state.lock"));
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+      st.st_uid == ::geteuid() && (st.st_mode & 0777) == 0600 &&
+      st.st_size <= 4096) {
+    auto text = ReadFile(path, 4096);
+    if (text.ok()) {
+      std::string key(Trim(*text));
+      if (key.size() == 64 && HexDecode(key).has_value()) return key;
+    }
   }
+  std::string key = SecureRandomHex(32);
+  // A rename replaces whatever was at the path (a symlink itself, not its
+  // target).
   WFS_RETURN_IF_ERROR(WriteFileAtomic(path, key + "\n", 0600));
   return key;
 }
@@ -431,6 +428,11 @@ int Serve(const ServeFlags& flags) {
   mcp::ToolProvider* provider = nullptr;
   server::ConformanceFixture fixture;
   mcp::EngineOptions eo;
+  if (!flags.fixture.empty() && flags.fixture != "conformance") {
+    PrintError(StrCat("--fixture ", Quote(flags.fixture),
+                      ": the only fixture is `conformance`"));
+    return kExitUsage;
+  }
   auto state_key = EnsureStateKey(*dir);
   if (!state_key.ok()) {
     PrintError(StrCat(state_key.status().message(),
@@ -439,11 +441,6 @@ int Serve(const ServeFlags& flags) {
   }
   eo.state_key = *state_key;
   if (!flags.fixture.empty()) {
-    if (flags.fixture != "conformance") {
-      PrintError(StrCat("--fixture ", Quote(flags.fixture),
-                        ": the only fixture is `conformance`"));
-      return kExitUsage;
-    }
     provider = &fixture;
     eo.server_name = "wfstore-conformance-fixture";
     eo.server_title = "wfstore (conformance fixture: test tools only)";

@@ -932,10 +932,49 @@ Result<Json> Engine::RunRound(
     }
   }
   auto flag = s.BeginRequest(m.id);
+  // Ended however the body leaves (an exception included: Dispatch turns
+  // it into an error), so the session forgets the request.
+  struct Ender {
+    Session& s;
+    const Json& id;
+    ~Ender() { s.EndRequest(id); }
+  };
+  Result<Json> r = Internal("unreachable");
   CallContext ctx(&s, channel, m.id, std::move(progress_token), flag, meta);
-  ctx.SetRound(std::move(responses), std::move(kept));
-  Result<Json> r = body(ctx);
-  s.EndRequest(m.id);
+  {
+    Ender ender{s, m.id};
+    ctx.SetRound(std::move(responses), std::move(kept));
+    r = body(ctx);
+  }
+  if (r.ok() && ctx.input_required() && meta != nullptr) {
+    // Input only of the kinds the client declared it can give, whatever
+    // the provider asked.
+    for (const auto& [key, request] : ctx.required_inputs().items()) {
+      std::string method =
+          request.is_object() ? request.value("method", std::string()) : "";
+      const char* needs = nullptr;
+      bool declared = false;
+      if (method == "elicitation/create") {
+        needs = "elicitation";
+        declared = meta->CanElicit();
+      } else if (method == "sampling/createMessage") {
+        needs = "sampling";
+        declared = meta->CanSample();
+      } else if (method == "roots/list") {
+        needs = "roots";
+        declared = meta->CanListRoots();
+      } else {
+        return Internal(StrCat("input request ", Quote(key),
+                               " has no method a client answers"));
+      }
+      if (!declared) {
+        meta->missing_capabilities[needs] = Json::object();
+        r = FailedPrecondition(
+            StrCat("this request needs the client capability ", Quote(needs),
+                   ", which the client did not declare"));
+      }
+    }
+  }
   if (r.ok() && ctx.input_required()) {
     Json out = {{"resultType", "input_required"}};
     if (!ctx.required_inputs().empty()) {

@@ -103,7 +103,9 @@ class CallContext {
   // "sampling", "elicitation", "roots"), which the client did not declare.
   // Returns the status the handler returns: a stateless request then ends
   // with MissingRequiredClientCapability (-32021, data.requiredCapabilities
-  // naming it), a session's call with the status.
+  // naming it), a session's call with the status. Call it before sending
+  // anything (Progress, Log): over HTTP the error is answered with status
+  // 400 only while nothing went out on the call's stream.
   Status RequireCapability(const std::string& capability);
 
   // A stateless call's (or prompt's) retry: the client's answers to the input

@@ -79,6 +79,13 @@ bool IsStatelessPost(const HttpRequest& req, const Message& m) {
 // resource's URI (plain, or in the Base64 sentinel form). Empty when they
 // do; else what is wrong, for a HeaderMismatch error.
 std::string HeaderMismatch(const HttpRequest& req, const Message& m) {
+  // One field each: with two, an intermediary may read another than the
+  // server does.
+  for (const char* name : {kVersionHeader, "Mcp-Method", "Mcp-Name"}) {
+    if (req.headers.Count(name) > 1) {
+      return StrCat(name, " header appears more than once");
+    }
+  }
   const std::string* version = req.headers.Find(kVersionHeader);
   const Json* revision = MetaRevision(m);
   std::string in_body = revision != nullptr && revision->is_string()
@@ -892,10 +899,19 @@ void HttpEndpoint::HandleStatelessPost(HttpRequest& req,
       Json schema = engine_->ToolInputSchema(
           caller, m.params.value("name", std::string()));
       if (!schema.is_null()) {
-        mismatch = MirroredParamMismatch(
-            MirroredParams(schema),
-            [&](const std::string& name) { return req.headers.Find(name); },
-            m.params.value("arguments", Json::object()));
+        std::vector<MirroredParam> params = MirroredParams(schema);
+        for (const MirroredParam& p : params) {
+          std::string name = StrCat("Mcp-Param-", p.header);
+          if (req.headers.Count(name) > 1) {
+            mismatch = StrCat(name, " header appears more than once");
+          }
+        }
+        if (mismatch.empty()) {
+          mismatch = MirroredParamMismatch(
+              params,
+              [&](const std::string& name) { return req.headers.Find(name); },
+              m.params.value("arguments", Json::object()));
+        }
       }
     }
     if (!mismatch.empty()) {

@@ -1,7 +1,6 @@
 #include "mcp/http_fields.h"
 
 #include <cmath>
-#include <cstdlib>
 
 #include "base/strings.h"
 #include "transport/http_message.h"
@@ -190,20 +189,64 @@ const Json* ValueAt(const Json& args, const std::vector<std::string>& path) {
   return v;
 }
 
+// The integers a client can mirror exactly: JavaScript's safe range.
+constexpr int64_t kSafeInteger = (int64_t{1} << 53) - 1;
+
+// A decimal integer ("-42", "42", "42.0"): digits only, an optional minus,
+// an optional fraction of zeros; nullopt otherwise or beyond the safe range.
+std::optional<int64_t> ParseMirroredInteger(std::string_view t) {
+  bool negative = !t.empty() && t[0] == '-';
+  if (negative) t.remove_prefix(1);
+  size_t dot = t.find('.');
+  std::string_view digits = t.substr(0, dot);
+  if (dot != std::string_view::npos &&
+      (dot + 1 == t.size() ||
+       t.substr(dot + 1).find_first_not_of('0') != std::string_view::npos)) {
+    return std::nullopt;
+  }
+  if (digits.empty() || digits.size() > 16) return std::nullopt;
+  int64_t v = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  if (v > kSafeInteger) return std::nullopt;
+  return negative ? -v : v;
+}
+
+// The body's value as an exact integer in the safe range (a float only
+// when integral); nullopt otherwise.
+std::optional<int64_t> BodyInteger(const Json& value) {
+  if (value.is_number_unsigned()) {
+    uint64_t u = value.get<uint64_t>();
+    if (u > static_cast<uint64_t>(kSafeInteger)) return std::nullopt;
+    return static_cast<int64_t>(u);
+  }
+  if (value.is_number_integer()) {
+    int64_t i = value.get<int64_t>();
+    if (i > kSafeInteger || i < -kSafeInteger) return std::nullopt;
+    return i;
+  }
+  if (value.is_number_float()) {
+    double d = value.get<double>();
+    if (!(d >= -static_cast<double>(kSafeInteger) &&
+          d <= static_cast<double>(kSafeInteger)) ||
+        d != std::trunc(d)) {
+      return std::nullopt;
+    }
+    return static_cast<int64_t>(d);
+  }
+  return std::nullopt;
+}
+
 // Whether `text` (a decoded field) stands for `value`.
 bool Mirrors(const std::string& text, const Json& value) {
   if (value.is_string()) return text == value.get<std::string>();
   if (value.is_boolean()) return text == (value.get<bool>() ? "true" : "false");
-  if (value.is_number_integer()) {
-    std::string t(Trim(text));
-    if (t.empty() || t.size() > 40) return false;
-    char* end = nullptr;
-    double d = std::strtod(t.c_str(), &end);
-    if (end != t.c_str() + t.size() || !std::isfinite(d)) return false;
-    double want = value.is_number_unsigned()
-                      ? static_cast<double>(value.get<uint64_t>())
-                      : static_cast<double>(value.get<int64_t>());
-    return d == want;
+  if (value.is_number()) {
+    std::optional<int64_t> want = BodyInteger(value);
+    std::optional<int64_t> got = ParseMirroredInteger(text);
+    return want && got && *want == *got;
   }
   return false;
 }

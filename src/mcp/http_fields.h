@@ -68,9 +68,11 @@ std::vector<MirroredParam> MirroredParams(const Json& input_schema);
 // they do, else what does not. `field` looks a field up by name (any
 // case; null when absent). For each parameter whose value the arguments
 // hold (not null), its field must be there, decode (DecodeMirroredValue)
-// and equal the value: a string as is, an integer numerically ("42.0" is
-// 42), a boolean as "true" or "false"; other types cannot be mirrored. A
-// field for a parameter the arguments leave out does not match either.
+// and equal the value: a string as is; an integer (or an integral number)
+// within +-(2^53 - 1) as decimal digits, optionally with a minus and a
+// fraction of zeros ("42", "42.0"), compared exactly; a boolean as "true"
+// or "false"; other values cannot be mirrored. A field for a parameter the
+// arguments leave out does not match either.
 std::string MirroredParamMismatch(
     const std::vector<MirroredParam>& params,
     const std::function<const std::string*(const std::string&)>& field,

@@ -793,9 +793,25 @@ def fixture_stateless_cases(tmp):
         with open(world, "w") as f:
             json.dump({}, f)
         extra = ["--fixture", "conformance", "--no-auth"]
+        target = os.path.join(tmp, f"elsewhere-{mode}.key")
         if mode == "json":
             extra.append("--json-responses")
+            # A state key that is a symlink (here to a key readable by
+            # anyone) is not used: a key of the store's own replaces it.
+            os.makedirs(store, mode=0o700)
+            with open(target, "w") as f:
+                f.write("ab" * 32 + "\n")
+            os.symlink(target, os.path.join(store, "mcp-state.key"))
         srv = Server(store, world, *extra)
+        if mode == "json":
+            key = os.path.join(store, "mcp-state.key")
+            st = os.lstat(key)
+            check("fixture (json): a symlinked state key is replaced by a "
+                  "file of the store's own",
+                  not os.path.islink(key) and st.st_mode & 0o777 == 0o600 and
+                  open(key).read() != "ab" * 32 + "\n" and
+                  open(target).read() == "ab" * 32 + "\n",
+                  f"{oct(st.st_mode)}")
         try:
             bare = Stateless(srv, "unused", capabilities={})
             st, h, msg = bare.call("tools/call",
@@ -838,6 +854,31 @@ def fixture_stateless_cases(tmp):
                     else (st == 400 and error_code(msg) == -32020)
                 check(f"fixture ({mode}): Mcp-Param-Region {name}: {want}",
                       ok, f"{st} {msg}")
+            # One field each: two of them (an intermediary may read the
+            # other one) are refused.
+            body = sampling.body("tools/call", mirrored)
+            for name, dup in (("Mcp-Param-Region", "eu-north1"),
+                              ("Mcp-Name", "test_simple_text"),
+                              ("Mcp-Method", "tools/list")):
+                conn = http.client.HTTPConnection(srv.host, srv.port,
+                                                  timeout=30)
+                conn.putrequest("POST", srv.path)
+                data = json.dumps(body).encode()
+                for k, v in {**sampling.headers(body),
+                             "Mcp-Param-Region": "us-west1",
+                             "Content-Type": "application/json",
+                             "Accept": "application/json, text/event-stream",
+                             "Content-Length": str(len(data))}.items():
+                    conn.putheader(k, v)
+                conn.putheader(name, dup)
+                conn.endheaders(data)
+                r = conn.getresponse()
+                payload = r.read()
+                conn.close()
+                msg = rpc_body(payload, r.getheader("content-type", ""))
+                check(f"fixture ({mode}): {name} twice: 400 -32020",
+                      r.status == 400 and error_code(msg) == -32020,
+                      f"{r.status} {msg}")
             # Other errors of a call keep 200 (the transport names only
             # this one).
             st, _, msg = sampling.call("tools/call",
@@ -946,7 +987,11 @@ def stateless_answer_cases(tmp):
         # Another key (a store's key replaced): earlier states are refused.
         st, _, msg = run(c, "mail.delete_two",
                          {"first": "a", "second": "a", "mailbox": "INBOX"})
-        s4 = ((msg or {}).get("result") or {}).get("requestState", "")
+        asked = (msg or {}).get("result") or {}
+        s4 = asked.get("requestState", "")
+        check("stateless: a second run asks before the key is replaced",
+              asked.get("resultType") == "input_required" and len(s4) > 0,
+              f"{msg}")
         srv.stop()
         with open(key_path, "w") as f:
             f.write("00" * 32 + "\n")

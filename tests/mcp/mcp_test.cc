@@ -153,6 +153,20 @@ TEST(HttpFieldsTest, MirroredParamsMustAgreeWithTheArguments) {
   EXPECT_EQ(check({}, Json{{"region", nullptr}, {"opts", "x"}}), "");
   // Numbers that are not integers cannot be mirrored.
   EXPECT_NE(check({{"Mcp-Param-N", "1.5"}}, Json{{"opts", {{"n", 1.5}}}}), "");
+  // Integers: decimal digits only, compared exactly in JavaScript's safe
+  // range; an integral number in the body is an integer.
+  auto n = [&](const std::string& field, const Json& value) {
+    return check({{"Mcp-Param-N", field}}, Json{{"opts", {{"n", value}}}});
+  };
+  EXPECT_EQ(n("-7", -7), "");
+  EXPECT_EQ(n("42", 42.0), "");
+  EXPECT_EQ(n("9007199254740991", int64_t{9007199254740991}), "");
+  for (const char* field : {"0x2A", "4.2e1", "42.", "+42", " 42", "", "-"}) {
+    EXPECT_NE(n(field, 42), "") << field;
+  }
+  EXPECT_NE(n("9007199254740992", int64_t{9007199254740993}), "");
+  EXPECT_NE(n("9007199254740993", int64_t{9007199254740993}), "");
+  EXPECT_NE(n("9223372036854775807", int64_t{9223372036854775806}), "");
 }
 
 TEST(HttpFieldsTest, AcceptAndBearer) {
@@ -949,6 +963,17 @@ TEST_F(StatelessTest, AMissingClientCapabilityIsItsOwnError) {
                      {{"sampling", Json::object()}}}}),
       &channel_);
   EXPECT_EQ(r["result"]["resultType"], "complete");
+  // Input a provider asks for that the client did not declare it can give
+  // is refused the same way, whatever the provider checked.
+  r = engine_.Handle(
+      session_,
+      StatelessReq(3, "tools/call", {{"name", "confirm"}},
+                   {{"io.modelcontextprotocol/clientCapabilities",
+                     {{"sampling", Json::object()}}}}),
+      &channel_);
+  EXPECT_EQ(r["error"]["code"], kMissingClientCapability);
+  EXPECT_EQ(r["error"]["data"]["requiredCapabilities"],
+            Json({{"elicitation", Json::object()}}));
   // A session's call has no such error code: the status maps as usual.
   Session s2("s2", Principal{"agent", {}});
   engine_.Handle(s2,
