@@ -891,6 +891,56 @@ def fixture_stateless_cases(tmp):
                   f"exit {rc}")
 
 
+def shared_key_cases(tmp):
+    """Servers started at once on a new store share one state key: a state
+    one of them seals opens on every other."""
+    store = os.path.join(tmp, "shared-key-store")
+    world = os.path.join(tmp, "shared-key-world.json")
+    with open(world, "w") as f:
+        json.dump({}, f)
+    procs = [subprocess.Popen(
+        [WFSTORE, "serve", "--http", "127.0.0.1:0", "--store", store,
+         "--world", world, "--quiet", "--fixture", "conformance",
+         "--no-auth"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)]
+    servers = []
+    try:
+        for proc in procs:
+            line = proc.stdout.readline()
+            m = re.match(r"wfstore: serving MCP at (http://([^:/]+):(\d+)"
+                         r"(/\S*))", line)
+            srv = Server.__new__(Server)
+            srv.proc = proc
+            if m:
+                srv.url, srv.host, srv.port, srv.path = (
+                    m.group(1), m.group(2), int(m.group(3)), m.group(4))
+                servers.append(srv)
+        check("shared key: four servers started at once on a new store",
+              len(servers) == 4, f"{len(servers)} started")
+        call = {"name": "test_input_required_result_request_state",
+                "arguments": {}}
+        first = Stateless(servers[0], "unused")
+        st, _, msg = first.call("tools/call", call)
+        state = ((msg or {}).get("result") or {}).get("requestState", "")
+        opened = []
+        for srv in servers[1:]:
+            st, _, msg = Stateless(srv, "unused").call(
+                "tools/call", {**call, "requestState": state,
+                               "inputResponses": {"confirm": {
+                                   "action": "accept",
+                                   "content": {"ok": True}}}})
+            text = json.dumps((msg or {}).get("result") or {})
+            opened.append("state-ok" in text)
+        check("shared key: a state one sealed opens on the others",
+              len(state) > 0 and opened == [True, True, True],
+              f"{opened} {msg}")
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
 def stateless_answer_cases(tmp):
     """A stateless answer acts only on the question its requestState asked:
     never without a state, never on the run's next question."""
@@ -1062,6 +1112,7 @@ def main():
         stateless_cases(tmp)
         stateless_answer_cases(tmp)
         fixture_stateless_cases(tmp)
+        shared_key_cases(tmp)
         srv2 = subprocess.run(
             [WFSTORE, "serve", "--http", "127.0.0.1:0", "--store",
              os.path.join(tmp, "fresh"), "--resume-grace", "0"],
