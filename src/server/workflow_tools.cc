@@ -451,7 +451,7 @@ std::string WorkflowTools::ScopeFor(const mcp::Message& m) const {
 size_t WorkflowTools::handle_count(const std::string& session_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = handles_.find(session_id);
-  return it == handles_.end() ? 0 : it->second.size();
+  return it == handles_.end() ? 0 : it->second.table.size();
 }
 
 void WorkflowTools::SessionClosed(const std::string& session_id) {
@@ -842,11 +842,25 @@ Json WorkflowTools::RunToolResult(mcp::CallContext& ctx,
     if (!handles.empty()) {
       person = Json::object();
       for (const auto& [id, v] : handles) person[id] = runtime::ToJson(v);
-      // Kept for the session; a stateless call has none beyond itself.
+      // Kept for the session, within its bounds; a stateless call has none
+      // beyond itself.
       if (!ctx.stateless()) {
         std::lock_guard<std::mutex> lock(mu_);
-        auto& table = handles_[ctx.session().id()];
-        for (auto& [id, v] : handles) table[id] = v;
+        SessionHandles& kept = handles_[ctx.session().id()];
+        for (auto& [id, v] : handles) {
+          size_t bytes = CanonicalJson(person[id]).size();
+          if (kept.table.insert_or_assign(id, v).second) {
+            kept.order.emplace_back(id, bytes);
+            kept.bytes += bytes;
+          }
+        }
+        while (!kept.order.empty() &&
+               (kept.order.size() > options_.max_handles_per_session ||
+                kept.bytes > options_.max_handle_bytes_per_session)) {
+          kept.table.erase(kept.order.front().first);
+          kept.bytes -= kept.order.front().second;
+          kept.order.pop_front();
+        }
       }
     }
   }

@@ -13,6 +13,7 @@
 #define WFSTORE_SERVER_WORKFLOW_TOOLS_H_
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -60,6 +61,12 @@ struct ToolsOptions {
   // (listChanged): set it only when something calls TakeListChanges
   // regularly and passes what it reports to Engine::NotifyListChanged.
   bool announce_list_changes = false;
+  // The handles a session keeps (the values behind untrusted or private
+  // outputs): at most this many, holding at most this many bytes of JSON;
+  // the oldest go first (a stdio session may last for days). The values
+  // stay in the journal for `wfstore runs show`.
+  size_t max_handles_per_session = 1024;
+  size_t max_handle_bytes_per_session = size_t{16} << 20;
 };
 
 // What changed in the lists clients see since the last look, by workflow
@@ -169,7 +176,13 @@ class WorkflowTools : public mcp::ToolProvider {
   // Whether a version may still be run (yanked, stage, grants) is checked
   // on every call.
   std::map<std::string, runtime::ProgramPtr> programs_;
-  std::map<std::string, runtime::HandleTable> handles_;  // by session
+  // A session's handles, oldest first, with their sizes (JSON bytes).
+  struct SessionHandles {
+    runtime::HandleTable table;
+    std::deque<std::pair<std::string, size_t>> order;
+    size_t bytes = 0;
+  };
+  std::map<std::string, SessionHandles> handles_;  // by session
 };
 
 }  // namespace wfs::server

@@ -14,6 +14,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "base/clock.h"
 #include "base/file_lock.h"
@@ -954,6 +955,78 @@ TEST(PolicyTest, ParsesDefaultsAndRefusesNonsense) {
   EXPECT_EQ(ParsePolicy(R"({"rollout": {"shar": 0.1}})").status().message(),
             "unknown member `shar` in rollout");
   EXPECT_EQ(FormatDurationUs(ParseDuration("36h").value()), "36h");
+}
+
+// The catalog's tools with the store and journal of the rollout fixture:
+// what a session keeps of the values behind handles.
+using SessionHandlesTest = RolloutTest;
+
+TEST_F(SessionHandlesTest, ASessionKeepsABoundedNumberOfHandles) {
+  ASSERT_TRUE(store_
+                  ->Publish({{"keep.wf", R"(workflow t.keep 1.0.0 {
+  summary "Keeps a private note."
+  intent "keep a note"
+
+  input note: { text: string private } "A note."
+  output note: { text: string private } "The note."
+
+  run {
+    return { note: note }
+  }
+
+  test "keeps" {
+    call { note: { text: "x" } }
+    expect output.note.text == "x"
+  }
+}
+)"}},
+                            publisher_.secret_key)
+                  .ok());
+  for (auto [max, max_bytes, expect] :
+       {std::tuple<size_t, size_t, size_t>{3, size_t{1} << 20, 3},
+        {100, 16, 2}}) {
+    server::ToolsOptions to;
+    to.store = store_.get();
+    to.journal = journal_.get();
+    to.connectors = &connectors_;
+    to.clock = &clock_;
+    to.workflow_tools = false;
+    to.max_handles_per_session = max;
+    to.max_handle_bytes_per_session = max_bytes;
+    auto tools = server::WorkflowTools::Create(std::move(to)).value();
+    mcp::Engine engine(mcp::EngineOptions{}, tools.get());
+    mcp::Principal p{"a", {}};
+    p.grants.min_stage = "draft";
+    mcp::Session s("s-keep", p);
+    engine.Handle(
+        s,
+        mcp::MakeRequest(1, "initialize",
+                         {{"protocolVersion", "2025-06-18"},
+                          {"capabilities", Json::object()},
+                          {"clientInfo", {{"name", "t"}, {"version", "1"}}}}),
+        &channel_);
+    for (int i = 0; i < 5; ++i) {
+      Json r = engine.Handle(
+          s,
+          mcp::MakeRequest(
+              10 + i, "tools/call",
+              {{"name", "run_workflow"},
+               {"arguments",
+                {{"name", "t.keep"},
+                 {"arguments", {{"note", {{"text", StrCat("note ", i)}}}}}}}}),
+          &channel_);
+      // The note is the person's: a handle for the agent.
+      ASSERT_TRUE(
+          r["result"]["structuredContent"]["outputs"]["note"]["text"].contains(
+              "handle"))
+          << r.dump();
+      EXPECT_EQ(tools->handle_count("s-keep"),
+                std::min<size_t>(static_cast<size_t>(i) + 1, expect))
+          << "max " << max << ", bytes " << max_bytes << ", run " << i;
+    }
+    tools->SessionClosed("s-keep");
+    EXPECT_EQ(tools->handle_count("s-keep"), 0u);
+  }
 }
 
 }  // namespace
