@@ -72,13 +72,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // integer and a boolean in the body: a field that matches decodes to
   // the value's own text (an integer's, numerically).
   static const std::vector<wfs::mcp::MirroredParam> params = {{{"p"}, "P"}};
-  std::string field(text);
-  auto lookup = [&](const std::string&) { return &field; };
+  wfs::transport::HttpHeaders headers;
+  headers.Add("Mcp-Param-P", std::string(text));
   for (const wfs::Json& value :
        {wfs::Json("us-west1"), wfs::Json(42), wfs::Json(true),
         wfs::Json(-9007199254740991LL), wfs::Json(1.5)}) {
     wfs::Json args = {{"p", value}};
-    if (wfs::mcp::MirroredParamMismatch(params, lookup, args).empty()) {
+    if (wfs::mcp::MirroredParamMismatch(params, headers, args).empty()) {
       auto v = wfs::mcp::DecodeMirroredValue(text);
       Check(v.has_value());
       if (value.is_string()) Check(*v == value.get<std::string>());

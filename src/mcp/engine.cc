@@ -952,27 +952,22 @@ Result<Json> Engine::RunRound(
     for (const auto& [key, request] : ctx.required_inputs().items()) {
       std::string method =
           request.is_object() ? request.value("method", std::string()) : "";
-      const char* needs = nullptr;
       bool declared = false;
+      const char* needs = nullptr;
       if (method == "elicitation/create") {
+        declared = ctx.CanElicit();
         needs = "elicitation";
-        declared = meta->CanElicit();
       } else if (method == "sampling/createMessage") {
+        declared = ctx.CanSample();
         needs = "sampling";
-        declared = meta->CanSample();
       } else if (method == "roots/list") {
+        declared = ctx.CanListRoots();
         needs = "roots";
-        declared = meta->CanListRoots();
       } else {
         return Internal(StrCat("input request ", Quote(key),
                                " has no method a client answers"));
       }
-      if (!declared) {
-        meta->missing_capabilities[needs] = Json::object();
-        r = FailedPrecondition(
-            StrCat("this request needs the client capability ", Quote(needs),
-                   ", which the client did not declare"));
-      }
+      if (!declared) r = ctx.RequireCapability(needs);
     }
   }
   if (r.ok() && ctx.input_required()) {

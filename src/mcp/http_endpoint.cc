@@ -899,19 +899,9 @@ void HttpEndpoint::HandleStatelessPost(HttpRequest& req,
       Json schema = engine_->ToolInputSchema(
           caller, m.params.value("name", std::string()));
       if (!schema.is_null()) {
-        std::vector<MirroredParam> params = MirroredParams(schema);
-        for (const MirroredParam& p : params) {
-          std::string name = StrCat("Mcp-Param-", p.header);
-          if (req.headers.Count(name) > 1) {
-            mismatch = StrCat(name, " header appears more than once");
-          }
-        }
-        if (mismatch.empty()) {
-          mismatch = MirroredParamMismatch(
-              params,
-              [&](const std::string& name) { return req.headers.Find(name); },
-              m.params.value("arguments", Json::object()));
-        }
+        mismatch =
+            MirroredParamMismatch(MirroredParams(schema), req.headers,
+                                  m.params.value("arguments", Json::object()));
       }
     }
     if (!mismatch.empty()) {

@@ -260,15 +260,17 @@ std::vector<MirroredParam> MirroredParams(const Json& input_schema) {
   return out;
 }
 
-std::string MirroredParamMismatch(
-    const std::vector<MirroredParam>& params,
-    const std::function<const std::string*(const std::string&)>& field,
-    const Json& arguments) {
+std::string MirroredParamMismatch(const std::vector<MirroredParam>& params,
+                                  const transport::HttpHeaders& headers,
+                                  const Json& arguments) {
   for (const MirroredParam& p : params) {
     std::string name = StrCat("Mcp-Param-", p.header);
+    if (headers.Count(name) > 1) {
+      return StrCat(name, " header appears more than once");
+    }
     std::string where = StrCat("params.arguments.", StrJoin(p.path, "."));
     const Json* value = ValueAt(arguments, p.path);
-    const std::string* f = field(name);
+    const std::string* f = headers.Find(name);
     if (value == nullptr || value->is_null()) {
       if (f != nullptr) {
         return StrCat(name, " header is present but ", where, " is not");

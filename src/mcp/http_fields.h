@@ -7,13 +7,13 @@
 #define WFSTORE_MCP_HTTP_FIELDS_H_
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/json.h"
+#include "transport/http_message.h"
 
 namespace wfs::mcp {
 
@@ -65,18 +65,18 @@ struct MirroredParam {
 std::vector<MirroredParam> MirroredParams(const Json& input_schema);
 
 // Whether a request's Mcp-Param-* fields agree with its arguments: "" when
-// they do, else what does not. `field` looks a field up by name (any
-// case; null when absent). For each parameter whose value the arguments
-// hold (not null), its field must be there, decode (DecodeMirroredValue)
+// they do, else what does not. Each parameter's field may appear once at
+// most (with two, an intermediary may read the other one). For each
+// parameter whose value the arguments hold (not null), its field must be
+// there, decode (DecodeMirroredValue)
 // and equal the value: a string as is; an integer (or an integral number)
 // within +-(2^53 - 1) as decimal digits, optionally with a minus and a
 // fraction of zeros ("42", "42.0"), compared exactly; a boolean as "true"
 // or "false"; other values cannot be mirrored. A field for a parameter the
 // arguments leave out does not match either.
-std::string MirroredParamMismatch(
-    const std::vector<MirroredParam>& params,
-    const std::function<const std::string*(const std::string&)>& field,
-    const Json& arguments);
+std::string MirroredParamMismatch(const std::vector<MirroredParam>& params,
+                                  const transport::HttpHeaders& headers,
+                                  const Json& arguments);
 
 }  // namespace wfs::mcp
 

@@ -40,7 +40,7 @@ struct Grants {
 
 // What a client's capabilities (its initialize, or a stateless request's
 // _meta) declare: elicitation in form mode (2025-11-25 and later: {"form":
-// {}, "url": {}}; an empty object means form), and sampling.
+// {}, "url": {}}; an empty object means form), sampling, roots.
 bool DeclaresElicitation(const Json& capabilities);
 bool DeclaresSampling(const Json& capabilities);
 bool DeclaresRoots(const Json& capabilities);

@@ -101,15 +101,9 @@ TEST(HttpFieldsTest, MirroredParamsMustAgreeWithTheArguments) {
       {{"region"}, "Region"}, {{"opts", "n"}, "N"}, {{"flag"}, "Flag"}};
   auto check = [&](std::map<std::string, std::string> fields,
                    const Json& args) {
-    return MirroredParamMismatch(
-        params,
-        [&](const std::string& name) -> const std::string* {
-          for (const auto& [k, v] : fields) {
-            if (transport::EqualsIgnoreCase(k, name)) return &v;
-          }
-          return nullptr;
-        },
-        args);
+    transport::HttpHeaders headers;
+    for (const auto& [k, v] : fields) headers.Add(k, v);
+    return MirroredParamMismatch(params, headers, args);
   };
   Json args = {{"region", "us-west1"}, {"opts", {{"n", 42}}}, {"flag", true}};
   EXPECT_EQ(check({{"Mcp-Param-Region", "us-west1"},
