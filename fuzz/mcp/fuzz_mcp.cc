@@ -79,6 +79,24 @@ class Tools : public wfs::mcp::ToolProvider {
     if (name == "needs" && !ctx.CanSample()) {
       return ctx.RequireCapability("sampling");
     }
+    if (name == "task" || name == "required") {
+      // The tasks extension: goes on as a task whose input never waits (a
+      // zero timeout), or refuses a client that cannot follow one.
+      if (!ctx.CanContinueAsTask()) {
+        if (name == "required") {
+          return ctx.RequireExtension(wfs::mcp::kTasksExtension);
+        }
+      } else {
+        ctx.ContinueAsTask([args](CallContext& task) -> Result<Json> {
+          task.Progress(0, 1, "working");
+          auto r = task.Ask(
+              Json{{"q", {{"method", "elicitation/create"}, {"params", args}}}},
+              std::chrono::milliseconds(0));
+          if (!r.ok()) return r.status();
+          return Json{{"content", Json::array()}, {"structuredContent", *r}};
+        });
+      }
+    }
     if (name == "confirm" && ctx.stateless() && ctx.kept_state().is_null()) {
       // Asks for input; the retry's state comes back through OpenState.
       ctx.RequireInput(

@@ -101,6 +101,20 @@ bool RequestMeta::CanListRoots() const {
   return DeclaresRoots(client_capabilities);
 }
 
+bool RequestMeta::DeclaresExtension(const char* extension) const {
+  auto e = client_capabilities.find("extensions");
+  if (e == client_capabilities.end() || !e->is_object()) return false;
+  auto it = e->find(extension);
+  return it != e->end() && it->is_object();
+}
+
+Status RequestMeta::RequireExtension(const char* extension) {
+  missing_capabilities["extensions"][extension] = Json::object();
+  return FailedPrecondition(StrCat("this request needs the extension ",
+                                   Quote(extension),
+                                   ", which the client did not declare"));
+}
+
 const Json* MetaRevision(const Message& m) {
   if (!m.params.is_object()) return nullptr;
   auto meta = m.params.find("_meta");
@@ -139,6 +153,11 @@ Result<size_t> DecodeCursor(const Json& params) {
 
 void CallContext::Progress(double progress, double total,
                            const std::string& message) {
+  // A task sends nothing: its progress message is its statusMessage.
+  if (task_input_ != nullptr) {
+    if (!message.empty()) task_input_->Report(message);
+    return;
+  }
   if (progress_token_.is_null() || channel_ == nullptr) return;
   Json p = {{"progressToken", progress_token_}, {"progress", progress}};
   if (total > 0) p["total"] = total;
@@ -172,6 +191,49 @@ Status CallContext::RequireCapability(const std::string& capability) {
   return FailedPrecondition(StrCat("this request needs the client capability ",
                                    Quote(capability),
                                    ", which the client did not declare"));
+}
+
+Status CallContext::RequireExtension(const char* extension) {
+  if (meta_ != nullptr) return meta_->RequireExtension(extension);
+  return FailedPrecondition(StrCat("this call needs the extension ",
+                                   Quote(extension), " of MCP 2026-07-28"));
+}
+
+bool CallContext::Answers(const std::string& method, const char** needs) const {
+  if (method == "elicitation/create") {
+    *needs = "elicitation";
+    return CanElicit();
+  }
+  if (method == "sampling/createMessage") {
+    *needs = "sampling";
+    return CanSample();
+  }
+  if (method == "roots/list") {
+    *needs = "roots";
+    return CanListRoots();
+  }
+  *needs = nullptr;
+  return false;
+}
+
+Result<Json> CallContext::Ask(const Json& requests,
+                              std::chrono::milliseconds timeout) {
+  if (task_input_ == nullptr) {
+    return FailedPrecondition("only a task asks for several inputs at once");
+  }
+  if (!requests.is_object()) return InvalidArgument("requests: an object");
+  for (const auto& [key, request] : requests.items()) {
+    std::string method =
+        request.is_object() ? request.value("method", std::string()) : "";
+    const char* needs = nullptr;
+    if (!Answers(method, &needs)) {
+      return FailedPrecondition(
+          needs == nullptr ? StrCat("input request ", Quote(key),
+                                    " has no method a client answers")
+                           : StrCat("the client did not declare ", needs));
+    }
+  }
+  return task_input_->Ask(requests, timeout);
 }
 
 void CallContext::Log(int level, const std::string& logger, const Json& data) {
@@ -214,6 +276,19 @@ Result<Json> CallContext::Elicit(const std::string& message, const Json& schema,
 
 Result<Json> CallContext::Elicit(Json params,
                                  std::chrono::milliseconds timeout) {
+  if (task_input_ != nullptr) {
+    if (!params.contains("mode")) params["mode"] = "form";
+    WFS_ASSIGN_OR_RETURN(
+        Json all,
+        Ask(Json{{"elicit",
+                  {{"method", "elicitation/create"}, {"params", params}}}},
+            timeout));
+    Json r = std::move(all["elicit"]);
+    if (!r.is_object() || !r.contains("action") || !r["action"].is_string()) {
+      return InvalidArgument("elicitation result without an action");
+    }
+    return r;
+  }
   if (meta_ != nullptr) {
     return FailedPrecondition(
         "a stateless call asks the client through input requests");
@@ -235,6 +310,18 @@ Result<Json> CallContext::Elicit(Json params,
 
 Result<Json> CallContext::Sample(Json params,
                                  std::chrono::milliseconds timeout) {
+  if (task_input_ != nullptr) {
+    WFS_ASSIGN_OR_RETURN(
+        Json all,
+        Ask(Json{{"sample",
+                  {{"method", "sampling/createMessage"}, {"params", params}}}},
+            timeout));
+    Json r = std::move(all["sample"]);
+    if (!r.is_object() || !r.contains("content")) {
+      return InvalidArgument("sampling result without content");
+    }
+    return r;
+  }
   if (meta_ != nullptr) {
     return FailedPrecondition(
         "a stateless call asks the client through input requests");
@@ -259,6 +346,7 @@ Engine::Engine(EngineOptions options, ToolProvider* tools)
   TaskOptions to = options_.tasks;
   if (to.clock == nullptr) to.clock = options_.clock;
   tasks_registry_ = std::make_unique<TaskRegistry>(to);
+  task_table_ = std::make_unique<TaskTable>(to);
   // Handlers that need neither the channel nor a stateless request's
   // metadata.
   auto plain = [this](auto fn) {
@@ -325,10 +413,24 @@ Engine::Engine(EngineOptions options, ToolProvider* tools)
         return e->ReadResource(s, m);
       }),
       false, true};
-  methods_["tasks/get"] = {plain([](Engine* e, Session& s, const Message& m) {
-                             return e->tasks_registry_->Get(s, m.params);
-                           }),
-                           false, false, Feature::kTasks, Era::kSession};
+  // tasks/get and tasks/cancel: a 2025-11-25 session's tasks, or in a
+  // stateless request the caller's tasks of the tasks extension.
+  methods_["tasks/get"] = {[this](Session& s, const Message& m, ClientChannel*,
+                                  RequestMeta* meta) -> Result<Json> {
+                             if (meta == nullptr)
+                               return tasks_registry_->Get(s, m.params);
+                             WFS_RETURN_IF_ERROR(CheckTasksDeclared(meta));
+                             return task_table_->Get(s.principal().agent,
+                                                     m.params);
+                           },
+                           false, false, Feature::kTasks, Era::kBoth};
+  methods_["tasks/update"] = {
+      [this](Session& s, const Message& m, ClientChannel*,
+             RequestMeta* meta) -> Result<Json> {
+        WFS_RETURN_IF_ERROR(CheckTasksDeclared(meta));
+        return task_table_->Update(s.principal().agent, m.params);
+      },
+      false, false, Feature::kTasks, Era::kStateless};
   methods_["tasks/list"] = {plain([](Engine* e, Session& s, const Message& m) {
                               return Page(e->tasks_registry_->List(s), m.params,
                                           e->options_.page_size, "tasks",
@@ -336,10 +438,13 @@ Engine::Engine(EngineOptions options, ToolProvider* tools)
                             }),
                             false, false, Feature::kTasks, Era::kSession};
   methods_["tasks/cancel"] = {
-      plain([](Engine* e, Session& s, const Message& m) {
-        return e->tasks_registry_->Cancel(s, m.params);
-      }),
-      false, false, Feature::kTasks, Era::kSession};
+      [this](Session& s, const Message& m, ClientChannel*,
+             RequestMeta* meta) -> Result<Json> {
+        if (meta == nullptr) return tasks_registry_->Cancel(s, m.params);
+        WFS_RETURN_IF_ERROR(CheckTasksDeclared(meta));
+        return task_table_->Cancel(s.principal().agent, m.params);
+      },
+      false, false, Feature::kTasks, Era::kBoth};
   methods_["tasks/result"] = {
       [this](Session& s, const Message& m, ClientChannel* c,
              RequestMeta*) -> Result<Json> {
@@ -377,7 +482,17 @@ bool Engine::Offers(Feature f) const {
   return false;
 }
 
-Engine::~Engine() { tasks_registry_.reset(); }
+Engine::~Engine() {
+  tasks_registry_.reset();
+  task_table_.reset();
+}
+
+Status Engine::CheckTasksDeclared(RequestMeta* meta) {
+  if (meta == nullptr || meta->DeclaresExtension(kTasksExtension)) {
+    return Status::Ok();
+  }
+  return meta->RequireExtension(kTasksExtension);
+}
 
 void Engine::Listen(Session* session, ClientChannel* channel) {
   std::lock_guard<std::mutex> lock(listeners_mu_);
@@ -833,6 +948,9 @@ Json Engine::Capabilities(const std::string& version, bool stateless) const {
       {"logging", Json::object()}};
   if (features_.prompts) capabilities["prompts"] = {{"listChanged", false}};
   if (features_.completions) capabilities["completions"] = Json::object();
+  if (features_.tasks && stateless) {
+    capabilities["extensions"][kTasksExtension] = Json::object();
+  }
   if (features_.tasks && !stateless && version >= "2025-11-25") {
     capabilities["tasks"] = {
         {"list", Json::object()},
@@ -848,10 +966,10 @@ Result<Json> Engine::ListTools(Session& s, const Message& m,
                        tools_->ListTools(s.principal()));
   WFS_ASSIGN_OR_RETURN(
       Json page, Page(tools, m.params, options_.page_size, "tools", ToolJson));
-  // Tasks are a 2025-11-25 session feature (2026-07-28 moved them to an
-  // extension this server does not offer).
-  if (meta != nullptr || !features_.tasks ||
-      s.protocol_version() < "2025-11-25") {
+  // Which tools run as tasks: for 2025-11-25 sessions, and for stateless
+  // requests (the tasks extension).
+  if (!features_.tasks ||
+      (meta == nullptr && s.protocol_version() < "2025-11-25")) {
     for (Json& t : page["tools"]) t.erase("execution");
   }
   return page;
@@ -893,13 +1011,15 @@ Result<Json> Engine::CallTool(Session& s, const Message& m,
   }
   return RunRound(
       s, m, channel, meta, StrCat("tools/call ", name), args, std::move(token),
-      [&](CallContext& ctx) { return tools_->CallTool(ctx, name, args); });
+      [&](CallContext& ctx) { return tools_->CallTool(ctx, name, args); },
+      /*may_become_task=*/true);
 }
 
 Result<Json> Engine::RunRound(
     Session& s, const Message& m, ClientChannel* channel, RequestMeta* meta,
     const std::string& target, const Json& args, Json progress_token,
-    const std::function<Result<Json>(CallContext&)>& body) {
+    const std::function<Result<Json>(CallContext&)>& body,
+    bool may_become_task) {
   const Json& p = m.params;
   // A stateless request's retry (multi round-trip requests): the answers
   // to the input the previous round required, and the state it kept.
@@ -944,7 +1064,25 @@ Result<Json> Engine::RunRound(
   {
     Ender ender{s, m.id};
     ctx.SetRound(std::move(responses), std::move(kept));
+    if (may_become_task && meta != nullptr && features_.tasks &&
+        meta->DeclaresExtension(kTasksExtension)) {
+      ctx.AllowTasks();
+    }
     r = body(ctx);
+  }
+  if (r.ok() && ctx.task_job()) {
+    if (!ctx.CanContinueAsTask()) {
+      return Internal("a call went on as a task its client cannot follow");
+    }
+    if (ctx.input_required()) {
+      return Internal("a call both required input and went on as a task");
+    }
+    // A cancelled call starts no task: the client would never learn its id.
+    if (flag->load()) return Cancelled("the request was cancelled");
+    r = StartStatelessTask(s, m, *meta, ctx.task_job());
+    if (r.ok() && flag->load()) {
+      (void)task_table_->Cancel(s.principal().agent, *r);
+    }
   }
   if (r.ok() && ctx.input_required() && meta != nullptr) {
     // Input only of the kinds the client declared it can give, whatever
@@ -952,18 +1090,9 @@ Result<Json> Engine::RunRound(
     for (const auto& [key, request] : ctx.required_inputs().items()) {
       std::string method =
           request.is_object() ? request.value("method", std::string()) : "";
-      bool declared = false;
       const char* needs = nullptr;
-      if (method == "elicitation/create") {
-        declared = ctx.CanElicit();
-        needs = "elicitation";
-      } else if (method == "sampling/createMessage") {
-        declared = ctx.CanSample();
-        needs = "sampling";
-      } else if (method == "roots/list") {
-        declared = ctx.CanListRoots();
-        needs = "roots";
-      } else {
+      bool declared = ctx.Answers(method, &needs);
+      if (needs == nullptr) {
         return Internal(StrCat("input request ", Quote(key),
                                " has no method a client answers"));
       }
@@ -985,6 +1114,34 @@ Result<Json> Engine::RunRound(
     return Cancelled("the request was cancelled");
   }
   return r;
+}
+
+Result<Json> Engine::StartStatelessTask(
+    Session& s, const Message& m, const RequestMeta& meta,
+    std::function<Result<Json>(CallContext&)> job) {
+  // The request's session ends with it; the task runs as the same caller
+  // in a session of its own, with the client capabilities the request
+  // declared, and sends nothing (no stream outlives the request).
+  auto session = std::make_shared<Session>(StrCat("task-", SecureRandomHex(8)),
+                                           s.principal());
+  auto task_meta = std::make_shared<RequestMeta>(meta);
+  task_meta->log_level = -1;
+  task_meta->missing_capabilities = Json::object();
+  return task_table_->Start(
+      s.principal().agent,
+      [this, session, task_meta, job = std::move(job), id = m.id](
+          TaskInput& input, std::shared_ptr<std::atomic<bool>> cancelled) {
+        CallContext ctx(session.get(), nullptr, id, nullptr,
+                        std::move(cancelled), task_meta.get());
+        ctx.SetTaskInput(&input);
+        Result<Json> r = job(ctx);
+        tools_->SessionClosed(session->id());
+        // tasks/get inlines it as the call's result of this revision.
+        if (r.ok() && r->is_object() && !r->contains("resultType")) {
+          (*r)["resultType"] = "complete";
+        }
+        return r;
+      });
 }
 
 Result<Json> Engine::StartTask(Session& s, const Message& m,

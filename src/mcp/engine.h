@@ -30,6 +30,7 @@
 #include "mcp/channel.h"
 #include "mcp/jsonrpc.h"
 #include "mcp/session.h"
+#include "mcp/task_table.h"
 #include "mcp/tasks.h"
 
 namespace wfs::mcp {
@@ -61,6 +62,12 @@ struct RequestMeta {
   bool CanElicit() const;  // elicitation (form mode) declared
   bool CanSample() const;
   bool CanListRoots() const;
+  // capabilities.extensions[extension] declared (an object).
+  bool DeclaresExtension(const char* extension) const;
+  // Records that the request needs `extension`, which the client did not
+  // declare, and returns the status its handler returns (the request then
+  // ends with -32021 naming it).
+  Status RequireExtension(const char* extension);
 };
 
 // The revision `m`'s params._meta names
@@ -99,6 +106,10 @@ class CallContext {
   bool CanElicit() const;
   bool CanSample() const;
   bool CanListRoots() const;
+  // The client declared it answers requests of `method` (elicitation/create,
+  // sampling/createMessage, roots/list); `*needs` is set to the capability
+  // that takes (null for a method no client answers).
+  bool Answers(const std::string& method, const char** needs) const;
   // The call cannot go on without `capability` (a client capability:
   // "sampling", "elicitation", "roots"), which the client did not declare.
   // Returns the status the handler returns: a stateless request then ends
@@ -136,7 +147,8 @@ class CallContext {
   }
   const Json& state_to_keep() const { return state_to_keep_; }
 
-  // notifications/progress when the request carried a progressToken.
+  // notifications/progress when the request carried a progressToken; in a
+  // task, `message` becomes the task's statusMessage.
   void Progress(double progress, double total, const std::string& message);
   // notifications/message at `level` (0 debug .. 7 emergency) when at or
   // above the session's level.
@@ -150,6 +162,33 @@ class CallContext {
   // Same with the whole params object (for schemas with defaults, enums
   // and titles the two-argument form does not build).
   Result<Json> Elicit(Json params, std::chrono::milliseconds timeout);
+  // Tasks (the tasks extension, 2026-07-28): a stateless tools/call whose
+  // client declared the extension may go on as a task. ContinueAsTask ends
+  // the round: the client is answered with the task's handle
+  // (CreateTaskResult) and `job` runs on a thread of its own with a context
+  // of its own (in_task()), in which Elicit, Sample and Ask wait in the
+  // task for tasks/update. The tool's own result is dropped. A tool that
+  // only runs as a task refuses other clients with
+  // RequireExtension(kTasksExtension).
+  bool CanContinueAsTask() const { return tasks_allowed_; }
+  void ContinueAsTask(std::function<Result<Json>(CallContext&)> job) {
+    task_job_ = std::move(job);
+  }
+  const std::function<Result<Json>(CallContext&)>& task_job() const {
+    return task_job_;
+  }
+  Status RequireExtension(const char* extension);
+  bool in_task() const { return task_input_ != nullptr; }
+  // Set by the engine.
+  void AllowTasks() { tasks_allowed_ = true; }
+  void SetTaskInput(TaskInput* input) { task_input_ = input; }
+  // In a task: asks the client for several inputs at once ({key: {method,
+  // params}}) and returns its results by key once all are answered
+  // (TaskInput::Ask). Each must be of a kind the client declared it
+  // answers (FailedPrecondition otherwise). FailedPrecondition outside a
+  // task.
+  Result<Json> Ask(const Json& requests, std::chrono::milliseconds timeout);
+
   // Closes the client's connection, leaving the call's stream to be resumed
   // (ClientChannel::CloseConnection). False when it cannot be.
   bool CloseConnection() {
@@ -174,6 +213,9 @@ class CallContext {
   bool input_required_ = false;
   Json required_inputs_;
   Json state_to_keep_;
+  bool tasks_allowed_ = false;
+  std::function<Result<Json>(CallContext&)> task_job_;
+  TaskInput* task_input_ = nullptr;
   static const Json& EmptyObject();
 
   // Sends a request to the client and waits for its result.
@@ -446,11 +488,14 @@ class Engine {
   // client brought back (params.inputResponses, params.requestState,
   // verified for `target`, e.g. the tool, and `args`) are handed to `body`
   // through its context, and a body that required input ends the round
-  // with an InputRequiredResult carrying the state sealed again.
+  // with an InputRequiredResult carrying the state sealed again. With
+  // `may_become_task` (tools/call), a client that declared the tasks
+  // extension lets the body go on as a task (CallContext::ContinueAsTask).
   Result<Json> RunRound(Session& s, const Message& m, ClientChannel* c,
                         RequestMeta* meta, const std::string& target,
                         const Json& args, Json progress_token,
-                        const std::function<Result<Json>(CallContext&)>& body);
+                        const std::function<Result<Json>(CallContext&)>& body,
+                        bool may_become_task = false);
   // A stateless call's state, sealed for the client to bring back
   // (bound to the caller, the request's method and target and its
   // arguments, with an expiry), and opened again: InvalidArgument when it
@@ -468,6 +513,14 @@ class Engine {
                          RequestMeta* meta);
   Result<Json> Complete(Session& s, const Message& m);
   Result<Json> SetLevel(Session& s, const Message& m);
+  // A stateless call's body went on as a task: starts `job` in the caller's
+  // task table and returns the CreateTaskResult.
+  Result<Json> StartStatelessTask(
+      Session& s, const Message& m, const RequestMeta& meta,
+      std::function<Result<Json>(CallContext&)> job);
+  // Ok when a stateless request declared the tasks extension, else the
+  // status that answers it with -32021.
+  static Status CheckTasksDeclared(RequestMeta* meta);
   // tools/call with params.task: starts the call as a task.
   Result<Json> StartTask(Session& s, const Message& m, const std::string& name,
                          Json args, Json progress_token);
@@ -496,6 +549,7 @@ class Engine {
   std::condition_variable subscriptions_cv_;
   int64_t next_subscription_ = 1;
   std::unique_ptr<TaskRegistry> tasks_registry_;
+  std::unique_ptr<TaskTable> task_table_;  // the tasks extension's
 };
 
 // Opaque pagination cursors: an offset, encoded.

@@ -75,9 +75,9 @@ bool IsStatelessPost(const HttpRequest& req, const Message& m) {
 
 // What a stateless request's headers must mirror (2026-07-28 Streamable
 // HTTP, "Request Metadata"): MCP-Protocol-Version the revision in _meta,
-// Mcp-Method the method, Mcp-Name the tool's or prompt's name or the
-// resource's URI (plain, or in the Base64 sentinel form). Empty when they
-// do; else what is wrong, for a HeaderMismatch error.
+// Mcp-Method the method, Mcp-Name the tool's or prompt's name, the
+// resource's URI or the task's id (plain, or in the Base64 sentinel form).
+// Empty when they do; else what is wrong, for a HeaderMismatch error.
 std::string HeaderMismatch(const HttpRequest& req, const Message& m) {
   // One field each: with two, an intermediary may read another than the
   // server does.
@@ -105,6 +105,9 @@ std::string HeaderMismatch(const HttpRequest& req, const Message& m) {
   const char* field = m.method == "resources/read" ? "uri"
                       : m.method == "tools/call" || m.method == "prompts/get"
                           ? "name"
+                      : m.method == "tasks/get" || m.method == "tasks/update" ||
+                              m.method == "tasks/cancel"
+                          ? "taskId"
                           : nullptr;
   if (field == nullptr) return "";
   const std::string* name = req.headers.Find("Mcp-Name");

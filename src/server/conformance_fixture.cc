@@ -19,6 +19,7 @@ constexpr char kWav[] =
 constexpr char kTemplatePrefix[] = "test://template/";
 constexpr char kTemplateSuffix[] = "/data";
 constexpr int kInfo = 1;  // log level
+constexpr int kMaxComputeSeconds = 600;  // slow_compute
 
 Json Text(const std::string& text) {
   return Json{{"type", "text"}, {"text", text}};
@@ -247,6 +248,7 @@ mcp::ProviderFeatures ConformanceFixture::Features() const {
   f.completions = true;
   f.resource_subscribe = true;
   f.mirrored_params = true;  // test_mirrored_param
+  f.tasks = true;            // slow_compute, confirm_delete, ...
   return f;
 }
 
@@ -254,13 +256,20 @@ Result<std::vector<mcp::Tool>> ConformanceFixture::ListTools(
     const mcp::Principal& caller) {
   (void)caller;
   auto tool = [](const char* name, const char* description,
-                 Json input = NoArgs()) {
+                 Json input = NoArgs(), const char* task_support = "") {
     mcp::Tool t;
     t.name = name;
     t.description = description;
     t.input_schema = std::move(input);
+    t.task_support = task_support;
     return t;
   };
+  Json compute = {
+      {"type", "object"},
+      {"properties",
+       {{"seconds",
+         {{"type", "number"}, {"minimum", 0}, {"maximum", kMaxComputeSeconds}}},
+        {"label", {{"type", "string"}}}}}};
   return std::vector<mcp::Tool>{
       tool("test_simple_text", "Returns a simple text response"),
       tool("test_image_content", "Returns a PNG image"),
@@ -317,6 +326,23 @@ Result<std::vector<mcp::Tool>> ConformanceFixture::ListTools(
                     {"x-mcp-header", "Region"}}},
                   {"query", {{"type", "string"}}}}},
                 {"required", Json::array({"region"})}}),
+      // The tasks extension (2026-07-28).
+      tool("greet", "Greets someone at once (never a task)",
+           StringArgs({{"name", "Whom to greet"}})),
+      tool("slow_compute",
+           "Works `seconds` seconds, as a task when the client can follow "
+           "one",
+           compute, "optional"),
+      tool("failing_job", "Runs only as a task; reports a tool error", NoArgs(),
+           "required"),
+      tool("protocol_error_job", "Fails with a protocol error", NoArgs(),
+           "optional"),
+      tool("confirm_delete", "Asks the person to confirm, then answers",
+           StringArgs({{"filename", "What to delete"}}), "optional"),
+      tool("multi_input", "Asks two questions at once", NoArgs(), "optional"),
+      tool("test_tool_with_task",
+           "Asks a name (input request), then greets as a task", NoArgs(),
+           "required"),
   };
 }
 
@@ -413,6 +439,7 @@ Result<Json> ConformanceFixture::CallTool(mcp::CallContext& ctx,
     return Result1(Text(StrCat("Received: ", CanonicalJson(arguments))));
   }
   if (auto r = CallStatelessTool(ctx, name)) return std::move(*r);
+  if (auto r = CallTaskTool(ctx, name, arguments)) return std::move(*r);
   if (name == "test_mirrored_param") {
     WFS_ASSIGN_OR_RETURN(std::string region,
                          RequiredString(arguments, "region"));
@@ -427,6 +454,140 @@ Result<Json> ConformanceFixture::CallTool(mcp::CallContext& ctx,
     return Result1(Text("Reconnection test completed successfully"));
   }
   return NotFound(StrCat("no tool ", Quote(name)));
+}
+
+std::optional<Result<Json>> ConformanceFixture::CallTaskTool(
+    mcp::CallContext& ctx, const std::string& name, const Json& arguments) {
+  // Runs `job` as a task when the client can follow one, else at once.
+  auto maybe_task =
+      [&](std::function<Result<Json>(mcp::CallContext&)> job) -> Result<Json> {
+    if (!ctx.CanContinueAsTask()) return job(ctx);
+    ctx.ContinueAsTask(std::move(job));
+    return Json::object();
+  };
+  // Waits `ms`, or less when the call is cancelled (false then).
+  auto work = [](mcp::CallContext& c, int64_t ms) {
+    for (int64_t waited = 0; waited < ms; waited += 20) {
+      if (c.cancelled()) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return !c.cancelled();
+  };
+  if (name == "greet") {
+    WFS_ASSIGN_OR_RETURN(std::string who, RequiredString(arguments, "name"));
+    return Result1(Text(StrCat("Hello, ", who, "!")));
+  }
+  if (name == "slow_compute") {
+    double seconds = 0;
+    if (arguments.contains("seconds")) {
+      const Json& v = arguments["seconds"];
+      if (!v.is_number() || v.get<double>() < 0 ||
+          v.get<double>() > kMaxComputeSeconds) {
+        return InvalidArgument(StrCat("argument `seconds`: a number from 0 to ",
+                                      kMaxComputeSeconds));
+      }
+      seconds = v.get<double>();
+    }
+    std::string label = arguments.value("label", std::string("compute"));
+    if (!arguments.value("label", Json("")).is_string()) {
+      return InvalidArgument("argument `label`: a string");
+    }
+    return maybe_task([work, seconds,
+                       label](mcp::CallContext& c) -> Result<Json> {
+      if (!work(c, static_cast<int64_t>(seconds * 1000))) {
+        return Cancelled("slow_compute was cancelled");
+      }
+      return Result1(Text(StrCat("Computed ", label, " in ", seconds, " s")));
+    });
+  }
+  if (name == "failing_job" || name == "test_tool_with_task") {
+    // Task support "required": a stateless client that cannot follow a task
+    // is refused.
+    if (ctx.stateless() && !ctx.CanContinueAsTask() && !ctx.in_task()) {
+      return ctx.RequireExtension(mcp::kTasksExtension);
+    }
+  }
+  if (name == "failing_job") {
+    return maybe_task([work](mcp::CallContext& c) -> Result<Json> {
+      if (!work(c, 1000)) return Cancelled("failing_job was cancelled");
+      return ErrorResult("failing_job failed, as it always does");
+    });
+  }
+  if (name == "protocol_error_job") {
+    return maybe_task([](mcp::CallContext&) -> Result<Json> {
+      return Internal("protocol_error_job broke down (on purpose)");
+    });
+  }
+  if (name == "confirm_delete") {
+    WFS_ASSIGN_OR_RETURN(std::string file,
+                         RequiredString(arguments, "filename"));
+    Json ask = ElicitRequest(StrCat("Delete ", file, "?"), "confirm",
+                             "boolean")["params"];
+    if (ctx.stateless() && !ctx.CanContinueAsTask()) {
+      if (!ctx.CanElicit()) return ctx.RequireCapability("elicitation");
+      if (const Json* a = Answer(ctx, "confirm")) {
+        return Result1(Text(Accepted(*a, "confirm") == "true"
+                                ? StrCat("Deleted ", file)
+                                : StrCat("Kept ", file)));
+      }
+      ctx.RequireInput(
+          {{"confirm", {{"method", "elicitation/create"}, {"params", ask}}}},
+          nullptr);
+      return Json::object();
+    }
+    return maybe_task([this, ask, file](mcp::CallContext& c) -> Result<Json> {
+      WFS_ASSIGN_OR_RETURN(Json a, c.Elicit(ask, client_timeout_));
+      return Result1(Text(Accepted(a, "confirm") == "true"
+                              ? StrCat("Deleted ", file)
+                              : StrCat("Kept ", file)));
+    });
+  }
+  if (name == "multi_input") {
+    Json both = {
+        {"name", ElicitRequest("What is your name?", "name", "string")},
+        {"confirm", ElicitRequest("Shall I go on?", "confirm", "boolean")}};
+    auto text = [](const Json& who, const Json& confirm) {
+      return Result1(Text(StrCat("name=", Accepted(who, "name"),
+                                 ", confirm=", Accepted(confirm, "confirm"))));
+    };
+    if (ctx.stateless() && !ctx.CanContinueAsTask()) {
+      if (!ctx.CanElicit()) return ctx.RequireCapability("elicitation");
+      Json missing = Unanswered(ctx, both);
+      if (missing.empty()) {
+        return text(*Answer(ctx, "name"), *Answer(ctx, "confirm"));
+      }
+      ctx.RequireInput(std::move(missing), nullptr);
+      return Json::object();
+    }
+    if (!ctx.CanContinueAsTask()) {
+      return ErrorResult("multi_input asks through input requests or a task");
+    }
+    return maybe_task([this, both, text](mcp::CallContext& c) -> Result<Json> {
+      WFS_ASSIGN_OR_RETURN(Json a, c.Ask(both, client_timeout_));
+      return text(a["name"], a["confirm"]);
+    });
+  }
+  if (name == "test_tool_with_task") {
+    // Round 1 asks the name (input request); round 2 goes on as a task
+    // with it.
+    if (!ctx.stateless()) {
+      return ErrorResult("test_tool_with_task runs with revision 2026-07-28");
+    }
+    if (!ctx.CanElicit()) return ctx.RequireCapability("elicitation");
+    const Json* a = Answer(ctx, "user_name");
+    if (a == nullptr) {
+      ctx.RequireInput({{"user_name", ElicitRequest("What is your name?",
+                                                    "name", "string")}},
+                       nullptr);
+      return Json::object();
+    }
+    std::string who = Accepted(*a, "name");
+    return maybe_task([who](mcp::CallContext&) -> Result<Json> {
+      return Result1(
+          Text(StrCat("Hello, ", who.empty() ? "stranger" : who, "!")));
+    });
+  }
+  return std::nullopt;
 }
 
 std::optional<Result<Json>> ConformanceFixture::CallStatelessTool(

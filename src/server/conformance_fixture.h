@@ -54,6 +54,13 @@ class ConformanceFixture : public mcp::ToolProvider {
   // stream, log levels. Null when `name` is none of them.
   std::optional<Result<Json>> CallStatelessTool(mcp::CallContext& ctx,
                                                 const std::string& name);
+  // The tools of the tasks extension's scenarios (greet, slow_compute,
+  // failing_job, protocol_error_job, confirm_delete, multi_input,
+  // test_tool_with_task): each goes on as a task when the client can
+  // follow one. Null when `name` is none of them.
+  std::optional<Result<Json>> CallTaskTool(mcp::CallContext& ctx,
+                                           const std::string& name,
+                                           const Json& arguments);
 
   std::chrono::milliseconds step_;
   std::chrono::milliseconds client_timeout_;

@@ -1697,22 +1697,32 @@ TEST(GrantsTest, NamespacesAndCapabilitiesMatchByPrefix) {
   EXPECT_FALSE(Grants::FromJson({{"extra", 1}}).ok());
 }
 
-
 // With tasks offered (as WorkflowTools offers them), the session methods
 // are still refused to a stateless request, by the era gate itself (with
 // ChangingTools, tasks/* fail because tasks are not offered at all).
+// tasks/get and tasks/cancel are the tasks extension's there, refused to a
+// client that did not declare it.
 TEST(StatelessGateTest, SessionOnlyMethodsAreRefusedEvenWhenOffered) {
   TaskTools tools;
   Engine engine(EngineOptions{}, &tools);
   Session s("s1", Principal{"agent", {}});
   RecordingChannel channel;
-  for (const char* method : {"tasks/list", "tasks/get", "tasks/cancel",
-                             "tasks/result", "logging/setLevel", "ping",
-                             "initialize"}) {
+  for (const char* method : {"tasks/list", "tasks/result", "logging/setLevel",
+                             "ping", "initialize"}) {
     Json r = engine.Handle(
         s, StatelessReq(1, method, {{"taskId", "t"}, {"level", "debug"}}),
         &channel);
     EXPECT_EQ(r["error"]["code"], kMethodNotFound) << method;
+  }
+  for (const char* method : {"tasks/get", "tasks/cancel", "tasks/update"}) {
+    Json r = engine.Handle(
+        s, StatelessReq(1, method, {{"taskId", "t"}, {"inputResponses", {}}}),
+        &channel);
+    EXPECT_EQ(r["error"]["code"], kMissingClientCapability) << method;
+    EXPECT_TRUE(
+        r["error"]["data"]["requiredCapabilities"]["extensions"].contains(
+            kTasksExtension))
+        << r;
   }
   // And a stateless tools/call with params.task runs as a plain call.
   Json r = engine.Handle(
