@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "base/random.h"
@@ -985,7 +986,43 @@ Result<Json> WorkflowTools::Run(mcp::CallContext& ctx, const std::string& name,
   ctx.Progress(1, 1, runtime::OutcomeName(r->outcome));
   if (r->outcome != runtime::Outcome::kWaiting) AfterRun(name, p->version);
   AskThroughClient(ctx, approver, run_id, *r);
+  FollowAsTask(ctx, run_id, *r);
   return RunToolResult(ctx, program, run_id, *r);
+}
+
+void WorkflowTools::FollowAsTask(mcp::CallContext& ctx,
+                                 const std::string& run_id,
+                                 const runtime::RunResult& r) {
+  if (r.outcome != runtime::Outcome::kWaiting || ctx.input_required() ||
+      !ctx.CanContinueAsTask()) {
+    return;
+  }
+  ctx.ContinueAsTask([this, run_id](mcp::CallContext& task) -> Result<Json> {
+    task.Progress(0, 1,
+                  StrCat("run ", run_id,
+                         " waits for the person: they answer with `wfstore "
+                         "approve ",
+                         run_id, "` or `wfstore deny ", run_id, "`"));
+    constexpr auto kSlice = std::chrono::milliseconds(20);
+    for (;;) {
+      WFS_ASSIGN_OR_RETURN(journal::RunRecord rec,
+                           options_.journal->GetRun(run_id));
+      if (rec.state != "waiting" && rec.state != "running") {
+        return RunRecordResult(task, rec);
+      }
+      if (rec.state == "running") {
+        task.Progress(0, 1, StrCat("run ", run_id, " is running"));
+      }
+      for (auto waited = std::chrono::milliseconds(0);
+           waited < options_.task_poll; waited += kSlice) {
+        if (task.cancelled()) {
+          return Cancelled(StrCat("no longer following run ", run_id,
+                                  " (it goes on without the task)"));
+        }
+        std::this_thread::sleep_for(kSlice);
+      }
+    }
+  });
 }
 
 void WorkflowTools::AfterRun(const std::string& name,
@@ -1105,6 +1142,7 @@ Result<Json> WorkflowTools::ResumeWaiting(mcp::CallContext& ctx,
     }
   }
   AskThroughClient(ctx, approver, rec.run_id, *r);
+  FollowAsTask(ctx, rec.run_id, *r);
   return RunToolResult(ctx, **prog, rec.run_id, *r);
 }
 

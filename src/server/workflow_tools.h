@@ -46,6 +46,10 @@ struct ToolsOptions {
   // How long a run waits for the person to answer an elicitation before it
   // suspends (and waits for `wfstore approve`).
   std::chrono::milliseconds elicit_timeout{std::chrono::minutes(10)};
+  // A run that waits for the person (`wfstore approve`) while a stateless
+  // client that declared the tasks extension follows it as a task: how
+  // often the task looks at the journal.
+  std::chrono::milliseconds task_poll{std::chrono::milliseconds(200)};
   // Offer each stable workflow as its own tool.
   bool workflow_tools = true;
   runtime::ExecOptions exec;
@@ -129,6 +133,13 @@ class WorkflowTools : public mcp::ToolProvider {
   Result<Json> AnswerRun(mcp::CallContext& ctx, const Json& args);
   // Resumes a run waiting on the person, asking through the client (its
   // elicitation; in a stateless call, the answer the retry brought).
+  // A stateless call whose run now waits for the person's answer from the
+  // console or CLI (the client cannot elicit): when the client declared
+  // the tasks extension, the call goes on as a task that follows the run
+  // until it ends (its result is then get_run's); cancelling the task
+  // stops following, the run still waits for the person.
+  void FollowAsTask(mcp::CallContext& ctx, const std::string& run_id,
+                    const runtime::RunResult& r);
   Result<Json> ResumeWaiting(mcp::CallContext& ctx,
                              const journal::RunRecord& rec);
 

