@@ -7,6 +7,7 @@
 #include "base/random.h"
 #include "base/strings.h"
 #include "mcp/jsonrpc.h"
+#include "mcp/task_book.h"
 
 namespace wfs::mcp {
 
@@ -194,127 +195,34 @@ class TaskTable::Task : public TaskInput {
 TaskTable::TaskTable(TaskOptions options)
     : options_(std::move(options)),
       clock_(options_.clock != nullptr ? options_.clock : &system_clock_),
-      pool_(WorkerPoolOptions{
-          .name = "wfs-task", .min_threads = 1, .max_threads = 256}) {}
+      book_(std::make_unique<TaskBook<std::string, Task>>(options_, clock_,
+                                                          "you hold")) {}
 
 TaskTable::~TaskTable() {
-  std::vector<std::shared_ptr<Task>> all;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto& [owner, mine] : tasks_) {
-      for (auto& [id, t] : mine) all.push_back(t);
-    }
-  }
-  for (auto& t : all) t->Cancel("the server is stopping");
-  std::unique_lock<std::mutex> lock(mu_);
-  done_cv_.wait(lock, [&] { return total_running_ == 0; });
+  for (auto& t : book_->Tasks(nullptr)) t->Cancel("the server is stopping");
+  book_->Wait(nullptr, false);
 }
 
-int TaskTable::running() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return total_running_;
-}
-
-std::vector<std::shared_ptr<TaskTable::Task>> TaskTable::TakeExpiredLocked(
-    int64_t now_us) {
-  std::vector<std::shared_ptr<Task>> expired;
-  for (auto o = tasks_.begin(); o != tasks_.end();) {
-    for (auto t = o->second.begin(); t != o->second.end();) {
-      if (t->second->expired(now_us)) {
-        expired.push_back(t->second);
-        t = o->second.erase(t);
-      } else {
-        ++t;
-      }
-    }
-    auto r = running_.find(o->first);
-    if (o->second.empty() && (r == running_.end() || r->second == 0)) {
-      if (r != running_.end()) running_.erase(r);
-      o = tasks_.erase(o);
-    } else {
-      ++o;
-    }
-  }
-  return expired;
-}
+int TaskTable::running() { return book_->running(); }
 
 Result<Json> TaskTable::Start(const std::string& owner, Job job) {
   auto task = std::make_shared<Task>(SecureRandomHex(16), clock_,
                                      options_.default_ttl_ms,
                                      options_.poll_interval_ms);
-  std::vector<std::shared_ptr<Task>> expired;
-  Status admitted;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    expired = TakeExpiredLocked(clock_->NowMicros());
-    auto& mine = tasks_[owner];
-    int& running = running_[owner];
-    if (mine.size() >= options_.max_per_session ||
-        running >= options_.max_running_per_session) {
-      admitted = ResourceExhausted(StrCat(
-          "you hold ", mine.size(), " tasks (", running,
-          " running); wait for some to finish or expire, or cancel them"));
-    } else if (total_running_ >= options_.max_running) {
-      admitted = ResourceExhausted(
-          "the server runs as many tasks as it may; try again later");
-    } else {
-      mine[task->id()] = task;
-      ++running;
-      ++total_running_;
-    }
-  }
-  for (auto& t : expired) t->Cancel("its ttl passed");
-  WFS_RETURN_IF_ERROR(admitted);
+  // Its state as created: the job may change it as soon as it starts.
   Json created = task->ToJson(false);
   created["resultType"] = "task";
-  auto done = [this, owner] {
-    std::lock_guard<std::mutex> lock(mu_);
-    --running_[owner];
-    --total_running_;
-    done_cv_.notify_all();
-  };
-  bool queued = pool_.Submit([task, job = std::move(job), done] {
-    // Cancelled before a thread took it: it never starts.
-    if (task->cancel_flag()->load()) {
-      task->Finish(Cancelled("cancelled before it started"));
-    } else {
-      task->Finish(job(*task, task->cancel_flag()));
-    }
-    done();
-  });
-  if (!queued) {
-    task->Finish(Unavailable("the server is stopping"));
-    done();
-  }
+  WFS_RETURN_IF_ERROR(book_->Start(owner, task, [task, job = std::move(job)] {
+    return job(*task, task->cancel_flag());
+  }));
   return created;
 }
 
 Result<std::shared_ptr<TaskTable::Task>> TaskTable::Find(
     const std::string& owner, const Json& params) {
-  if (!params.is_object() || !params.contains("taskId") ||
-      !params["taskId"].is_string()) {
-    return InvalidArgument("params.taskId (a string) is required");
-  }
-  std::string id = params["taskId"].get<std::string>();
-  std::shared_ptr<Task> found;
-  std::vector<std::shared_ptr<Task>> expired;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    expired = TakeExpiredLocked(clock_->NowMicros());
-    auto o = tasks_.find(owner);
-    if (o != tasks_.end()) {
-      auto t = o->second.find(id);
-      if (t != o->second.end()) found = t->second;
-    }
-  }
-  for (auto& t : expired) t->Cancel("its ttl passed");
-  if (found == nullptr) {
-    return InvalidArgument(
-        StrCat("no task ", Quote(id),
-               " (it never existed, is another caller's, or outlived its "
-               "ttlMs)"));
-  }
-  return found;
+  return book_->Find(owner, params,
+                     " (it never existed, is another caller's, or outlived "
+                     "its ttlMs)");
 }
 
 Result<Json> TaskTable::Get(const std::string& owner, const Json& params) {

@@ -18,21 +18,19 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <vector>
 
 #include "base/clock.h"
 #include "base/json.h"
 #include "base/result.h"
-#include "base/worker_pool.h"
 #include "mcp/tasks.h"
 
 namespace wfs::mcp {
+
+template <typename Owner, typename T>
+class TaskBook;  // mcp/task_book.h
 
 // The extension's identifier, under capabilities.extensions.
 inline constexpr char kTasksExtension[] = "io.modelcontextprotocol/tasks";
@@ -94,20 +92,12 @@ class TaskTable {
   class Task;
   Result<std::shared_ptr<Task>> Find(const std::string& owner,
                                      const Json& params);
-  // Forgets the tasks older than their ttl and returns them, for the caller
-  // to cancel once mu_ is released. Call with mu_ held.
-  std::vector<std::shared_ptr<Task>> TakeExpiredLocked(int64_t now_us);
 
   TaskOptions options_;
   SystemClock system_clock_;
   const Clock* clock_;
-  std::mutex mu_;
-  std::condition_variable done_cv_;  // a task's thread finished
-  // By owner, then by task id.
-  std::map<std::string, std::map<std::string, std::shared_ptr<Task>>> tasks_;
-  std::map<std::string, int> running_;  // tasks not finished, per owner
-  int total_running_ = 0;
-  WorkerPool pool_;  // last: joined first
+  // By owner; last: its threads are joined first.
+  std::unique_ptr<TaskBook<std::string, Task>> book_;
 };
 
 }  // namespace wfs::mcp

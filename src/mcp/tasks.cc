@@ -8,6 +8,7 @@
 #include "base/random.h"
 #include "base/strings.h"
 #include "mcp/jsonrpc.h"
+#include "mcp/task_book.h"
 
 namespace wfs::mcp {
 
@@ -215,16 +216,11 @@ class TaskRegistry::Task : public ClientChannel {
 TaskRegistry::TaskRegistry(TaskOptions options)
     : options_(std::move(options)),
       clock_(options_.clock != nullptr ? options_.clock : &system_clock_),
-      pool_(WorkerPoolOptions{
-          .name = "wfs-task", .min_threads = 1, .max_threads = 256}) {}
+      book_(std::make_unique<TaskBook<Session*, Task>>(options_, clock_,
+                                                       "this session holds")) {}
 
 TaskRegistry::~TaskRegistry() {
-  std::vector<Session*> sessions;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto& [s, t] : tasks_) sessions.push_back(s);
-  }
-  for (Session* s : sessions) EndSession(s);
+  for (Session* s : book_->Owners()) EndSession(s);
 }
 
 Result<Json> TaskRegistry::Start(Session& session, int64_t ttl_ms, Job job) {
@@ -232,85 +228,25 @@ Result<Json> TaskRegistry::Start(Session& session, int64_t ttl_ms, Job job) {
   ttl_ms = std::clamp(ttl_ms, options_.min_ttl_ms, options_.max_ttl_ms);
   auto task = std::make_shared<Task>(SecureRandomHex(16), clock_, ttl_ms,
                                      options_.poll_interval_ms);
-  std::vector<std::shared_ptr<Task>> expired;
-  Status admitted;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    // Checked under mu_: EndSession closes the session before it looks, so
-    // a task is either seen (and waited for) by it or never started.
-    if (session.closed()) return Unavailable("the session has ended");
-    expired = TakeExpiredLocked(&session, clock_->NowMicros());
-    auto& mine = tasks_[&session];
-    int& running = running_[&session];
-    if (mine.size() >= options_.max_per_session ||
-        running >= options_.max_running_per_session) {
-      admitted = ResourceExhausted(StrCat(
-          "this session holds ", mine.size(), " tasks (", running,
-          " running); wait for some to finish or expire, or cancel them"));
-    } else if (total_running_ >= options_.max_running) {
-      admitted = ResourceExhausted(
-          "the server runs as many tasks as it may; try again later");
-    } else {
-      mine[task->id()] = task;
-      ++running;
-      ++total_running_;
-    }
-  }
-  for (auto& t : expired) t->Cancel("its ttl passed");
-  WFS_RETURN_IF_ERROR(admitted);
+  // Its state as created: the job may change it as soon as it starts.
   Json created = {{"task", task->ToJson()}};
-  auto done = [this, &session] {
-    std::lock_guard<std::mutex> lock(mu_);
-    --running_[&session];
-    --total_running_;
-    done_cv_.notify_all();
-  };
-  bool queued = pool_.Submit([task, job = std::move(job), done] {
-    // Cancelled (or its session ended) before a thread took it: it never
-    // starts.
-    if (task->cancel_flag()->load()) {
-      task->Finish(Cancelled("cancelled before it started"));
-    } else {
-      task->Finish(job(task.get(), task->cancel_flag()));
-    }
-    done();
-  });
-  if (!queued) {
-    task->Finish(Unavailable("the server is stopping"));
-    done();
-  }
+  // Closed is checked under the book's lock: EndSession closes the session
+  // before it looks, so a task is either seen (and waited for) by it or
+  // never started.
+  WFS_RETURN_IF_ERROR(book_->Start(
+      &session, task,
+      [task, job = std::move(job)] {
+        return job(task.get(), task->cancel_flag());
+      },
+      [&session] { return session.closed(); }));
   return created;
 }
 
-bool TaskRegistry::Running(Session* session) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto r = running_.find(session);
-  return r != running_.end() && r->second > 0;
-}
+bool TaskRegistry::Running(Session* session) { return book_->Running(session); }
 
 Result<std::shared_ptr<TaskRegistry::Task>> TaskRegistry::Find(
     Session& session, const Json& params) {
-  if (!params.is_object() || !params.contains("taskId") ||
-      !params["taskId"].is_string()) {
-    return InvalidArgument("params.taskId (a string) is required");
-  }
-  std::string id = params["taskId"].get<std::string>();
-  std::shared_ptr<Task> found;
-  std::vector<std::shared_ptr<Task>> expired;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    expired = TakeExpiredLocked(&session, clock_->NowMicros());
-    auto s = tasks_.find(&session);
-    if (s != tasks_.end()) {
-      auto t = s->second.find(id);
-      if (t != s->second.end()) found = t->second;
-    }
-  }
-  for (auto& t : expired) t->Cancel("its ttl passed");
-  if (found == nullptr) {
-    return InvalidArgument(StrCat("no task ", Quote(id), " in this session"));
-  }
-  return found;
+  return book_->Find(&session, params, " in this session");
 }
 
 Result<Json> TaskRegistry::Get(Session& session, const Json& params) {
@@ -319,16 +255,8 @@ Result<Json> TaskRegistry::Get(Session& session, const Json& params) {
 }
 
 std::vector<Json> TaskRegistry::List(Session& session) {
-  std::vector<std::shared_ptr<Task>> all, expired;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    expired = TakeExpiredLocked(&session, clock_->NowMicros());
-    auto s = tasks_.find(&session);
-    if (s != tasks_.end()) {
-      for (auto& [id, t] : s->second) all.push_back(t);
-    }
-  }
-  for (auto& t : expired) t->Cancel("its ttl passed");
+  Session* owner = &session;
+  std::vector<std::shared_ptr<Task>> all = book_->Tasks(&owner);
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
     return a->created_us() != b->created_us()
                ? a->created_us() > b->created_us()
@@ -356,42 +284,12 @@ Result<Json> TaskRegistry::Await(Session& session, const Json& params,
   return t->Await(channel, cancelled, session);
 }
 
-std::vector<std::shared_ptr<TaskRegistry::Task>>
-TaskRegistry::TakeExpiredLocked(Session* session, int64_t now_us) {
-  std::vector<std::shared_ptr<Task>> out;
-  auto s = tasks_.find(session);
-  if (s == tasks_.end()) return out;
-  for (auto it = s->second.begin(); it != s->second.end();) {
-    if (it->second->expired(now_us)) {
-      out.push_back(std::move(it->second));
-      it = s->second.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  return out;
-}
-
 void TaskRegistry::EndSession(Session* session) {
   // Closed first: no task starts for it from now on (Start checks), and
   // calls waiting for the client's answer wake up.
   session->Close();
-  std::vector<std::shared_ptr<Task>> mine;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto s = tasks_.find(session);
-    if (s != tasks_.end()) {
-      for (auto& [id, t] : s->second) mine.push_back(t);
-    }
-  }
-  for (auto& t : mine) t->Cancel("the session ended");
-  std::unique_lock<std::mutex> lock(mu_);
-  done_cv_.wait(lock, [&] {
-    auto r = running_.find(session);
-    return r == running_.end() || r->second == 0;
-  });
-  tasks_.erase(session);
-  running_.erase(session);
+  for (auto& t : book_->Tasks(&session)) t->Cancel("the session ended");
+  book_->Wait(&session, /*forget=*/true);
 }
 
 }  // namespace wfs::mcp

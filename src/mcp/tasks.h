@@ -20,23 +20,22 @@
 #define WFSTORE_MCP_TASKS_H_
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
 #include "base/json.h"
 #include "base/result.h"
-#include "base/worker_pool.h"
 #include "mcp/channel.h"
 #include "mcp/session.h"
 
 namespace wfs::mcp {
+
+template <typename Owner, typename T>
+class TaskBook;  // mcp/task_book.h
 
 // The _meta key that ties a message to a task.
 inline constexpr char kRelatedTaskKey[] =
@@ -104,21 +103,12 @@ class TaskRegistry {
  private:
   class Task;
   Result<std::shared_ptr<Task>> Find(Session& session, const Json& params);
-  // Forgets the session's tasks older than their ttl and returns them, for
-  // the caller to cancel once mu_ is released. Call with mu_ held.
-  std::vector<std::shared_ptr<Task>> TakeExpiredLocked(Session* session,
-                                                       int64_t now_us);
 
   TaskOptions options_;
   SystemClock system_clock_;
   const Clock* clock_;
-  std::mutex mu_;
-  std::condition_variable done_cv_;  // a task thread finished
-  // By session, then by task id.
-  std::map<Session*, std::map<std::string, std::shared_ptr<Task>>> tasks_;
-  std::map<Session*, int> running_;  // tasks not finished, per session
-  int total_running_ = 0;
-  WorkerPool pool_;  // last: joined first
+  // By session; last: its threads are joined first.
+  std::unique_ptr<TaskBook<Session*, Task>> book_;
 };
 
 }  // namespace wfs::mcp
