@@ -22,6 +22,16 @@ expect_grep() {
     sed 's/^/    | /' "$3" | head -20
   fi
 }
+# served_url FILE: the URL `wfstore serve --http` announces in FILE (its
+# standard output), waiting up to 10 s for it; fails when none comes.
+served_url() {
+  for _ in $(seq 1 100); do
+    u=$(sed -n 's/^wfstore: serving MCP at \([^ ]*\) .*/\1/p' "$1")
+    [ -n "$u" ] && { echo "$u"; return 0; }
+    sleep 0.1
+  done
+  return 1
+}
 finish() {
   if [ "$fails" -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
   echo "all passed"

@@ -17,12 +17,7 @@ baseline="$WFS_SOURCE_DIR/tests/mcp/conformance-baseline.yml"
   --store "$tmp/store" >"$tmp/serve.out" 2>"$tmp/serve.err" &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-url=""
-for _ in $(seq 1 100); do
-  url=$(sed -n 's/^wfstore: serving MCP at \([^ ]*\) .*/\1/p' "$tmp/serve.out")
-  [ -n "$url" ] && break
-  sleep 0.1
-done
+url=$(served_url "$tmp/serve.out")
 if [ -n "$url" ]; then pass "fixture server started: $url"; else
   fail "fixture server started"; sed 's/^/    | /' "$tmp/serve.err"; finish
 fi

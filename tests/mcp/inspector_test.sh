@@ -38,12 +38,7 @@ expect_tools "stdio" "$tmp/stdio.json"
   >"$tmp/serve.out" 2>"$tmp/serve.err" &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-url=""
-for _ in $(seq 1 100); do
-  url=$(sed -n 's/^wfstore: serving MCP at \([^ ]*\) .*/\1/p' "$tmp/serve.out")
-  [ -n "$url" ] && break
-  sleep 0.1
-done
+url=$(served_url "$tmp/serve.out")
 [ -n "$url" ] && pass "server started: $url" || { fail "server started"; cat "$tmp/serve.err"; finish; }
 token=$(cat "$tmp/store/local.token")
 expect_rc "inspector --cli tools/list over HTTP (--strict)" 0 \

@@ -50,12 +50,7 @@ world "$tmp/world-http-$sdk.json"
   --world "$tmp/world-http-$sdk.json" >"$tmp/serve.out" 2>"$tmp/serve.err" &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-url=""
-for _ in $(seq 1 100); do
-  url=$(sed -n 's/^wfstore: serving MCP at \([^ ]*\) .*/\1/p' "$tmp/serve.out")
-  [ -n "$url" ] && break
-  sleep 0.1
-done
+url=$(served_url "$tmp/serve.out")
 [ -n "$url" ] && pass "$sdk: server started: $url" || { fail "$sdk: server started"; cat "$tmp/serve.err"; }
 expect_grep "prints a client config snippet" "claude mcp add --transport http wfstore" "$tmp/serve.out"
 token=$(cat "$tmp/store-http-$sdk/local.token")
@@ -76,12 +71,7 @@ world "$tmp/world-tasks.json"
 "$WFSTORE" serve --http 127.0.0.1:0 --store "$tmp/store-tasks" \
   --world "$tmp/world-tasks.json" >"$tmp/serve.out" 2>"$tmp/serve.err" &
 pid=$!
-url=""
-for _ in $(seq 1 100); do
-  url=$(sed -n 's/^wfstore: serving MCP at \([^ ]*\) .*/\1/p' "$tmp/serve.out")
-  [ -n "$url" ] && break
-  sleep 0.1
-done
+url=$(served_url "$tmp/serve.out")
 [ -n "$url" ] && pass "tasks: server started: $url" || { fail "tasks: server started"; cat "$tmp/serve.err"; }
 expect_rc "tasks: ext-tasks agent over HTTP" 0 node "$tasks_agent" --url "$url" \
   --token "$(cat "$tmp/store-tasks/local.token")" --world "$tmp/world-tasks.json" \
