@@ -79,6 +79,10 @@ class Tools : public wfs::mcp::ToolProvider {
     if (name == "needs" && !ctx.CanSample()) {
       return ctx.RequireCapability("sampling");
     }
+    if (name == "kept" && ctx.CanContinueAsTask()) {
+      // A task the provider keeps itself (GetTask below).
+      ctx.ReturnTask(Kept());
+    }
     if (name == "task" || name == "required") {
       // The tasks extension: goes on as a task whose input never waits (a
       // zero timeout), or refuses a client that cannot follow one.
@@ -104,6 +108,19 @@ class Tools : public wfs::mcp::ToolProvider {
           Json{{"run", "r-1"}});
     }
     return Json{{"content", Json::array()}, {"structuredContent", args}};
+  }
+  Result<Json> GetTask(const wfs::mcp::Principal&,
+                       const std::string& id) override {
+    if (id != "k") return wfs::NotFound("no task " + id);
+    return Kept();
+  }
+  static Json Kept() {
+    return Json{{"taskId", "k"},
+                {"status", "completed"},
+                {"createdAt", "2026-11-25T10:00:00Z"},
+                {"lastUpdatedAt", "2026-11-25T10:00:00Z"},
+                {"ttlMs", nullptr},
+                {"result", {{"content", Json::array()}}}};
   }
   Result<std::vector<wfs::mcp::Resource>> ListResources(
       const wfs::mcp::Principal&) override {

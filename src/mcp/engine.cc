@@ -419,16 +419,12 @@ Engine::Engine(EngineOptions options, ToolProvider* tools)
                                   RequestMeta* meta) -> Result<Json> {
                              if (meta == nullptr)
                                return tasks_registry_->Get(s, m.params);
-                             WFS_RETURN_IF_ERROR(CheckTasksDeclared(meta));
-                             return task_table_->Get(s.principal().agent,
-                                                     m.params);
+                             return StatelessTaskMethod(s, m, meta);
                            },
                            false, false, Feature::kTasks, Era::kBoth};
   methods_["tasks/update"] = {
-      [this](Session& s, const Message& m, ClientChannel*,
-             RequestMeta* meta) -> Result<Json> {
-        WFS_RETURN_IF_ERROR(CheckTasksDeclared(meta));
-        return task_table_->Update(s.principal().agent, m.params);
+      [this](Session& s, const Message& m, ClientChannel*, RequestMeta* meta) {
+        return StatelessTaskMethod(s, m, meta);
       },
       false, false, Feature::kTasks, Era::kStateless};
   methods_["tasks/list"] = {plain([](Engine* e, Session& s, const Message& m) {
@@ -441,8 +437,7 @@ Engine::Engine(EngineOptions options, ToolProvider* tools)
       [this](Session& s, const Message& m, ClientChannel*,
              RequestMeta* meta) -> Result<Json> {
         if (meta == nullptr) return tasks_registry_->Cancel(s, m.params);
-        WFS_RETURN_IF_ERROR(CheckTasksDeclared(meta));
-        return task_table_->Cancel(s.principal().agent, m.params);
+        return StatelessTaskMethod(s, m, meta);
       },
       false, false, Feature::kTasks, Era::kBoth};
   methods_["tasks/result"] = {
@@ -492,6 +487,46 @@ Status Engine::CheckTasksDeclared(RequestMeta* meta) {
     return Status::Ok();
   }
   return meta->RequireExtension(kTasksExtension);
+}
+
+Result<Json> Engine::StatelessTaskMethod(Session& s, const Message& m,
+                                         RequestMeta* meta) {
+  WFS_RETURN_IF_ERROR(CheckTasksDeclared(meta));
+  if (m.method == "tasks/update") {
+    WFS_RETURN_IF_ERROR(CheckInputResponses(
+        m.params.is_object() ? m.params.value("inputResponses", Json())
+                             : Json()));
+  }
+  const Principal& caller = s.principal();
+  const std::string& owner = caller.agent;
+  Result<Json> r = m.method == "tasks/get" ? task_table_->Get(owner, m.params)
+                   : m.method == "tasks/update"
+                       ? task_table_->Update(owner, m.params)
+                       : task_table_->Cancel(owner, m.params);
+  if (r.ok() || !m.params.is_object() || !m.params.contains("taskId") ||
+      !m.params["taskId"].is_string()) {
+    return r;
+  }
+  // Not the table's: perhaps one the provider keeps.
+  std::string id = m.params["taskId"].get<std::string>();
+  Result<Json> kept = tools_->GetTask(caller, id);
+  if (!kept.ok()) {
+    return kept.status().code() == Code::kNotFound ? r : kept.status();
+  }
+  if (m.method == "tasks/get") {
+    Json& t = *kept;
+    if (t.contains("result") && t["result"].is_object() &&
+        !t["result"].contains("resultType")) {
+      t["result"]["resultType"] = "complete";
+    }
+    return kept;
+  }
+  if (m.method == "tasks/cancel") {
+    Status c = tools_->CancelTask(caller, id);
+    if (!c.ok()) return c.code() == Code::kNotFound ? r : Result<Json>(c);
+  }
+  // tasks/update: such a task asks for no input; answers are ignored.
+  return Json::object();
 }
 
 void Engine::Listen(Session* session, ClientChannel* channel) {
@@ -1028,19 +1063,7 @@ Result<Json> Engine::RunRound(
   if (meta != nullptr) {
     if (p.contains("inputResponses")) {
       const Json& given = p["inputResponses"];
-      if (!given.is_object()) {
-        return InvalidArgument(
-            "params.inputResponses must be an object (the client's result "
-            "for each input request, by its key)");
-      }
-      for (const auto& [key, answer] : given.items()) {
-        if (!answer.is_object()) {
-          return InvalidArgument(
-              StrCat("params.inputResponses[", Quote(key),
-                     "] must be an object (the client's result for that "
-                     "input request)"));
-        }
-      }
+      WFS_RETURN_IF_ERROR(CheckInputResponses(given));
       responses = given;
     }
     if (p.contains("requestState") && !p["requestState"].is_null()) {
@@ -1069,6 +1092,17 @@ Result<Json> Engine::RunRound(
       ctx.AllowTasks();
     }
     r = body(ctx);
+  }
+  if (r.ok() && !ctx.returned_task().is_null()) {
+    if (!ctx.CanContinueAsTask() || ctx.task_job() || ctx.input_required()) {
+      return Internal("a call returned a task its client cannot follow");
+    }
+    // The provider's own task (durable): its handle, without what only
+    // tasks/get carries.
+    Json created = ctx.returned_task();
+    for (const char* f : {"result", "error", "inputRequests"}) created.erase(f);
+    created["resultType"] = "task";
+    r = std::move(created);
   }
   if (r.ok() && ctx.task_job()) {
     if (!ctx.CanContinueAsTask()) {

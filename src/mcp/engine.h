@@ -177,6 +177,12 @@ class CallContext {
   const std::function<Result<Json>(CallContext&)>& task_job() const {
     return task_job_;
   }
+  // Ends the round answering with a task the provider keeps itself
+  // (ToolProvider::GetTask; a run in the journal, say): `task` holds its
+  // fields (taskId, status, createdAt, lastUpdatedAt, ttlMs, ...). Only when
+  // CanContinueAsTask(). The tool's own result is dropped.
+  void ReturnTask(Json task) { returned_task_ = std::move(task); }
+  const Json& returned_task() const { return returned_task_; }
   Status RequireExtension(const char* extension);
   bool in_task() const { return task_input_ != nullptr; }
   // Set by the engine.
@@ -215,6 +221,7 @@ class CallContext {
   Json state_to_keep_;
   bool tasks_allowed_ = false;
   std::function<Result<Json>(CallContext&)> task_job_;
+  Json returned_task_;  // null unless ReturnTask
   TaskInput* task_input_ = nullptr;
   static const Json& EmptyObject();
 
@@ -341,6 +348,23 @@ class ToolProvider {
     (void)ref;
     (void)argument;
     return std::vector<std::string>{};
+  }
+  // Tasks of the tasks extension the provider keeps itself (durable ones,
+  // which outlive the server process: CallContext::ReturnTask). Called for
+  // a task id the engine's own table does not know. GetTask: the task as
+  // tasks/get shows it (its fields and what its status carries: result,
+  // error, inputRequests), NotFound when `caller` has no such task.
+  // CancelTask: the provider's answer to tasks/cancel (Ok: acknowledged,
+  // whether or not the task ends), NotFound likewise.
+  virtual Result<Json> GetTask(const Principal& caller,
+                               const std::string& task_id) {
+    (void)caller;
+    return NotFound(StrCat("no task ", task_id));
+  }
+  virtual Status CancelTask(const Principal& caller,
+                            const std::string& task_id) {
+    (void)caller;
+    return NotFound(StrCat("no task ", task_id));
   }
   // The session ended: drop what was kept for it (handles).
   virtual void SessionClosed(const std::string& session_id) {
@@ -521,6 +545,10 @@ class Engine {
   // Ok when a stateless request declared the tasks extension, else the
   // status that answers it with -32021.
   static Status CheckTasksDeclared(RequestMeta* meta);
+  // tasks/get, /update, /cancel of a stateless request: the engine's task
+  // table, then the provider's tasks (ToolProvider::GetTask, CancelTask).
+  Result<Json> StatelessTaskMethod(Session& s, const Message& m,
+                                   RequestMeta* meta);
   // tools/call with params.task: starts the call as a task.
   Result<Json> StartTask(Session& s, const Message& m, const std::string& name,
                          Json args, Json progress_token);

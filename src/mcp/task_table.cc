@@ -192,6 +192,22 @@ class TaskTable::Task : public TaskInput {
   std::map<std::string, Json> answers_;     // answered, not yet taken
 };
 
+Status CheckInputResponses(const Json& responses) {
+  if (!responses.is_object()) {
+    return InvalidArgument(
+        "params.inputResponses must be an object (the client's result for "
+        "each input request, by its key)");
+  }
+  for (const auto& [key, answer] : responses.items()) {
+    if (!answer.is_object()) {
+      return InvalidArgument(StrCat("params.inputResponses[", Quote(key),
+                                    "] must be an object (the client's "
+                                    "result for that input request)"));
+    }
+  }
+  return Status::Ok();
+}
+
 TaskTable::TaskTable(TaskOptions options)
     : options_(std::move(options)),
       clock_(options_.clock != nullptr ? options_.clock : &system_clock_),
@@ -233,18 +249,7 @@ Result<Json> TaskTable::Get(const std::string& owner, const Json& params) {
 Result<Json> TaskTable::Update(const std::string& owner, const Json& params) {
   WFS_ASSIGN_OR_RETURN(std::shared_ptr<Task> t, Find(owner, params));
   const Json& responses = params.value("inputResponses", Json());
-  if (!responses.is_object()) {
-    return InvalidArgument(
-        "params.inputResponses must be an object (the client's result for "
-        "each input request, by its key)");
-  }
-  for (const auto& [key, answer] : responses.items()) {
-    if (!answer.is_object()) {
-      return InvalidArgument(StrCat("params.inputResponses[", Quote(key),
-                                    "] must be an object (the client's "
-                                    "result for that input request)"));
-    }
-  }
+  WFS_RETURN_IF_ERROR(CheckInputResponses(responses));
   t->Answer(responses);
   return Json::object();
 }

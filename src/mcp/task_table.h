@@ -35,6 +35,11 @@ class TaskBook;  // mcp/task_book.h
 // The extension's identifier, under capabilities.extensions.
 inline constexpr char kTasksExtension[] = "io.modelcontextprotocol/tasks";
 
+// Checks the client's answers to input requests (params.inputResponses of
+// a tools/call retry or of tasks/update): an object whose every value is an
+// object (the client's result for the request under that key).
+Status CheckInputResponses(const Json& responses);
+
 // How a task's call asks its client for input while it runs.
 class TaskInput {
  public:

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <set>
-#include <thread>
 #include <utility>
 
 #include "base/random.h"
@@ -615,7 +614,7 @@ Result<Json> WorkflowTools::CallTool(mcp::CallContext& ctx,
     }
     // Answered meanwhile (`wfstore approve`), or a state used twice: the
     // run as it stands.
-    if (rec->state != "waiting") return RunRecordResult(ctx, *rec);
+    if (rec->state != "waiting") return RunRecordResult(*rec);
     return ResumeWaiting(ctx, *rec);
   }
   if (name == kFind) return Find(ctx, args);
@@ -997,32 +996,50 @@ void WorkflowTools::FollowAsTask(mcp::CallContext& ctx,
       !ctx.CanContinueAsTask()) {
     return;
   }
-  ctx.ContinueAsTask([this, run_id](mcp::CallContext& task) -> Result<Json> {
-    task.Progress(0, 1,
-                  StrCat("run ", run_id,
-                         " waits for the person: they answer with `wfstore "
-                         "approve ",
-                         run_id, "` or `wfstore deny ", run_id, "`"));
-    constexpr auto kSlice = std::chrono::milliseconds(20);
-    for (;;) {
-      WFS_ASSIGN_OR_RETURN(journal::RunRecord rec,
-                           options_.journal->GetRun(run_id));
-      if (rec.state != "waiting" && rec.state != "running") {
-        return RunRecordResult(task, rec);
-      }
-      if (rec.state == "running") {
-        task.Progress(0, 1, StrCat("run ", run_id, " is running"));
-      }
-      for (auto waited = std::chrono::milliseconds(0);
-           waited < options_.task_poll; waited += kSlice) {
-        if (task.cancelled()) {
-          return Cancelled(StrCat("no longer following run ", run_id,
-                                  " (it goes on without the task)"));
-        }
-        std::this_thread::sleep_for(kSlice);
-      }
-    }
-  });
+  auto rec = options_.journal->GetRun(run_id);
+  if (rec.ok()) ctx.ReturnTask(RunTask(*rec));
+}
+
+Json WorkflowTools::RunTask(const journal::RunRecord& rec) {
+  bool ended = rec.state != "waiting" && rec.state != "running";
+  Json task = {{"taskId", rec.run_id},
+               {"status", ended ? "completed" : "working"},
+               {"createdAt", FormatRfc3339(rec.created_us)},
+               {"lastUpdatedAt", FormatRfc3339(rec.updated_us)},
+               {"ttlMs", nullptr},  // as long as the journal keeps the run
+               {"pollIntervalMs", options_.task_poll.count()}};
+  if (rec.state == "waiting") {
+    task["statusMessage"] =
+        StrCat("run ", rec.run_id,
+               " waits for the person: they answer with `wfstore "
+               "approve ",
+               rec.run_id, "` or `wfstore deny ", rec.run_id, "`");
+  } else if (rec.state == "running") {
+    task["statusMessage"] = StrCat("run ", rec.run_id, " is running");
+  } else {
+    task["statusMessage"] = StrCat("run ", rec.run_id, " ended: ", rec.state);
+    task["result"] = RunRecordResult(rec);
+  }
+  return task;
+}
+
+Result<Json> WorkflowTools::GetTask(const mcp::Principal& caller,
+                                    const std::string& task_id) {
+  // A run is a task of the caller that started it, while it may run
+  // workflows; to anyone else it does not exist.
+  auto rec = options_.journal->GetRun(task_id);
+  if (!caller.grants.run || !rec.ok() || rec->caller != caller.agent) {
+    return NotFound(StrCat("no task ", Quote(task_id)));
+  }
+  return RunTask(*rec);
+}
+
+Status WorkflowTools::CancelTask(const mcp::Principal& caller,
+                                 const std::string& task_id) {
+  // Acknowledged, and nothing more: a run that waits for the person goes on
+  // waiting for them (no agent ends it in their place), a run that ended
+  // stays as it ended.
+  return GetTask(caller, task_id).status();
 }
 
 void WorkflowTools::AfterRun(const std::string& name,
@@ -1043,9 +1060,7 @@ void WorkflowTools::AfterRun(const std::string& name,
   }
 }
 
-Json WorkflowTools::RunRecordResult(mcp::CallContext& ctx,
-                                    const journal::RunRecord& record) {
-  (void)ctx;
+Json WorkflowTools::RunRecordResult(const journal::RunRecord& record) {
   Json out = {{"run_id", record.run_id},
               {"workflow", record.workflow},
               {"outcome", record.state}};
@@ -1094,7 +1109,7 @@ Result<Json> WorkflowTools::GetRun(mcp::CallContext& ctx, const Json& args) {
   if (!rec.ok() || rec->caller != ctx.principal().agent) {
     return ToolError(StrCat("no run ", Quote(id), " started by you"));
   }
-  return RunRecordResult(ctx, *rec);
+  return RunRecordResult(*rec);
 }
 
 Result<Json> WorkflowTools::AnswerRun(mcp::CallContext& ctx, const Json& args) {

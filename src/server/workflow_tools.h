@@ -46,10 +46,10 @@ struct ToolsOptions {
   // How long a run waits for the person to answer an elicitation before it
   // suspends (and waits for `wfstore approve`).
   std::chrono::milliseconds elicit_timeout{std::chrono::minutes(10)};
-  // A run that waits for the person (`wfstore approve`) while a stateless
-  // client that declared the tasks extension follows it as a task: how
-  // often the task looks at the journal.
-  std::chrono::milliseconds task_poll{std::chrono::milliseconds(200)};
+  // A run that waits for the person (`wfstore approve`), followed as a task
+  // by a client of the tasks extension: how often it is told to poll
+  // (pollIntervalMs; the person takes seconds at least).
+  std::chrono::milliseconds task_poll{std::chrono::seconds(1)};
   // Offer each stable workflow as its own tool.
   bool workflow_tools = true;
   runtime::ExecOptions exec;
@@ -102,6 +102,11 @@ class WorkflowTools : public mcp::ToolProvider {
   Result<std::vector<mcp::ResourceTemplate>> ListResourceTemplates(
       const mcp::Principal& caller) override;
   void SessionClosed(const std::string& session_id) override;
+  // Runs as tasks of the tasks extension (RunTask): the caller's own.
+  Result<Json> GetTask(const mcp::Principal& caller,
+                       const std::string& task_id) override;
+  Status CancelTask(const mcp::Principal& caller,
+                    const std::string& task_id) override;
   mcp::ProviderFeatures Features() const override;
 
   // Looks whether the catalog moved (Store::Generation) and reports what
@@ -135,9 +140,10 @@ class WorkflowTools : public mcp::ToolProvider {
   // elicitation; in a stateless call, the answer the retry brought).
   // A stateless call whose run now waits for the person's answer from the
   // console or CLI (the client cannot elicit): when the client declared
-  // the tasks extension, the call goes on as a task that follows the run
-  // until it ends (its result is then get_run's); cancelling the task
-  // stops following, the run still waits for the person.
+  // the tasks extension, the call is answered with the run as a task
+  // (RunTask; tasks/get reads the journal, so the task outlives the server
+  // process and any server on the store answers for it). Cancelling the
+  // task is acknowledged; the run still waits for the person.
   void FollowAsTask(mcp::CallContext& ctx, const std::string& run_id,
                     const runtime::RunResult& r);
   Result<Json> ResumeWaiting(mcp::CallContext& ctx,
@@ -160,7 +166,11 @@ class WorkflowTools : public mcp::ToolProvider {
   // values, kept for the session) plus content for the person.
   Json RunToolResult(mcp::CallContext& ctx, const runtime::Program& program,
                      const std::string& run_id, const runtime::RunResult& r);
-  Json RunRecordResult(mcp::CallContext& ctx, const journal::RunRecord& record);
+  Json RunRecordResult(const journal::RunRecord& record);
+  // A run as a task of the tasks extension (the task's id is the run's):
+  // working while it waits or runs, completed with RunRecordResult once it
+  // ended; kept as long as the journal keeps the run.
+  Json RunTask(const journal::RunRecord& record);
 
   ToolsOptions options_;
   SystemClock system_clock_;

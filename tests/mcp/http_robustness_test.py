@@ -1065,9 +1065,10 @@ TASKS = "io.modelcontextprotocol/tasks"
 def stateless_task_cases(tmp):
     """The tasks extension (2026-07-28): a run that waits for the person's
     answer from the CLI, called by a client that cannot elicit but follows
-    tasks, is answered with a task; the task follows the run through
-    `wfstore approve` to its end, belongs to its caller, and is refused to
-    a client that did not declare the extension."""
+    tasks, is answered with the run as a task; the task follows the run
+    through `wfstore approve` or `deny` to its end, outlives a restart,
+    belongs to its caller, and is refused to a client that did not declare
+    the extension."""
     store = os.path.join(tmp, "task-store")
     world = os.path.join(tmp, "task-world.json")
     with open(world, "w") as f:
@@ -1113,7 +1114,7 @@ def stateless_task_cases(tmp):
         check("tasks: a run waiting for the person is answered with a task",
               st == 200 and created.get("resultType") == "task" and task and
               created.get("status") == "working" and
-              isinstance(created.get("ttlMs"), int) and
+              "ttlMs" in created and created["ttlMs"] is None and
               "requestState" not in created and inbox(world) == ["a", "b", "c"],
               f"{st} {msg}")
         st, _, msg = c.call("tasks/get", {"taskId": task})
@@ -1122,7 +1123,8 @@ def stateless_task_cases(tmp):
                         got.get("statusMessage", ""))
         check("tasks: tasks/get shows the run waiting for the person",
               st == 200 and got.get("status") == "working" and run and
-              got.get("resultType") == "complete", f"{st} {msg}")
+              got.get("resultType") == "complete" and
+              run.group(1) == task, f"{st} {msg}")
         st, _, msg = other.call("tasks/get", {"taskId": task})
         check("tasks: another caller's task is unknown to it",
               error_code(msg) == -32602, f"{st} {msg}")
@@ -1156,19 +1158,44 @@ def stateless_task_cases(tmp):
               result.get("structuredContent", {}).get("outcome") ==
               "completed" and inbox(world) == ["b", "c"], f"{done}")
 
-        # Cancelling stops following; the run still waits for the person.
+        # Cancelling is acknowledged; the task, which is the run, still
+        # waits for the person.
         st, _, msg = delete(c, "b")
         task2 = ((msg or {}).get("result") or {}).get("taskId", "")
         st, _, msg = c.call("tasks/cancel", {"taskId": task2})
         ack = (msg or {}).get("result") or {}
         st, _, msg = c.call("tasks/get", {"taskId": task2})
         after = (msg or {}).get("result") or {}
-        check("tasks: tasks/cancel acknowledges; the task is cancelled",
+        check("tasks: tasks/cancel acknowledges; the run still waits",
               ack.get("resultType") == "complete" and "status" not in ack and
-              after.get("status") == "cancelled", f"{ack} {after}")
-        check("tasks: the run behind a cancelled task still waits",
+              after.get("status") == "working" and
               inbox(world) == ["b", "c"] and
-              len(waiting_runs(store)) == 1, f"{waiting_runs(store)}")
+              len(waiting_runs(store)) == 1, f"{ack} {after}")
+        st, _, msg = other.call("tasks/cancel", {"taskId": task2})
+        check("tasks: another caller cannot cancel it", error_code(msg) == -32602,
+              f"{msg}")
+
+        # The task lives in the journal: it outlives the server, and another
+        # server on the store answers for it.
+        rc = srv.stop()
+        srv = Server(store, world)
+        c = Stateless(srv, token, capabilities={"extensions": {TASKS: {}}})
+        plain = Stateless(srv, token, capabilities={})
+        st, _, msg = c.call("tasks/get", {"taskId": task2})
+        back = (msg or {}).get("result") or {}
+        check("tasks: a task outlives a restart",
+              rc == 0 and back.get("status") == "working", f"exit {rc} {msg}")
+        # (A denied run ends `wfstore deny` with exit status 1.)
+        out = subprocess.run([WFSTORE, "deny", task2, "--store", store],
+                             capture_output=True, text=True, timeout=60)
+        st, _, msg = c.call("tasks/get", {"taskId": task2})
+        denied = (msg or {}).get("result") or {}
+        r = denied.get("result") or {}
+        check("tasks: the person's denial ends it: completed, a tool error",
+              out.returncode == 1 and denied.get("status") == "completed" and
+              r.get("isError") is True and
+              r.get("structuredContent", {}).get("outcome") == "denied" and
+              inbox(world) == ["b", "c"], f"{out.stderr} {msg}")
         # A client without the extension gets the run id to poll instead.
         st, _, msg = delete(plain, "c")
         r = (msg or {}).get("result") or {}

@@ -821,7 +821,9 @@ class RecordingChannel : public ClientChannel {
 //   progress  reports progress (its status message), waits until cancelled;
 //   forced    goes on as a task whatever the client declared;
 //   fail      a task whose call fails (Internal);
-//   sample    a task that asks for sampling (not declared by the client).
+//   sample    a task that asks for sampling (not declared by the client);
+//   kept      answers with a task the provider keeps itself (ReturnTask;
+//             GetTask and CancelTask answer for it; `finish_kept` ends it).
 class ExtensionTools : public ToolProvider {
  public:
   explicit ExtensionTools(bool offer_tasks) : offer_tasks_(offer_tasks) {}
@@ -833,7 +835,7 @@ class ExtensionTools : public ToolProvider {
   Result<std::vector<Tool>> ListTools(const Principal&) override {
     std::vector<Tool> out;
     for (const char* n : {"optional", "elicit", "required", "progress",
-                          "forced", "fail", "sample"}) {
+                          "forced", "fail", "sample", "kept"}) {
       out.push_back(
           {n, "", "tool", Json::object(), nullptr, nullptr, "optional"});
     }
@@ -905,6 +907,11 @@ class ExtensionTools : public ToolProvider {
           [](CallContext&) -> Result<Json> { return Internal("boom"); });
       return ToolResult({});
     }
+    if (name == "kept") {
+      if (!ctx.CanContinueAsTask()) return ToolResult({{"kept", false}});
+      ctx.ReturnTask(Kept(ctx.principal().agent));
+      return ToolResult({{"dropped", true}});
+    }
     if (name == "sample") {
       ctx.ContinueAsTask([](CallContext& task) -> Result<Json> {
         Result<Json> r = task.Sample(
@@ -915,6 +922,32 @@ class ExtensionTools : public ToolProvider {
       return ToolResult({});
     }
     return NotFound("unknown tool " + name);
+  }
+  Result<Json> GetTask(const Principal& caller,
+                       const std::string& task_id) override {
+    if (task_id != "kept-1" || caller.agent != "agent") {
+      return NotFound("no task " + task_id);
+    }
+    return Kept(caller.agent);
+  }
+  Status CancelTask(const Principal& caller,
+                    const std::string& task_id) override {
+    WFS_RETURN_IF_ERROR(GetTask(caller, task_id).status());
+    ++kept_cancels;
+    return Status::Ok();
+  }
+  // The task kept for "agent": working until `finish_kept`, then completed
+  // with a result (without resultType: the engine adds it).
+  Json Kept(const std::string& agent) {
+    Json t = {{"taskId", "kept-1"},
+              {"status", finish_kept ? "completed" : "working"},
+              {"createdAt", "2026-11-25T10:00:00Z"},
+              {"lastUpdatedAt", "2026-11-25T10:00:00Z"},
+              {"ttlMs", nullptr},
+              {"pollIntervalMs", 1000},
+              {"statusMessage", "kept for " + agent}};
+    if (finish_kept) t["result"] = ToolResult({{"done", true}});
+    return t;
   }
   Result<std::vector<Resource>> ListResources(const Principal&) override {
     return std::vector<Resource>{};
@@ -932,6 +965,8 @@ class ExtensionTools : public ToolProvider {
   std::atomic<Code> elicit_status{Code::kOk};
   std::atomic<int> forced_bodies{0};
   std::atomic<int> forced_jobs{0};
+  std::atomic<bool> finish_kept{false};
+  std::atomic<int> kept_cancels{0};
 
  private:
   const bool offer_tasks_;
@@ -1385,6 +1420,54 @@ TEST_F(TasksExtensionTest, StoppingTheEngineStopsItsTasks) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, seconds(10));
   EXPECT_TRUE(tools_.elicit_returned);
   EXPECT_EQ(tools_.elicit_status.load(), Code::kCancelled);
+}
+
+// A task the provider keeps itself (a run in the journal, in the catalog):
+// the call is answered with its handle, and tasks/get, /update, /cancel
+// fall through to the provider for an id the engine's table does not know.
+TEST_F(TasksExtensionTest, ATaskTheProviderKeepsIsAnsweredByTheProvider) {
+  Json created = Call("kept")["result"];
+  EXPECT_EQ(created["resultType"], "task") << created;
+  EXPECT_EQ(created["taskId"], "kept-1");
+  EXPECT_EQ(created["status"], "working");
+  EXPECT_TRUE(created.contains("ttlMs") && created["ttlMs"].is_null());
+  EXPECT_FALSE(created.contains("result"));
+  EXPECT_FALSE(created.contains("dropped"));
+  // Without the extension, no task: the tool's own result.
+  Json plain = Call("kept", /*tasks=*/false)["result"];
+  EXPECT_EQ(plain["resultType"], "complete") << plain;
+  EXPECT_EQ(plain["structuredContent"]["kept"], false);
+
+  Json got = GetTask("kept-1")["result"];
+  EXPECT_EQ(got["status"], "working") << got;
+  EXPECT_EQ(got["statusMessage"], "kept for agent");
+  tools_.finish_kept = true;
+  got = GetTask("kept-1")["result"];
+  EXPECT_EQ(got["status"], "completed") << got;
+  EXPECT_EQ(got["result"]["resultType"], "complete") << got;
+  EXPECT_EQ(got["result"]["structuredContent"]["done"], true);
+
+  Json ack = Send("tasks/cancel", IdOf("kept-1"))["result"];
+  EXPECT_EQ(ack["resultType"], "complete") << ack;
+  EXPECT_FALSE(ack.contains("status"));
+  EXPECT_EQ(tools_.kept_cancels, 1);
+  Json upd = Send("tasks/update",
+                  {{"taskId", "kept-1"},
+                   {"inputResponses", {{"x", {{"action", "accept"}}}}}});
+  EXPECT_EQ(upd["result"]["resultType"], "complete") << upd;
+  // Malformed answers are refused before any task is looked up.
+  upd = Send("tasks/update", {{"taskId", "kept-1"}, {"inputResponses", 7}});
+  EXPECT_EQ(upd["error"]["code"], kInvalidParams) << upd;
+
+  // Another caller, or an id nobody keeps: unknown (-32602).
+  Session other("s2", Principal{"other", {}});
+  for (const char* method : {"tasks/get", "tasks/cancel"}) {
+    Json r = Send(method, IdOf("kept-1"), true, &other);
+    EXPECT_EQ(r["error"]["code"], kInvalidParams) << method << r;
+    r = Send(method, IdOf("kept-2"));
+    EXPECT_EQ(r["error"]["code"], kInvalidParams) << method << r;
+  }
+  EXPECT_EQ(tools_.kept_cancels, 1);
 }
 
 }  // namespace
