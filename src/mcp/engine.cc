@@ -1002,9 +1002,10 @@ Result<Json> Engine::ListTools(Session& s, const Message& m,
   WFS_ASSIGN_OR_RETURN(
       Json page, Page(tools, m.params, options_.page_size, "tools", ToolJson));
   // Which tools run as tasks: for 2025-11-25 sessions, and for stateless
-  // requests (the tasks extension).
+  // requests that declared the tasks extension.
   if (!features_.tasks ||
-      (meta == nullptr && s.protocol_version() < "2025-11-25")) {
+      (meta == nullptr && s.protocol_version() < "2025-11-25") ||
+      (meta != nullptr && !meta->DeclaresExtension(kTasksExtension))) {
     for (Json& t : page["tools"]) t.erase("execution");
   }
   return page;

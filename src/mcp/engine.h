@@ -167,8 +167,12 @@ class CallContext {
   // the round: the client is answered with the task's handle
   // (CreateTaskResult) and `job` runs on a thread of its own with a context
   // of its own (in_task()), in which Elicit, Sample and Ask wait in the
-  // task for tasks/update. The tool's own result is dropped. A tool that
-  // only runs as a task refuses other clients with
+  // task for tasks/update. The tool's own result is dropped. Call it before
+  // the call has effects: when the task cannot start (the caller runs as
+  // many as it may), the call ends with that error. `job` outlives this
+  // context and the request: capture by value, and check again in it what
+  // must still hold when it runs (it runs with the caller's grants as they
+  // were). A tool that only runs as a task refuses other clients with
   // RequireExtension(kTasksExtension).
   bool CanContinueAsTask() const { return tasks_allowed_; }
   void ContinueAsTask(std::function<Result<Json>(CallContext&)> job) {

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -64,11 +65,15 @@ class TaskBook {
       expired = TakeExpiredLocked(owner);
       auto& mine = tasks_[owner];
       int& running = running_[owner];
-      if (mine.size() >= options_.max_per_session ||
-          running >= options_.max_running_per_session) {
+      if (running >= options_.max_running_per_session) {
+        admitted = ResourceExhausted(
+            StrCat(holder_, " ", running,
+                   " running tasks; wait for some to finish, or cancel them"));
+      } else if (mine.size() >= options_.max_per_session) {
         admitted = ResourceExhausted(StrCat(
-            holder_, " ", mine.size(), " tasks (", running,
-            " running); wait for some to finish or expire, or cancel them"));
+            holder_, " ", mine.size(),
+            " tasks, ended ones included; each is forgotten once its ttl "
+            "has passed"));
       } else if (total_running_ >= options_.max_running) {
         admitted = ResourceExhausted(
             "the server runs as many tasks as it may; try again later");
@@ -90,7 +95,15 @@ class TaskBook {
       if (task->cancel_flag()->load()) {
         task->Finish(Cancelled("cancelled before it started"));
       } else {
-        task->Finish(job());
+        // A job that throws fails its task, as a handler that throws fails
+        // its request (Engine::Dispatch); nothing else stops.
+        Result<Json> r = Internal("unreachable");
+        try {
+          r = job();
+        } catch (const std::exception& e) {
+          r = Internal(StrCat("internal error in the task: ", e.what()));
+        }
+        task->Finish(std::move(r));
       }
       done();
     });

@@ -27,8 +27,9 @@ cd "$tmp" || exit 1
 # 2025-11-25, stateless requests for 2026-07-28), and the scenarios the
 # suite runs beside it that the revision does not score (pending ones,
 # extensions): every scenario passes except those the baseline lists.
-# Per scenario (results/server-NAME-TIME/checks.json): passed means no
-# failed check and no warning. A scenario the baseline lists that passed
+# Per scenario (results/server-NAME-TIME/checks.json): passed means a
+# check passed and none failed or warned; skipped, that the suite skipped
+# every check (it counts as neither). A scenario the baseline lists that passed
 # is reported too (the suite does not catch every such entry): the run
 # then fails, so the list cannot go stale.
 summarize() {
@@ -39,15 +40,19 @@ scen = {}
 for f in glob.glob(os.path.join(sys.argv[1], "*", "checks.json")):
     name = re.sub(r"^server-|-\d{4}-\d\d-\d\dT.*$", "", os.path.basename(os.path.dirname(f)))
     st = [c["status"] for c in json.load(open(f))]
+    # A scenario whose every check the suite skipped tested nothing.
     scen[name] = ("failed" if "FAILURE" in st else
-                  "warned" if "WARNING" in st else "passed",
+                  "warned" if "WARNING" in st else
+                  "skipped" if "SUCCESS" not in st else "passed",
                   st.count("SUCCESS"), st.count("FAILURE"), st.count("WARNING"))
 ok = sorted(n for n, v in scen.items() if v[0] == "passed")
+skipped = sorted(n for n, v in scen.items() if v[0] == "skipped")
 other = sorted(f"{n} ({v[0]}: {v[2]} failed, {v[3]} warnings)"
-               for n, v in scen.items() if v[0] != "passed")
+               for n, v in scen.items() if v[0] not in ("passed", "skipped"))
 checks = sum(v[1] for v in scen.values())
 print(f"conformance {sys.argv[2]}: {len(ok)} of {len(scen)} scenarios passed "
-      f"({checks} checks passed); not passed: {', '.join(other) or 'none'}")
+      f"({checks} checks passed); skipped by the suite: "
+      f"{', '.join(skipped) or 'none'}; not passed: {', '.join(other) or 'none'}")
 stale = sorted(set(ok) & listed)
 if stale:
     print(f"stale baseline entries (passed): {', '.join(stale)}")

@@ -256,6 +256,21 @@ TEST_F(TaskTableTest, AnErrorStatusFailsTheTaskWithAJsonRpcError) {
   EXPECT_EQ(Get(bad)["error"]["code"], kInvalidParams);
 }
 
+// A job that throws fails its own task; the server, and the next task, go
+// on (a handler that throws fails only its request, Engine::Dispatch).
+TEST_F(TaskTableTest, AJobThatThrowsFailsItsTaskOnly) {
+  std::string id =
+      Start([](TaskInput&, std::shared_ptr<std::atomic<bool>>) -> Result<Json> {
+        return Json::array().at(3);  // throws json::out_of_range
+      });
+  ASSERT_TRUE(WaitStatus(id, "failed"));
+  Json got = Get(id);
+  EXPECT_EQ(got["error"]["code"], kInternalError) << got;
+  std::string next = Start(InstantJob(Json{{"content", Json::array()}}));
+  EXPECT_TRUE(WaitStatus(next, "completed"));
+  EXPECT_TRUE(Eventually([&] { return table_->running() == 0; }));
+}
+
 // A job that asks `requests` once (or `times` times in a row) and returns
 // the answers of the last ask.
 TaskTable::Job AskingJob(std::shared_ptr<Probe> probe, Json requests,
@@ -1420,6 +1435,18 @@ TEST_F(TasksExtensionTest, StoppingTheEngineStopsItsTasks) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, seconds(10));
   EXPECT_TRUE(tools_.elicit_returned);
   EXPECT_EQ(tools_.elicit_status.load(), Code::kCancelled);
+}
+
+// tools/list shows which tools may become tasks to a client that follows
+// tasks only.
+TEST_F(TasksExtensionTest, ToolsListShowsTaskSupportToClientsOfTheExtension) {
+  Json with = Send("tools/list", Json::object())["result"]["tools"];
+  ASSERT_FALSE(with.empty());
+  EXPECT_EQ(with[0]["execution"]["taskSupport"], "optional") << with[0];
+  Json without =
+      Send("tools/list", Json::object(), /*tasks=*/false)["result"]["tools"];
+  ASSERT_FALSE(without.empty());
+  EXPECT_FALSE(without[0].contains("execution")) << without[0];
 }
 
 // A task the provider keeps itself (a run in the journal, in the catalog):
