@@ -357,6 +357,15 @@ def waiting_runs(store):
     return runs if isinstance(runs, list) else runs.get("runs", [])
 
 
+def hr_world(path, ids, subject):
+    """Writes a simulated world whose INBOX holds one message from HR per
+    id, with `subject` (its {} the id)."""
+    with open(path, "w") as f:
+        json.dump({"mail": {"messages": [
+            {"id": m, "mailbox": "INBOX", "from": "hr@example.com",
+             "subject": subject.format(m)} for m in ids]}}, f)
+
+
 def inbox(world):
     """The ids of the messages still in INBOX."""
     return [m["id"] for m in json.load(open(world))["mail"]["messages"]
@@ -495,10 +504,7 @@ def stateless_cases(tmp):
     subscriptions/listen stream."""
     store = os.path.join(tmp, "stateless-store")
     world = os.path.join(tmp, "stateless-world.json")
-    with open(world, "w") as f:
-        json.dump({"mail": {"messages": [
-            {"id": m, "mailbox": "INBOX", "from": "hr@example.com",
-             "subject": f"Your salary review ({m})"} for m in "abc"]}}, f)
+    hr_world(world, "abc", "Your salary review ({})")
     os.makedirs(store)
     out = subprocess.run(
         [WFSTORE, "token", "create", "--agent", "nobody", "--grants",
@@ -948,10 +954,7 @@ def stateless_answer_cases(tmp):
     never without a state, never on the run's next question."""
     store = os.path.join(tmp, "answer-store")
     world = os.path.join(tmp, "answer-world.json")
-    with open(world, "w") as f:
-        json.dump({"mail": {"messages": [
-            {"id": m, "mailbox": "INBOX", "from": "hr@example.com",
-             "subject": f"Message {m}"} for m in "abcd"]}}, f)
+    hr_world(world, "abcd", "Message {}")
     srv = Server(store, world)
     try:
         token = open(os.path.join(store, "local.token")).read().strip()
@@ -1071,10 +1074,7 @@ def stateless_task_cases(tmp):
     the extension."""
     store = os.path.join(tmp, "task-store")
     world = os.path.join(tmp, "task-world.json")
-    with open(world, "w") as f:
-        json.dump({"mail": {"messages": [
-            {"id": m, "mailbox": "INBOX", "from": "hr@example.com",
-             "subject": f"Message {m}"} for m in "abc"]}}, f)
+    hr_world(world, "abc", "Message {}")
     os.makedirs(store)
     out = subprocess.run(
         [WFSTORE, "token", "create", "--agent", "other", "--store", store],
