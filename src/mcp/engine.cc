@@ -180,8 +180,8 @@ bool CallContext::CanSample() const {
 }
 
 bool CallContext::CanListRoots() const {
-  return DeclaresRoots(meta_ != nullptr ? meta_->client_capabilities
-                                        : session_->client_capabilities());
+  return meta_ != nullptr ? meta_->CanListRoots()
+                          : DeclaresRoots(session_->client_capabilities());
 }
 
 Status CallContext::RequireCapability(const std::string& capability) {
@@ -199,21 +199,29 @@ Status CallContext::RequireExtension(const char* extension) {
                                    Quote(extension), " of MCP 2026-07-28"));
 }
 
-bool CallContext::Answers(const std::string& method, const char** needs) const {
-  if (method == "elicitation/create") {
-    *needs = "elicitation";
-    return CanElicit();
+Status CallContext::CheckAnswerable(const Json& requests) {
+  Status missing = Status::Ok();
+  for (const auto& [key, request] : requests.items()) {
+    std::string method =
+        request.is_object() ? request.value("method", std::string()) : "";
+    const char* needs = nullptr;
+    bool declared = false;
+    if (method == "elicitation/create") {
+      needs = "elicitation";
+      declared = CanElicit();
+    } else if (method == "sampling/createMessage") {
+      needs = "sampling";
+      declared = CanSample();
+    } else if (method == "roots/list") {
+      needs = "roots";
+      declared = CanListRoots();
+    } else {
+      return Internal(StrCat("input request ", Quote(key),
+                             " has no method a client answers"));
+    }
+    if (!declared) missing = RequireCapability(needs);
   }
-  if (method == "sampling/createMessage") {
-    *needs = "sampling";
-    return CanSample();
-  }
-  if (method == "roots/list") {
-    *needs = "roots";
-    return CanListRoots();
-  }
-  *needs = nullptr;
-  return false;
+  return missing;
 }
 
 Result<Json> CallContext::Ask(const Json& requests,
@@ -222,18 +230,17 @@ Result<Json> CallContext::Ask(const Json& requests,
     return FailedPrecondition("only a task asks for several inputs at once");
   }
   if (!requests.is_object()) return InvalidArgument("requests: an object");
-  for (const auto& [key, request] : requests.items()) {
-    std::string method =
-        request.is_object() ? request.value("method", std::string()) : "";
-    const char* needs = nullptr;
-    if (!Answers(method, &needs)) {
-      return FailedPrecondition(
-          needs == nullptr ? StrCat("input request ", Quote(key),
-                                    " has no method a client answers")
-                           : StrCat("the client did not declare ", needs));
-    }
-  }
+  WFS_RETURN_IF_ERROR(CheckAnswerable(requests));
   return task_input_->Ask(requests, timeout);
+}
+
+Result<Json> CallContext::AskOne(const char* method, Json params,
+                                 std::chrono::milliseconds timeout) {
+  WFS_ASSIGN_OR_RETURN(
+      Json all,
+      Ask(Json{{"input", {{"method", method}, {"params", std::move(params)}}}},
+          timeout));
+  return std::move(all["input"]);
 }
 
 void CallContext::Log(int level, const std::string& logger, const Json& data) {
@@ -279,11 +286,7 @@ Result<Json> CallContext::Elicit(Json params,
   if (task_input_ != nullptr) {
     if (!params.contains("mode")) params["mode"] = "form";
     WFS_ASSIGN_OR_RETURN(
-        Json all,
-        Ask(Json{{"elicit",
-                  {{"method", "elicitation/create"}, {"params", params}}}},
-            timeout));
-    Json r = std::move(all["elicit"]);
+        Json r, AskOne("elicitation/create", std::move(params), timeout));
     if (!r.is_object() || !r.contains("action") || !r["action"].is_string()) {
       return InvalidArgument("elicitation result without an action");
     }
@@ -312,11 +315,7 @@ Result<Json> CallContext::Sample(Json params,
                                  std::chrono::milliseconds timeout) {
   if (task_input_ != nullptr) {
     WFS_ASSIGN_OR_RETURN(
-        Json all,
-        Ask(Json{{"sample",
-                  {{"method", "sampling/createMessage"}, {"params", params}}}},
-            timeout));
-    Json r = std::move(all["sample"]);
+        Json r, AskOne("sampling/createMessage", std::move(params), timeout));
     if (!r.is_object() || !r.contains("content")) {
       return InvalidArgument("sampling result without content");
     }
@@ -499,13 +498,22 @@ Result<Json> Engine::StatelessTaskMethod(Session& s, const Message& m,
   }
   const Principal& caller = s.principal();
   const std::string& owner = caller.agent;
+  // The inlined result is the call's result of this revision.
+  auto detailed = [](Result<Json> task) {
+    if (task.ok() && task->contains("result") &&
+        (*task)["result"].is_object() &&
+        !(*task)["result"].contains("resultType")) {
+      (*task)["result"]["resultType"] = "complete";
+    }
+    return task;
+  };
   Result<Json> r = m.method == "tasks/get" ? task_table_->Get(owner, m.params)
                    : m.method == "tasks/update"
                        ? task_table_->Update(owner, m.params)
                        : task_table_->Cancel(owner, m.params);
   if (r.ok() || !m.params.is_object() || !m.params.contains("taskId") ||
       !m.params["taskId"].is_string()) {
-    return r;
+    return m.method == "tasks/get" ? detailed(std::move(r)) : r;
   }
   // Not the table's: perhaps one the provider keeps.
   std::string id = m.params["taskId"].get<std::string>();
@@ -513,14 +521,7 @@ Result<Json> Engine::StatelessTaskMethod(Session& s, const Message& m,
   if (!kept.ok()) {
     return kept.status().code() == Code::kNotFound ? r : kept.status();
   }
-  if (m.method == "tasks/get") {
-    Json& t = *kept;
-    if (t.contains("result") && t["result"].is_object() &&
-        !t["result"].contains("resultType")) {
-      t["result"]["resultType"] = "complete";
-    }
-    return kept;
-  }
+  if (m.method == "tasks/get") return detailed(std::move(kept));
   if (m.method == "tasks/cancel") {
     Status c = tools_->CancelTask(caller, id);
     if (!c.ok()) return c.code() == Code::kNotFound ? r : Result<Json>(c);
@@ -1094,45 +1095,39 @@ Result<Json> Engine::RunRound(
     }
     r = body(ctx);
   }
-  if (r.ok() && !ctx.returned_task().is_null()) {
-    if (!ctx.CanContinueAsTask() || ctx.task_job() || ctx.input_required()) {
-      return Internal("a call returned a task its client cannot follow");
+  bool returned = !ctx.returned_task().is_null();
+  if (r.ok() && (returned || ctx.task_job())) {
+    // One way to end the round: a task the client can follow.
+    if (!ctx.CanContinueAsTask() || ctx.input_required() ||
+        (returned && ctx.task_job())) {
+      return Internal(
+          "a call went on as a task its client cannot follow, or ended its "
+          "round another way too");
     }
-    // The provider's own task (durable): its handle, without what only
-    // tasks/get carries.
-    Json created = ctx.returned_task();
-    for (const char* f : {"result", "error", "inputRequests"}) created.erase(f);
-    created["resultType"] = "task";
-    r = std::move(created);
-  }
-  if (r.ok() && ctx.task_job()) {
-    if (!ctx.CanContinueAsTask()) {
-      return Internal("a call went on as a task its client cannot follow");
-    }
-    if (ctx.input_required()) {
-      return Internal("a call both required input and went on as a task");
-    }
-    // A cancelled call starts no task: the client would never learn its id.
-    if (flag->load()) return Cancelled("the request was cancelled");
-    r = StartStatelessTask(s, m, *meta, ctx.task_job());
-    if (r.ok() && flag->load()) {
-      (void)task_table_->Cancel(s.principal().agent, *r);
+    if (returned) {
+      // The provider's own task (durable): its handle, without what only
+      // tasks/get carries.
+      Json created = ctx.returned_task();
+      for (const char* f : {"result", "error", "inputRequests"}) {
+        created.erase(f);
+      }
+      created["resultType"] = "task";
+      r = std::move(created);
+    } else {
+      // A cancelled call starts no task: the client would never learn its
+      // id.
+      if (flag->load()) return Cancelled("the request was cancelled");
+      r = StartStatelessTask(s, m, *meta, ctx.task_job());
+      if (r.ok() && flag->load()) {
+        (void)task_table_->Cancel(s.principal().agent, *r);
+      }
     }
   }
   if (r.ok() && ctx.input_required() && meta != nullptr) {
     // Input only of the kinds the client declared it can give, whatever
     // the provider asked.
-    for (const auto& [key, request] : ctx.required_inputs().items()) {
-      std::string method =
-          request.is_object() ? request.value("method", std::string()) : "";
-      const char* needs = nullptr;
-      bool declared = ctx.Answers(method, &needs);
-      if (needs == nullptr) {
-        return Internal(StrCat("input request ", Quote(key),
-                               " has no method a client answers"));
-      }
-      if (!declared) r = ctx.RequireCapability(needs);
-    }
+    Status answerable = ctx.CheckAnswerable(ctx.required_inputs());
+    if (!answerable.ok()) r = answerable;
   }
   if (r.ok() && ctx.input_required()) {
     Json out = {{"resultType", "input_required"}};
@@ -1171,10 +1166,6 @@ Result<Json> Engine::StartStatelessTask(
         ctx.SetTaskInput(&input);
         Result<Json> r = job(ctx);
         tools_->SessionClosed(session->id());
-        // tasks/get inlines it as the call's result of this revision.
-        if (r.ok() && r->is_object() && !r->contains("resultType")) {
-          (*r)["resultType"] = "complete";
-        }
         return r;
       });
 }

@@ -106,10 +106,12 @@ class CallContext {
   bool CanElicit() const;
   bool CanSample() const;
   bool CanListRoots() const;
-  // The client declared it answers requests of `method` (elicitation/create,
-  // sampling/createMessage, roots/list); `*needs` is set to the capability
-  // that takes (null for a method no client answers).
-  bool Answers(const std::string& method, const char** needs) const;
+  // Whether the client declared it answers every one of `requests` ({key:
+  // {method, params}}: elicitation/create, sampling/createMessage,
+  // roots/list). Ok when it does; Internal for a request of no method a
+  // client answers; otherwise RequireCapability for each capability
+  // missing (a stateless request then ends with -32021 naming them).
+  Status CheckAnswerable(const Json& requests);
   // The call cannot go on without `capability` (a client capability:
   // "sampling", "elicitation", "roots"), which the client did not declare.
   // Returns the status the handler returns: a stateless request then ends
@@ -195,8 +197,7 @@ class CallContext {
   // In a task: asks the client for several inputs at once ({key: {method,
   // params}}) and returns its results by key once all are answered
   // (TaskInput::Ask). Each must be of a kind the client declared it
-  // answers (FailedPrecondition otherwise). FailedPrecondition outside a
-  // task.
+  // answers (CheckAnswerable). FailedPrecondition outside a task.
   Result<Json> Ask(const Json& requests, std::chrono::milliseconds timeout);
 
   // Closes the client's connection, leaving the call's stream to be resumed
@@ -223,6 +224,10 @@ class CallContext {
   bool input_required_ = false;
   Json required_inputs_;
   Json state_to_keep_;
+  // In a task: asks for one input of `method` and returns the client's
+  // result.
+  Result<Json> AskOne(const char* method, Json params,
+                      std::chrono::milliseconds timeout);
   bool tasks_allowed_ = false;
   std::function<Result<Json>(CallContext&)> task_job_;
   Json returned_task_;  // null unless ReturnTask

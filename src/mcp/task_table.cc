@@ -1,7 +1,6 @@
 #include "mcp/task_table.h"
 
-#include <optional>
-#include <set>
+#include <map>
 #include <utility>
 
 #include "base/random.h"
@@ -43,7 +42,7 @@ class TaskTable::Task : public TaskInput {
     if (!detailed) return j;
     if (status_ == "input_required") {
       Json requests = Json::object();
-      for (const auto& [key, p] : pending_) requests[key] = p.request;
+      for (const auto& [key, request] : pending_) requests[key] = request;
       j["inputRequests"] = std::move(requests);
     } else if (status_ == "completed") {
       j["result"] = result_;
@@ -126,7 +125,7 @@ class TaskTable::Task : public TaskInput {
     std::map<std::string, std::string> mine;  // task key -> call's key
     for (const auto& [key, request] : requests.items()) {
       std::string minted = StrCat("input-", ++asked_);
-      pending_[minted] = {request};
+      pending_[minted] = request;
       mine[minted] = key;
     }
     status_ = "input_required";
@@ -165,10 +164,6 @@ class TaskTable::Task : public TaskInput {
  private:
   static constexpr size_t kMaxPending = 16;
 
-  struct Pending {
-    Json request;  // {method, params}
-  };
-
   bool Terminal() const {
     return status_ == "completed" || status_ == "failed" ||
            status_ == "cancelled";
@@ -188,7 +183,8 @@ class TaskTable::Task : public TaskInput {
   Json result_;
   Json error_;
   int64_t asked_ = 0;
-  std::map<std::string, Pending> pending_;  // outstanding, by task key
+  // Outstanding requests ({method, params}), by task key.
+  std::map<std::string, Json> pending_;
   std::map<std::string, Json> answers_;     // answered, not yet taken
 };
 

@@ -488,10 +488,10 @@ std::optional<Result<Json>> ConformanceFixture::CallTaskTool(
       }
       seconds = v.get<double>();
     }
-    std::string label = arguments.value("label", std::string("compute"));
     if (!arguments.value("label", Json("")).is_string()) {
       return InvalidArgument("argument `label`: a string");
     }
+    std::string label = arguments.value("label", std::string("compute"));
     return maybe_task([work, seconds,
                        label](mcp::CallContext& c) -> Result<Json> {
       if (!work(c, static_cast<int64_t>(seconds * 1000))) {
@@ -503,7 +503,7 @@ std::optional<Result<Json>> ConformanceFixture::CallTaskTool(
   if (name == "failing_job" || name == "test_tool_with_task") {
     // Task support "required": a stateless client that cannot follow a task
     // is refused.
-    if (ctx.stateless() && !ctx.CanContinueAsTask() && !ctx.in_task()) {
+    if (ctx.stateless() && !ctx.CanContinueAsTask()) {
       return ctx.RequireExtension(mcp::kTasksExtension);
     }
   }
@@ -521,25 +521,22 @@ std::optional<Result<Json>> ConformanceFixture::CallTaskTool(
   if (name == "confirm_delete") {
     WFS_ASSIGN_OR_RETURN(std::string file,
                          RequiredString(arguments, "filename"));
-    Json ask = ElicitRequest(StrCat("Delete ", file, "?"), "confirm",
-                             "boolean")["params"];
+    Json ask =
+        ElicitRequest(StrCat("Delete ", file, "?"), "confirm", "boolean");
+    auto done = [file](const Json& answer) {
+      return Result1(Text(StrCat(
+          Accepted(answer, "confirm") == "true" ? "Deleted " : "Kept ", file)));
+    };
     if (ctx.stateless() && !ctx.CanContinueAsTask()) {
       if (!ctx.CanElicit()) return ctx.RequireCapability("elicitation");
-      if (const Json* a = Answer(ctx, "confirm")) {
-        return Result1(Text(Accepted(*a, "confirm") == "true"
-                                ? StrCat("Deleted ", file)
-                                : StrCat("Kept ", file)));
-      }
-      ctx.RequireInput(
-          {{"confirm", {{"method", "elicitation/create"}, {"params", ask}}}},
-          nullptr);
+      if (const Json* a = Answer(ctx, "confirm")) return done(*a);
+      ctx.RequireInput({{"confirm", ask}}, nullptr);
       return Json::object();
     }
-    return maybe_task([this, ask, file](mcp::CallContext& c) -> Result<Json> {
-      WFS_ASSIGN_OR_RETURN(Json a, c.Elicit(ask, client_timeout_));
-      return Result1(Text(Accepted(a, "confirm") == "true"
-                              ? StrCat("Deleted ", file)
-                              : StrCat("Kept ", file)));
+    return maybe_task([this, params = ask["params"],
+                       done](mcp::CallContext& c) -> Result<Json> {
+      WFS_ASSIGN_OR_RETURN(Json a, c.Elicit(params, client_timeout_));
+      return done(a);
     });
   }
   if (name == "multi_input") {

@@ -985,13 +985,13 @@ Result<Json> WorkflowTools::Run(mcp::CallContext& ctx, const std::string& name,
   ctx.Progress(1, 1, runtime::OutcomeName(r->outcome));
   if (r->outcome != runtime::Outcome::kWaiting) AfterRun(name, p->version);
   AskThroughClient(ctx, approver, run_id, *r);
-  FollowAsTask(ctx, run_id, *r);
+  AnswerWithRunTask(ctx, run_id, *r);
   return RunToolResult(ctx, program, run_id, *r);
 }
 
-void WorkflowTools::FollowAsTask(mcp::CallContext& ctx,
-                                 const std::string& run_id,
-                                 const runtime::RunResult& r) {
+void WorkflowTools::AnswerWithRunTask(mcp::CallContext& ctx,
+                                      const std::string& run_id,
+                                      const runtime::RunResult& r) {
   if (r.outcome != runtime::Outcome::kWaiting || ctx.input_required() ||
       !ctx.CanContinueAsTask()) {
     return;
@@ -1157,7 +1157,7 @@ Result<Json> WorkflowTools::ResumeWaiting(mcp::CallContext& ctx,
     }
   }
   AskThroughClient(ctx, approver, rec.run_id, *r);
-  FollowAsTask(ctx, rec.run_id, *r);
+  AnswerWithRunTask(ctx, rec.run_id, *r);
   return RunToolResult(ctx, **prog, rec.run_id, *r);
 }
 

@@ -136,16 +136,16 @@ class WorkflowTools : public mcp::ToolProvider {
   void AfterRun(const std::string& name, const std::string& version);
   Result<Json> GetRun(mcp::CallContext& ctx, const Json& args);
   Result<Json> AnswerRun(mcp::CallContext& ctx, const Json& args);
-  // Resumes a run waiting on the person, asking through the client (its
-  // elicitation; in a stateless call, the answer the retry brought).
   // A stateless call whose run now waits for the person's answer from the
   // console or CLI (the client cannot elicit): when the client declared
   // the tasks extension, the call is answered with the run as a task
   // (RunTask; tasks/get reads the journal, so the task outlives the server
   // process and any server on the store answers for it). Cancelling the
   // task is acknowledged; the run still waits for the person.
-  void FollowAsTask(mcp::CallContext& ctx, const std::string& run_id,
-                    const runtime::RunResult& r);
+  void AnswerWithRunTask(mcp::CallContext& ctx, const std::string& run_id,
+                         const runtime::RunResult& r);
+  // Resumes a run waiting on the person, asking through the client (its
+  // elicitation; in a stateless call, the answer the retry brought).
   Result<Json> ResumeWaiting(mcp::CallContext& ctx,
                              const journal::RunRecord& rec);
 
