@@ -45,6 +45,13 @@ int JsonIntMember32(const Json& j, const char* key, int fallback);
 // integers or decimal strings); this is asserted by the callers' schemas, not
 // here. Never throws: strings must be valid UTF-8 (invalid bytes are replaced).
 std::string CanonicalJson(const Json& value);
+// Appends CanonicalJson(value) to `*out`, without the intermediate string.
+// Nesting is walked with an explicit stack, so depth costs heap, not the
+// thread's stack.
+void AppendCanonicalJson(std::string* out, const Json& value);
+// Appends `s` as a JSON string literal, byte for byte as CanonicalJson
+// writes a string holding it (with quotes; invalid UTF-8 replaced).
+void AppendJsonString(std::string* out, std::string_view s);
 
 // Human-friendly form with two-space indentation (for --json output).
 std::string PrettyJson(const Json& value);

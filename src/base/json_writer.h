@@ -35,10 +35,6 @@ class JsonWriter {
   // A value that is already canonical JSON.
   void Raw(std::string_view canonical);
 
-  // Escapes `s` as a JSON string literal (with quotes) the way CanonicalJson
-  // does; invalid UTF-8 bytes become U+FFFD.
-  static void AppendQuoted(std::string* out, std::string_view s);
-
  private:
   struct Level {
     bool object;

@@ -117,7 +117,7 @@ std::string ArgText(const runtime::CallRecord& c) {
   const Json labels = c.LabelsJson();
   for (const auto& [k, v] : c.args.items()) {
     if (!out.empty()) out += ", ";
-    std::string text = v.dump(-1, ' ', false, Json::error_handler_t::replace);
+    std::string text = CanonicalJson(v);
     if (text.size() > 60) text = text.substr(0, 57) + "...";
     std::string prov;
     if (labels.contains(k)) {

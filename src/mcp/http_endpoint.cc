@@ -34,9 +34,7 @@ constexpr char kResumableSince[] = "2025-11-25";
 void RespondJson(HttpResponder& r, int status, const Json& body,
                  HttpHeaders headers = {}) {
   headers.Set("Content-Type", "application/json");
-  r.Respond({status, std::move(headers),
-             body.dump(-1, ' ', false, Json::error_handler_t::replace)})
-      .IgnoreError();
+  r.Respond({status, std::move(headers), CanonicalJson(body)}).IgnoreError();
 }
 
 // A stateless request's answer: 400 for an error the transport names
@@ -338,7 +336,7 @@ class HttpEndpoint::StreamChannel
     transport::SseEvent e;
     e.id = resumable() ? IdOf(++seq_) : std::to_string(++seq_);
     e.event = "message";
-    e.data = message.dump(-1, ' ', false, Json::error_handler_t::replace);
+    e.data = CanonicalJson(message);
     return transport::FormatSseEvent(e);
   }
 

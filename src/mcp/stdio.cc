@@ -22,8 +22,8 @@ class StdioChannel : public ClientChannel {
   explicit StdioChannel(int fd) : fd_(fd) {}
 
   Status Send(const Json& message) override {
-    std::string line =
-        message.dump(-1, ' ', false, Json::error_handler_t::replace);
+    std::string line;
+    AppendCanonicalJson(&line, message);
     line += '\n';
     std::lock_guard<std::mutex> lock(mu_);
     if (broken_) return Unavailable("the client's input is closed");

@@ -5,9 +5,11 @@
 #include <condition_variable>
 #include <filesystem>
 #include <future>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include <sched.h>
 #include <unistd.h>
@@ -51,6 +53,64 @@ TEST(JsonTest, CanonicalSortsKeysAndKeepsUtf8) {
 
 // Integers from untrusted JSON: never a conversion of a floating-point
 // number (3e42 as an int is undefined behavior), and int's range kept.
+// CanonicalJson is defined as nlohmann's dump with these settings; the
+// serializer must match it byte for byte (fuzz_json explores further).
+std::string ReferenceDump(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+TEST(JsonTest, CanonicalMatchesTheReferenceDump) {
+  static constexpr char kControls[] =
+      "ctl \x01\x1f\x7f \b\f\n\r\t \" \\ / \0 after a NUL";
+  std::vector<Json> docs = {
+      nullptr,
+      true,
+      Json::array(),
+      Json::object(),
+      INT64_MIN,
+      UINT64_MAX,
+      -0.0,
+      0.1,
+      1e300,
+      std::numeric_limits<double>::quiet_NaN(),
+      std::numeric_limits<double>::infinity(),
+      "",
+      std::string(kControls, sizeof kControls - 1),
+      "valid \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+      // Invalid UTF-8: a stray byte, an overlong form, a surrogate, a
+      // truncated sequence, each after valid text.
+      "a\xff"
+      "b \xc0\xaf \xed\xa0\x80 \xe2\x82",
+      Json::binary({1, 2, 3}),
+      {{"z", 1}, {"a", {{"\n\xff", Json::array({1, "x", nullptr})}}}, {"", 2}},
+  };
+  for (const Json& j : docs) {
+    SCOPED_TRACE(ReferenceDump(j));
+    EXPECT_EQ(CanonicalJson(j), ReferenceDump(j));
+    std::string out = "x";
+    AppendCanonicalJson(&out, j);
+    EXPECT_EQ(out, "x" + ReferenceDump(j));
+    if (j.is_string()) {
+      std::string quoted;
+      AppendJsonString(&quoted, j.get<std::string>());
+      EXPECT_EQ(quoted, ReferenceDump(j));
+    }
+  }
+}
+
+TEST(JsonTest, CanonicalWalksDeepNestingWithoutRecursion) {
+  // Far deeper than a thread's stack would take in recursive calls.
+  constexpr int kDepth = 200000;
+  Json root = Json::array();
+  Json* inner = &root;
+  for (int i = 0; i < kDepth; ++i) {
+    inner->push_back(Json::array());
+    inner = &inner->back();
+  }
+  std::string out = CanonicalJson(root);
+  EXPECT_EQ(out, std::string(kDepth + 1, '[') + std::string(kDepth + 1, ']'));
+}
+
 TEST(JsonTest, IntMembersRefuseFloatsAndOutOfRange) {
   Json j = Json::parse(
       R"({"a": 7, "b": 3e42, "c": 2.0, "d": "7", "e": -4294967297,
@@ -92,7 +152,10 @@ TEST(JsonWriterTest, MatchesCanonicalJson) {
 
 TEST(JsonWriterTest, InvalidUtf8BecomesReplacementCharacter) {
   std::string out;
-  JsonWriter::AppendQuoted(&out, "a\xff" "b");
+  JsonWriter w(&out);
+  w.String(
+      "a\xff"
+      "b");
   EXPECT_EQ(out, "\"a\xEF\xBF\xBD" "b\"");
 }
 
