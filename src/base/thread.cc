@@ -37,4 +37,6 @@ void ClearThisThreadThroughput() {
 #endif
 }
 
+void YieldToReadyThreads() { sched_yield(); }
+
 }  // namespace wfs

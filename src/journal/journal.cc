@@ -295,7 +295,13 @@ Status Journal::WriteBatch(std::vector<Item>& batch, bool isolate,
   sql::Db& db = *writer_db_;
   Status s = db.ExecCached("BEGIN IMMEDIATE");
   if (!s.ok()) return s;
+  const size_t every = static_cast<size_t>(std::max(options_.yield_every, 0));
+  size_t written = 0;
   for (Item& it : batch) {
+    if (every > 0 && written > 0 && written % every == 0) {
+      YieldToReadyThreads();
+    }
+    ++written;
     if (!isolate) {
       it.status = it.write(db);
       if (!it.status.ok() && !StorageError(it.status)) {

@@ -56,6 +56,12 @@ struct JournalOptions {
   // short under load (a shorter tail for calls answered meanwhile) while
   // batches stay large (docs/benchmarks.md, "Journal commit delay").
   std::chrono::microseconds commit_delay{1000};
+  // Records the writer writes between offers of its processor to the
+  // threads ready to run beside it (0: never). The writer is a throughput
+  // thread, which the threads answering calls do not preempt: without the
+  // offers, a batch's work delays every call answered on its processor
+  // until the batch is written (docs/benchmarks.md, "Journal writer yields").
+  int yield_every = 2;
   // Largest database in pages of 4 KiB (0: unlimited). Tests use it to
   // simulate a full disk.
   int64_t max_pages = 0;

@@ -112,7 +112,7 @@ Db::~Db() {
   if (db_) sqlite3_close_v2(db_);
 }
 
-Result<Stmt*> Db::Cached(const std::string& sql) {
+Result<Stmt*> Db::Cached(std::string_view sql) {
   for (auto& [text, st] : cache_) {
     if (text == sql) {
       st->Reset();
@@ -177,7 +177,7 @@ Result<int64_t> Db::DataVersion() {
 
 bool Db::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
-Status Db::ExecCached(const std::string& sql) {
+Status Db::ExecCached(std::string_view sql) {
   WFS_ASSIGN_OR_RETURN(Stmt * st, Cached(sql));
   return st->Run();
 }

@@ -80,10 +80,10 @@ class Db {
   Result<Stmt> Prepare(std::string_view sql);
   // A statement prepared once and kept for the connection's life, reset and
   // cleared before it is returned. Not thread-safe (like the connection).
-  Result<Stmt*> Cached(const std::string& sql);
+  Result<Stmt*> Cached(std::string_view sql);
   // Runs a statement without rows through the cache (for statements run
   // very often, such as SAVEPOINT).
-  Status ExecCached(const std::string& sql);
+  Status ExecCached(std::string_view sql);
   int64_t Changes() const;
   // Rows this connection has inserted, updated or deleted since it was
   // opened (changes later rolled back included).
