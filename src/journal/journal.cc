@@ -258,7 +258,7 @@ void Journal::WriterLoop() {
       handled_ += static_cast<int64_t>(batch.size());
     }
     handled_cv_.notify_all();
-    batch.clear();
+    ReleaseBatch(batch);
   }
 }
 
@@ -329,6 +329,17 @@ Status Journal::WriteBatch(std::vector<Item>& batch, bool isolate,
   if (s.ok()) s = db.ExecCached("COMMIT");
   if (!s.ok()) db.Exec("ROLLBACK").IgnoreError();
   return s;
+}
+
+void Journal::ReleaseBatch(std::vector<Item>& batch) {
+  const size_t every =
+      static_cast<size_t>(std::max(options_.yield_every, 0)) * 4;
+  if (every > 0) YieldToReadyThreads();  // after the commit's own work
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (every > 0 && i > 0 && i % every == 0) YieldToReadyThreads();
+    batch[i] = Item{};
+  }
+  batch.clear();
 }
 
 Status Journal::Flush() {
