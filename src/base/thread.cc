@@ -37,6 +37,4 @@ void ClearThisThreadThroughput() {
 #endif
 }
 
-void YieldToReadyThreads() { sched_yield(); }
-
 }  // namespace wfs

@@ -25,13 +25,6 @@ bool MarkThisThreadThroughput();
 // such as a timer, started by a throughput thread).
 void ClearThisThreadThroughput();
 
-// Offers the calling thread's processor to the other threads ready to run
-// on it, if any (sched_yield); returns at once when there are none. For a
-// throughput thread in the middle of a long piece of work: a throughput
-// thread is not preempted when a thread it shares the processor with wakes,
-// so without this, threads answering the network wait for all of the work.
-void YieldToReadyThreads();
-
 }  // namespace wfs
 
 #endif  // WFSTORE_BASE_THREAD_H_

@@ -156,6 +156,7 @@ Journal::~Journal() {
     stopping_ = true;
   }
   cv_.notify_all();
+  space_cv_.notify_all();
   writer_.join();
 }
 
@@ -173,7 +174,22 @@ Status Journal::Enqueue(std::function<Status(sql::Db&)> write, bool wait) {
   std::shared_ptr<Waiter> waiter = wait ? std::make_shared<Waiter>() : nullptr;
   bool wake;
   {
-    std::lock_guard<std::mutex> l(mu_);
+    std::unique_lock<std::mutex> l(mu_);
+    // Records nobody waits for are bounded too: past max_queued the caller
+    // waits until the writer takes a batch, so a writer that falls behind
+    // slows the calls down instead of holding ever more records, ever
+    // longer before they reach the disk.
+    if (options_.max_queued > 0 &&
+        queue_.size() >= static_cast<size_t>(options_.max_queued)) {
+      ++stats_.full_waits;
+      ++blocked_;
+      cv_.notify_one();
+      space_cv_.wait(l, [&] {
+        return stopping_ || !failed_.ok() ||
+               queue_.size() < static_cast<size_t>(options_.max_queued);
+      });
+      --blocked_;
+    }
     if (!failed_.ok()) return failed_;
     if (stopping_) return Unavailable("the journal is closing");
     // The writer sleeps without a deadline only on an empty queue; with
@@ -209,7 +225,7 @@ void Journal::WriterLoop() {
       if (queue_.empty() && stopping_) return;
       if (options_.commit_delay.count() > 0) {
         cv_.wait_until(l, last_commit + options_.commit_delay, [&] {
-          return stopping_ || urgent_ > 0 ||
+          return stopping_ || urgent_ > 0 || blocked_ > 0 ||
                  queue_.size() >= static_cast<size_t>(options_.max_batch);
         });
       }
@@ -219,6 +235,7 @@ void Journal::WriterLoop() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      if (blocked_ > 0) space_cv_.notify_all();
     }
     Status s = CommitBatch(batch);
     last_commit = std::chrono::steady_clock::now();
@@ -238,6 +255,7 @@ void Journal::WriterLoop() {
     if (!sticky.ok()) {
       std::lock_guard<std::mutex> l(mu_);
       if (failed_.ok()) failed_ = sticky;
+      space_cv_.notify_all();
       // Everything still queued fails too: order matters.
       for (Item& it : queue_) {
         if (it.waiter) --urgent_;
@@ -258,7 +276,7 @@ void Journal::WriterLoop() {
       handled_ += static_cast<int64_t>(batch.size());
     }
     handled_cv_.notify_all();
-    ReleaseBatch(batch);
+    batch.clear();
   }
 }
 
@@ -295,13 +313,7 @@ Status Journal::WriteBatch(std::vector<Item>& batch, bool isolate,
   sql::Db& db = *writer_db_;
   Status s = db.ExecCached("BEGIN IMMEDIATE");
   if (!s.ok()) return s;
-  const size_t every = static_cast<size_t>(std::max(options_.yield_every, 0));
-  size_t written = 0;
   for (Item& it : batch) {
-    if (every > 0 && written > 0 && written % every == 0) {
-      YieldToReadyThreads();
-    }
-    ++written;
     if (!isolate) {
       it.status = it.write(db);
       if (!it.status.ok() && !StorageError(it.status)) {
@@ -329,17 +341,6 @@ Status Journal::WriteBatch(std::vector<Item>& batch, bool isolate,
   if (s.ok()) s = db.ExecCached("COMMIT");
   if (!s.ok()) db.Exec("ROLLBACK").IgnoreError();
   return s;
-}
-
-void Journal::ReleaseBatch(std::vector<Item>& batch) {
-  const size_t every =
-      static_cast<size_t>(std::max(options_.yield_every, 0)) * 4;
-  if (every > 0) YieldToReadyThreads();  // after the commit's own work
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (every > 0 && i > 0 && i % every == 0) YieldToReadyThreads();
-    batch[i] = Item{};
-  }
-  batch.clear();
 }
 
 Status Journal::Flush() {

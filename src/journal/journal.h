@@ -47,6 +47,11 @@ struct JournalOptions {
   bool sync = true;
   // Most records in one transaction.
   int max_batch = 4096;
+  // Most records queued (0: unlimited): a caller queueing one more waits
+  // until the writer takes a batch, whether it waits for its commit or not.
+  // Bounds the memory the queue holds, and how long a record nobody waits
+  // for stays off the disk, when the writer falls behind.
+  int max_queued = 8192;
   // How long after the previous commit the writer waits for more records
   // when nobody waits for the queued ones: records nobody waits for (a
   // finished run's outcome, an effect's result) share commits instead of
@@ -56,13 +61,6 @@ struct JournalOptions {
   // short under load (a shorter tail for calls answered meanwhile) while
   // batches stay large (docs/benchmarks.md, "Journal commit delay").
   std::chrono::microseconds commit_delay{1000};
-  // Records the writer writes between offers of its processor to the
-  // threads ready to run beside it (0: never; it also offers it after each
-  // commit and every 4 * yield_every records it drops). The writer is a throughput
-  // thread, which the threads answering calls do not preempt: without the
-  // offers, a batch's work delays every call answered on its processor
-  // until the batch is written (docs/benchmarks.md, "Journal writer yields").
-  int yield_every = 2;
   // Largest database in pages of 4 KiB (0: unlimited). Tests use it to
   // simulate a full disk.
   int64_t max_pages = 0;
@@ -201,6 +199,7 @@ class Journal {
     int64_t commits = 0;
     int64_t records = 0;  // records written (several per commit)
     int64_t waits = 0;    // records whose caller waited for their commit
+    int64_t full_waits = 0;  // records queued after waiting for room
   };
   Stats stats();
 
@@ -236,10 +235,6 @@ class Journal {
   // with it, each record goes in its own savepoint and fails alone.
   Status WriteBatch(std::vector<Item>& batch, bool isolate,
                     bool* content_error);
-  // Drops a written batch's records, whose closures hold the runs'
-  // documents (about a microsecond each): offers the processor first (after
-  // the commit's work) and every 4 * yield_every records, as writing does.
-  void ReleaseBatch(std::vector<Item>& batch);
 
   JournalOptions options_;
   SystemClock system_clock_;
@@ -255,6 +250,8 @@ class Journal {
   int64_t queued_ = 0;   // records ever queued
   int64_t handled_ = 0;  // of those, committed or failed
   int urgent_ = 0;  // queued records with a waiter, plus readers waiting
+  int blocked_ = 0;                   // callers waiting for room in the queue
+  std::condition_variable space_cv_;  // they wait here
   std::condition_variable handled_cv_;
   bool stopping_ = false;
   Status failed_;  // sticky write error

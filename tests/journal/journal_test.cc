@@ -303,6 +303,34 @@ TEST(JournalTest, UnwaitedRecordsShareCommitsUntilSomeoneNeedsThem) {
   EXPECT_EQ(again->Events("a").value().size(), 111u);
 }
 
+TEST(JournalTest, AFullQueueMakesItsCallersWaitForTheWriter) {
+  TempDir dir;
+  JournalOptions o;
+  o.path = dir.File("j.db");
+  // Left alone, the writer would hold these records for ten minutes.
+  o.commit_delay = std::chrono::seconds(600);
+  o.max_queued = 8;
+  auto j = Journal::Open(o).value();
+  RunRecord r;
+  r.run_id = "a";
+  r.workflow = "w@1";
+  r.content_id = "c";
+  ASSERT_TRUE(j->CreateRun(r, /*wait=*/true).ok());
+  int64_t commits = j->stats().commits;
+  for (int i = 1; i <= 20; ++i) {
+    EventRecord e;
+    e.seq = i;
+    e.kind = "answer";
+    // Never more than 8 queued: the 9th and the 17th wait for a batch to
+    // be taken, which wakes the writer before its deadline.
+    ASSERT_TRUE(j->Append("a", e, /*wait=*/false).ok());
+  }
+  Journal::Stats st = j->stats();
+  EXPECT_EQ(st.full_waits, 2);
+  EXPECT_GE(st.commits - commits, 1);
+  EXPECT_EQ(j->Events("a").value().size(), 20u);
+}
+
 TEST(JournalTest, GroupCommitKeepsEveryWaiter) {
   TempDir dir;
   auto j = OpenJournal(dir.File("j.db"));
