@@ -259,45 +259,52 @@ TEST(JournalTest, AJournalFromBeforeOwnersOpens) {
   EXPECT_FALSE(b->Claim("new").value());
 }
 
-// Records nobody waits for share commits: the writer holds them up to
-// commit_delay after its previous commit. A waiter, a read or closing the
-// journal commits at once (the delay here is far longer than the test).
-TEST(JournalTest, UnwaitedRecordsShareCommitsUntilSomeoneNeedsThem) {
-  TempDir dir;
+// A journal whose writer holds records nobody waits for ten minutes (far
+// longer than a test), with run "a" recorded.
+std::unique_ptr<Journal> OpenSlowJournal(const TempDir& dir,
+                                         int max_queued = 8192) {
   JournalOptions o;
   o.path = dir.File("j.db");
   o.commit_delay = std::chrono::seconds(600);
+  o.max_queued = max_queued;
   auto j = Journal::Open(o).value();
   RunRecord r;
   r.run_id = "a";
   r.workflow = "w@1";
   r.content_id = "c";
-  ASSERT_TRUE(j->CreateRun(r, /*wait=*/true).ok());
-  int64_t commits = j->stats().commits;
-  for (int i = 1; i <= 100; ++i) {
+  EXPECT_TRUE(j->CreateRun(r, /*wait=*/true).ok());
+  return j;
+}
+
+// Queues "answer" events `from`..`to` of run "a"; only the last one's
+// caller waits for its commit, when `wait_for_last`.
+void AppendAnswers(Journal& j, int from, int to, bool wait_for_last = false) {
+  for (int i = from; i <= to; ++i) {
     EventRecord e;
     e.seq = i;
     e.kind = "answer";
-    ASSERT_TRUE(j->Append("a", e, /*wait=*/false).ok());
+    ASSERT_TRUE(j.Append("a", e, /*wait=*/wait_for_last && i == to).ok());
   }
+}
+
+// Records nobody waits for share commits: the writer holds them up to
+// commit_delay after its previous commit. A waiter, a read or closing the
+// journal commits at once.
+TEST(JournalTest, UnwaitedRecordsShareCommitsUntilSomeoneNeedsThem) {
+  TempDir dir;
+  auto j = OpenSlowJournal(dir);
+  int64_t commits = j->stats().commits;
+  AppendAnswers(*j, 1, 100);
   // A read sees them all (it asks for the commit instead of waiting ten
   // minutes), and they went in at most two commits.
   EXPECT_EQ(j->Events("a").value().size(), 100u);
   EXPECT_LE(j->stats().commits - commits, 2);
   // A waiter does not wait for the deadline either.
   commits = j->stats().commits;
-  for (int i = 101; i <= 110; ++i) {
-    EventRecord e;
-    e.seq = i;
-    e.kind = "answer";
-    ASSERT_TRUE(j->Append("a", e, /*wait=*/i == 110).ok());
-  }
+  AppendAnswers(*j, 101, 110, /*wait_for_last=*/true);
   EXPECT_LE(j->stats().commits - commits, 2);
   // Closing commits what is queued.
-  EventRecord last;
-  last.seq = 111;
-  last.kind = "answer";
-  ASSERT_TRUE(j->Append("a", last, /*wait=*/false).ok());
+  AppendAnswers(*j, 111, 111);
   j.reset();
   auto again = OpenJournal(dir.File("j.db"));
   EXPECT_EQ(again->Events("a").value().size(), 111u);
@@ -305,26 +312,11 @@ TEST(JournalTest, UnwaitedRecordsShareCommitsUntilSomeoneNeedsThem) {
 
 TEST(JournalTest, AFullQueueMakesItsCallersWaitForTheWriter) {
   TempDir dir;
-  JournalOptions o;
-  o.path = dir.File("j.db");
-  // Left alone, the writer would hold these records for ten minutes.
-  o.commit_delay = std::chrono::seconds(600);
-  o.max_queued = 8;
-  auto j = Journal::Open(o).value();
-  RunRecord r;
-  r.run_id = "a";
-  r.workflow = "w@1";
-  r.content_id = "c";
-  ASSERT_TRUE(j->CreateRun(r, /*wait=*/true).ok());
+  auto j = OpenSlowJournal(dir, /*max_queued=*/8);
   int64_t commits = j->stats().commits;
-  for (int i = 1; i <= 20; ++i) {
-    EventRecord e;
-    e.seq = i;
-    e.kind = "answer";
-    // Never more than 8 queued: the 9th and the 17th wait for a batch to
-    // be taken, which wakes the writer before its deadline.
-    ASSERT_TRUE(j->Append("a", e, /*wait=*/false).ok());
-  }
+  // Never more than 8 queued: the 9th and the 17th wait for a batch to be
+  // taken, which wakes the writer before its deadline.
+  AppendAnswers(*j, 1, 20);
   Journal::Stats st = j->stats();
   EXPECT_EQ(st.full_waits, 2);
   EXPECT_GE(st.commits - commits, 1);
