@@ -85,6 +85,24 @@ start() {
   exit 1
 }
 
+# stop NAME: ends the wfstore server $pid and says how long it took. It
+# stops once its journal has written every record it queued: a long stop
+# means the calls of the row before it ran ahead of their records, so its
+# figures do not count them all. (Earlier rows' backlogs may have drained
+# during the rows that followed: this catches the last row's.)
+stop() {
+  t0=$(date +%s%N)
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  echo "# $1 stopped in $ms ms"
+  if [ "$ms" -gt 2000 ]; then
+    echo "run.sh: $1 took $ms ms to stop: its journal fell behind the" \
+      "calls, so the rows above did not pay for all their records" >&2
+    exit 1
+  fi
+}
+
 echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for answers in json sse; do
   flag=""
@@ -106,7 +124,7 @@ for answers in json sse; do
   "$bench" --url="$url" --pid="$pid" $common \
     --label="wfstore run ($answers 2026-07-28)" --protocol-version=2026-07-28 \
     --params="$run_params" --expect='"outcome":"completed"'
-  kill "$pid"
+  stop "wfstore-$answers"
   start "fixture-$answers" "$wfstore" serve --http 127.0.0.1:0 --no-auth \
     --fixture conformance --quiet --store "$store" $flag
   "$bench" --url="$url" --pid="$pid" $common \
