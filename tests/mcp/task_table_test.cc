@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <initializer_list>
 #include <iterator>
 #include <memory>
 #include <mutex>
@@ -44,6 +45,30 @@ bool IsRfc3339(const Json& j) {
 }
 
 Json IdOf(const std::string& id) { return Json{{"taskId", id}}; }
+
+// Checks a flat CreateTaskResult made at `now_us` with `ttl_ms` and the
+// tests' poll interval (50 ms), and that it carries none of `absent`;
+// returns its task id ("" when it has none).
+std::string ExpectCreated(Json created, int64_t now_us, int64_t ttl_ms,
+                          std::initializer_list<const char*> absent) {
+  EXPECT_EQ(created["resultType"], "task");
+  EXPECT_TRUE(created["taskId"].is_string()) << created;
+  std::string id =
+      created["taskId"].is_string() ? created["taskId"].get<std::string>() : "";
+  EXPECT_FALSE(id.empty());
+  EXPECT_EQ(created["status"], "working");
+  EXPECT_TRUE(IsRfc3339(created["createdAt"])) << created;
+  EXPECT_TRUE(IsRfc3339(created["lastUpdatedAt"])) << created;
+  EXPECT_EQ(created["createdAt"], FormatRfc3339(now_us));
+  EXPECT_TRUE(created["ttlMs"].is_number_integer()) << created;
+  EXPECT_EQ(created["ttlMs"], ttl_ms);
+  EXPECT_TRUE(created["pollIntervalMs"].is_number_integer()) << created;
+  EXPECT_EQ(created["pollIntervalMs"], 50);
+  for (const char* key : absent) {
+    EXPECT_FALSE(created.contains(key)) << key << ": " << created;
+  }
+  return id;
+}
 
 Json ToolResult(Json structured) {
   return Json{{"content", Json::array({{{"type", "text"}, {"text", "ok"}}})},
@@ -175,23 +200,11 @@ class TaskTableTest : public ::testing::Test {
 TEST_F(TaskTableTest, StartAnswersACreateTaskResultAndGetSeesItAtOnce) {
   auto probe = std::make_shared<Probe>();
   Json created = StartJson(WaitingJob(probe));
-  EXPECT_EQ(created["resultType"], "task");
-  ASSERT_TRUE(created["taskId"].is_string());
-  std::string id = created["taskId"];
-  EXPECT_FALSE(id.empty());
-  EXPECT_EQ(created["status"], "working");
-  EXPECT_TRUE(IsRfc3339(created["createdAt"])) << created;
-  EXPECT_TRUE(IsRfc3339(created["lastUpdatedAt"])) << created;
-  EXPECT_EQ(created["createdAt"], FormatRfc3339(clock_.NowMicros()));
+  std::string id = ExpectCreated(created, clock_.NowMicros(), 60 * 1000,
+                                 {"ttl", "pollInterval", "task", "result",
+                                  "error", "inputRequests", "requestState"});
+  ASSERT_FALSE(id.empty());
   EXPECT_EQ(created["lastUpdatedAt"], created["createdAt"]);
-  ASSERT_TRUE(created["ttlMs"].is_number_integer()) << created;
-  EXPECT_EQ(created["ttlMs"], 60 * 1000);
-  ASSERT_TRUE(created["pollIntervalMs"].is_number_integer()) << created;
-  EXPECT_EQ(created["pollIntervalMs"], 50);
-  for (const char* absent : {"ttl", "pollInterval", "task", "result", "error",
-                             "inputRequests", "requestState"}) {
-    EXPECT_FALSE(created.contains(absent)) << absent << ": " << created;
-  }
 
   Json got = Get(id);
   EXPECT_EQ(got["taskId"], id);
@@ -1163,24 +1176,12 @@ TEST_F(TasksExtensionTest, ACallGoingOnAsATaskIsAnsweredWithItsHandle) {
   Json r = Call("optional", true, nullptr, {{"x", 2}});
   ASSERT_TRUE(r.contains("result")) << r;
   Json created = r["result"];
-  EXPECT_EQ(created["resultType"], "task");
-  ASSERT_TRUE(created["taskId"].is_string()) << created;
-  std::string id = created["taskId"];
-  EXPECT_FALSE(id.empty());
-  EXPECT_EQ(created["status"], "working");
-  EXPECT_TRUE(IsRfc3339(created["createdAt"])) << created;
-  EXPECT_TRUE(IsRfc3339(created["lastUpdatedAt"])) << created;
-  EXPECT_EQ(created["createdAt"], FormatRfc3339(clock_.NowMicros()));
-  ASSERT_TRUE(created["ttlMs"].is_number_integer()) << created;
-  EXPECT_EQ(created["ttlMs"], TaskOptions().default_ttl_ms);
-  ASSERT_TRUE(created["pollIntervalMs"].is_number_integer()) << created;
-  EXPECT_EQ(created["pollIntervalMs"], 50);
   // No wrapper, no state, and not the tool's own (dropped) result.
-  for (const char* absent :
-       {"task", "requestState", "inputRequests", "content", "structuredContent",
-        "ttl", "pollInterval", "result", "error"}) {
-    EXPECT_FALSE(created.contains(absent)) << absent << ": " << created;
-  }
+  std::string id = ExpectCreated(
+      created, clock_.NowMicros(), TaskOptions().default_ttl_ms,
+      {"task", "requestState", "inputRequests", "content", "structuredContent",
+       "ttl", "pollInterval", "result", "error"});
+  ASSERT_FALSE(id.empty());
 
   // Found at once; completes with the job's result, run in the task.
   Json got = GetTask(id);
