@@ -257,8 +257,9 @@ void AppendCanonicalJson(std::string* out, const Json& value) {
 
 std::string CanonicalJson(const Json& value) {
   std::string out;
-  // Most documents are small: one allocation instead of a few doublings.
-  if (value.is_structured()) out.reserve(256);
+  // One allocation instead of a few doublings for a document of a few
+  // members; one or two (`{}`, a run's inputs) may fit the string itself.
+  if (value.is_structured() && value.size() > 2) out.reserve(256);
   AppendCanonicalJson(&out, value);
   return out;
 }
